@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/** The tokensim command: flags -> createServer -> listen, and a clean stop on SIGINT / SIGTERM. */
+import { createRequire } from 'node:module'
+import { isIP } from 'node:net'
+import { parseArgs } from 'node:util'
+import { TokensimError } from './core/errors.js'
+import type { Reply } from './core/types.js'
+import { DEFAULTS, HEARTBEAT_MS, LIMITS } from './server/app.js'
+import { createServer } from './server/node.js'
+import { parseStreamParams, type StreamDefaults } from './server/params.js'
+import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+const HELP = `tokensim ${version}: simulates an AI model's token stream as Server-Sent Events.
+
+Usage: tokensim [options]
+
+  --port N         port to listen on (default 8787, or env PORT; 0 picks a free one)
+  --host ADDR      address to bind (default 127.0.0.1; anything else is reachable from other machines)
+  --unit KIND      default unit: char (grapheme), word or token (o200k_base BPE) (default ${DEFAULTS.unit})
+  --delay MS       default ms between units (default ${DEFAULTS.delay})
+  --ttft MS        default ms before the first unit (default ${DEFAULTS.ttft})
+  --jitter F       default spread of each gap, 0 to 1 (default ${DEFAULTS.jitter})
+  --seed N         default seed of the latency draws (default ${DEFAULTS.seed})
+  --chunk N        default units per event (default ${DEFAULTS.chunk})
+  --reply NAME     reply streamed when a request names none (default ${DEFAULTS.reply})
+  --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
+  --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
+  --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
+  -h, --help       show this help
+  -v, --version    show the version
+
+Endpoints: GET / (the page), GET /stream, GET /replies. See the README for every parameter.`
+
+/** A problem with how tokensim was started: printed as one line, exit code 2 (1 for a failure while running). */
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        unit: { type: 'string' },
+        delay: { type: 'string' },
+        ttft: { type: 'string' },
+        jitter: { type: 'string' },
+        seed: { type: 'string' },
+        chunk: { type: 'string' },
+        reply: { type: 'string' },
+        replies: { type: 'string' },
+        heartbeat: { type: 'string' },
+        'max-text': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }))
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see tokensim --help)`)
+  }
+  if (values.help) return void console.log(HELP)
+  if (values.version) return void console.log(version)
+
+  const port = wholeNumber('--port', values.port ?? process.env['PORT'] ?? '8787', 0, 65535)
+  const heartbeat = wholeNumber('--heartbeat', values.heartbeat ?? String(HEARTBEAT_MS), 1, 3_600_000)
+  const maxTextBytes = wholeNumber('--max-text', values['max-text'] ?? String(LIMITS.maxTextBytes), 0, 64 * 1024 * 1024)
+  const host = values.host
+  if (isIP(host) === 0 && host !== 'localhost') throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
+
+  const defaults = streamDefaults(values)
+  let replies: Reply[] = []
+  if (values.replies !== undefined) {
+    try {
+      replies = loadRepliesFile(values.replies)
+    } catch (error) {
+      if (error instanceof RepliesFileError) throw new UsageError(`--replies ${error.message}`)
+      throw error
+    }
+  }
+
+  let server
+  try {
+    server = createServer({ defaults, replies, heartbeat, limits: { maxTextBytes } })
+  } catch (error) {
+    if (error instanceof TokensimError) throw new UsageError(`--reply: ${error.message}`)
+    throw error
+  }
+  try {
+    await server.listen({ port, host })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use: stop what serves it or pass --port`)
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${host}:${port} (${code})`)
+    throw error
+  }
+  const address = server.http.address()
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port
+  const shown = host.includes(':') ? `[${host}]` : host
+  console.log(`tokensim ${version} serving http://${shown}:${actualPort}  (page /, stream /stream, replies /replies)`)
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    console.warn(`tokensim: warning: bound to ${host}, so other machines on the network can reach this server`)
+  }
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(130) // a second Ctrl-C: do not wait
+    stopping = true
+    console.log(`tokensim: ${signal}, ending ${server.registry.size} open stream(s) and stopping`)
+    void server.close(2000).then(() => process.exit(0))
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+/** The CLI's stream defaults go through the same validation as a request's query, with the same messages. */
+function streamDefaults(values: Record<string, string | boolean | undefined>): StreamDefaults {
+  const query: Record<string, string> = {}
+  for (const key of ['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'] as const) {
+    const value = values[key]
+    if (typeof value === 'string') query[key] = value
+  }
+  try {
+    const params = parseStreamParams(query, undefined, DEFAULTS, LIMITS)
+    const reply = typeof values['reply'] === 'string' ? values['reply'] : DEFAULTS.reply
+    return { unit: params.unit, delay: params.timing.delay, ttft: params.timing.ttft, jitter: params.timing.jitter, seed: params.seed, chunk: params.chunk, reply }
+  } catch (error) {
+    if (error instanceof TokensimError) throw new UsageError(`--${error.message}`)
+    throw error
+  }
+}
+
+function wholeNumber(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!(n >= min && n <= max)) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}`)
+  return n
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`tokensim: ${error.message}`)
+    process.exit(2)
+  }
+  console.error('tokensim: unexpected failure:', error)
+  process.exit(1)
+})

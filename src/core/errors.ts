@@ -1,0 +1,25 @@
+/**
+ * Typed errors: the core says what went wrong with a discriminant code and the parameter at fault; the wire
+ * layer (src/wire/errors.ts) renders each code in the shape its client expects.
+ */
+export type ErrorCode =
+  /** A parameter is malformed or out of range. */
+  | 'invalid_param'
+  /** A reply name that the library does not hold. */
+  | 'unknown_reply'
+  /** A Last-Event-ID past the end of the reply. */
+  | 'resume_out_of_range'
+  /** Anything the server did not expect: a bug, reported without its internals. */
+  | 'internal'
+
+export class TokensimError extends Error {
+  override readonly name = 'TokensimError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The request parameter at fault, as the client spelled it. */
+    readonly param: string | null = null,
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * schedule: the latency model -> when each unit is due. Offsets are absolute (ms after the response starts:
+ * ttft, then ttft plus the sum of the gaps before it), so a player that falls behind under load catches up on
+ * the next tick instead of adding its lateness to every later unit.
+ */
+import type { Random } from './random.js'
+import type { Timing } from './types.js'
+
+/** The due offset of each of `count` units, non-decreasing; the same random source gives the same offsets. */
+export function schedule(count: number, timing: Timing, random: Random): number[] {
+  const offsets = new Array<number>(count)
+  let at = count > 0 ? spread(timing.ttft, timing.jitter, random) : 0
+  for (let i = 0; i < count; i++) {
+    if (i > 0) at += spread(timing.delay, timing.jitter, random)
+    offsets[i] = at
+  }
+  return offsets
+}
+
+/**
+ * One draw of `mean` x [1 - jitter, 1 + jitter], uniform, so the mean rate is the one asked for. Jitter is
+ * clamped to [0, 1], so a draw can never go negative, nor beyond twice the mean.
+ */
+export function spread(mean: number, jitter: number, random: Random): number {
+  const j = Math.min(Math.max(jitter, 0), 1)
+  if (j === 0 || mean === 0) return mean
+  return mean * (1 + j * (2 * random() - 1))
+}

@@ -1,0 +1,82 @@
+/**
+ * createApp: the whole tokensim HTTP surface as a Hono app, which never listens itself (src/server/node.ts
+ * and the CLI do), so tests drive it through `app.request()` and other runtimes can serve it unchanged.
+ */
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { TokensimError } from '../core/errors.js'
+import { createReplyLibrary } from '../core/replies.js'
+import { BUILTIN_REPLIES } from '../core/replies/builtin.js'
+import type { Reply } from '../core/types.js'
+import { renderNativeError } from '../wire/errors.js'
+import { createClock, type Clock } from './clock.js'
+import type { AppContext } from './context.js'
+import type { StreamDefaults, StreamLimits } from './params.js'
+import { repliesRoute } from './routes/replies.js'
+import { staticRoute } from './routes/static.js'
+import { streamRoute } from './routes/stream.js'
+import { createStreamRegistry, type StreamRegistry } from './streams.js'
+import { createUnitSource } from './units.js'
+
+export interface AppOptions {
+  /** Per-stream defaults that a query parameter can override. */
+  readonly defaults?: Partial<StreamDefaults>
+  readonly limits?: Partial<StreamLimits>
+  /** The user's replies, added to the built-in ones (a reply of the same name replaces the built-in one). */
+  readonly replies?: readonly Reply[]
+  /** Reconnection delay sent to EventSource clients, ms. */
+  readonly retry?: number
+  /** Longest silence before a `: ping` comment, ms. */
+  readonly heartbeat?: number
+  readonly clock?: Clock
+  readonly registry?: StreamRegistry
+  /** Folder the page is served from (default: web/). */
+  readonly webRoot?: string
+}
+
+export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
+export const LIMITS: StreamLimits = { maxTextBytes: 1024 * 1024, maxDelay: 60_000 }
+export const RETRY_MS = 1000
+export const HEARTBEAT_MS = 15_000
+
+export function createApp({
+  defaults,
+  limits,
+  replies = [],
+  retry = RETRY_MS,
+  heartbeat = HEARTBEAT_MS,
+  clock = createClock(),
+  registry = createStreamRegistry(),
+  webRoot,
+}: AppOptions = {}): Hono {
+  const library = createReplyLibrary(BUILTIN_REPLIES, replies)
+  const context: AppContext = {
+    defaults: { ...DEFAULTS, ...defaults },
+    limits: { ...LIMITS, ...limits },
+    retry,
+    heartbeat,
+    clock,
+    registry,
+    library,
+    units: createUnitSource(library),
+  }
+  library.get(context.defaults.reply) // a default reply that does not exist is a start-up error, not a 400 later
+
+  const app = new Hono()
+  // Local development by default: any origin may read the streams, without credentials.
+  app.use('*', cors({ origin: '*', exposeHeaders: ['content-type'] }))
+  streamRoute(app, context)
+  repliesRoute(app, context)
+  staticRoute(app, webRoot)
+
+  app.notFound((c) =>
+    c.json({ error: { message: `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`, type: 'invalid_request_error', param: null, code: 'not_found' } }, 404),
+  )
+  app.onError((error, c) => {
+    const known = error instanceof TokensimError ? error : new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')
+    if (!(error instanceof TokensimError)) console.error(error)
+    const { status, body } = renderNativeError(known)
+    return c.json(body, status)
+  })
+  return app
+}

@@ -1,0 +1,19 @@
+/** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
+import type { ReplyLibrary } from '../core/replies.js'
+import type { Clock } from './clock.js'
+import type { StreamDefaults, StreamLimits } from './params.js'
+import type { StreamRegistry } from './streams.js'
+import type { UnitSource } from './units.js'
+
+export interface AppContext {
+  readonly defaults: StreamDefaults
+  readonly limits: StreamLimits
+  /** Reconnection delay sent to EventSource clients, ms. */
+  readonly retry: number
+  /** Longest silence before a `: ping` comment, ms. */
+  readonly heartbeat: number
+  readonly clock: Clock
+  readonly registry: StreamRegistry
+  readonly library: ReplyLibrary
+  readonly units: UnitSource
+}

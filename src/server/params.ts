@@ -1,0 +1,121 @@
+/**
+ * Validates GET /stream's query (and Last-Event-ID header) into a plan request, before any byte is streamed.
+ * Every message names the parameter, the range and what was sent, so the 400 tells the caller the remedy.
+ */
+import { z } from 'zod'
+import { TokensimError } from '../core/errors.js'
+import { UNIT_KINDS, type Timing, type UnitKind } from '../core/types.js'
+
+/** Server-wide defaults (set by the CLI flags); a query parameter overrides each for one stream. */
+export interface StreamDefaults {
+  readonly unit: UnitKind
+  readonly delay: number
+  readonly ttft: number
+  readonly jitter: number
+  readonly seed: number
+  readonly chunk: number
+  /** The reply streamed when the request names neither `text` nor `reply`. */
+  readonly reply: string
+}
+
+export interface StreamLimits {
+  /** Most UTF-8 bytes `text` may hold. */
+  readonly maxTextBytes: number
+  /** Longest `delay` or `ttft`, in ms. */
+  readonly maxDelay: number
+}
+
+export interface StreamParams {
+  readonly source: { readonly text: string } | { readonly reply: string }
+  readonly unit: UnitKind
+  readonly timing: Timing
+  readonly seed: number
+  readonly chunk: number
+  /** The last unit the client has (Last-Event-ID), -1 for a fresh stream. */
+  readonly after: number
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/
+const INTEGER = /^\d+$/
+
+/** A query parameter holding a decimal number in [min, max]. */
+function decimal(name: string, what: string, min: number, max: number) {
+  const message = `${name} must be ${what} from ${min} to ${max}`
+  return z
+    .string()
+    .refine((s) => DECIMAL.test(s), { error: (issue) => `${message}; got ${JSON.stringify(issue.input)}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { error: (issue) => `${message}; got ${String(issue.input)}` })
+}
+
+/** A query parameter holding a whole number in [min, max]. */
+function integer(name: string, what: string, min: number, max: number) {
+  const message = `${name} must be ${what} from ${min} to ${max}`
+  return z
+    .string()
+    .refine((s) => INTEGER.test(s), { error: (issue) => `${message}; got ${JSON.stringify(issue.input)}` })
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, { error: (issue) => `${message}; got ${String(issue.input)}` })
+}
+
+const utf8 = new TextEncoder()
+
+function querySchema(limits: StreamLimits) {
+  return z.object({
+    text: z
+      .string()
+      .refine((s) => s.length <= limits.maxTextBytes && utf8.encode(s).length <= limits.maxTextBytes, {
+        error: `text is longer than the limit of ${limits.maxTextBytes} UTF-8 bytes; stream a shorter text or raise --max-text`,
+      })
+      .optional(),
+    reply: z.string().min(1, { error: 'reply must name a reply; see GET /replies' }).optional(),
+    unit: z.enum(UNIT_KINDS, { error: (issue) => `unit must be one of ${UNIT_KINDS.join(', ')}; got ${JSON.stringify(issue.input)}` }).optional(),
+    delay: decimal('delay', 'a number of ms between units', 0, limits.maxDelay).optional(),
+    tps: decimal('tps', 'a number of units per second', 1000 / limits.maxDelay, 1_000_000)
+      .refine((n) => n > 0, { error: 'tps must be more than 0' })
+      .optional(),
+    ttft: decimal('ttft', 'a number of ms before the first unit', 0, limits.maxDelay).optional(),
+    jitter: decimal('jitter', 'a fraction of each gap', 0, 1).optional(),
+    seed: integer('seed', 'a whole number', 0, 2 ** 32 - 1).optional(),
+    chunk: integer('chunk', 'a number of units per event', 1, 10_000).optional(),
+    lastEventId: integer('lastEventId', 'the index of the last unit received', 0, Number.MAX_SAFE_INTEGER).optional(),
+  })
+}
+
+/**
+ * Parses one request. `lastEventId` is the Last-Event-ID header if present (EventSource sends it when it
+ * reconnects), else the `lastEventId` query parameter (for polyfills that cannot set headers).
+ */
+export function parseStreamParams(
+  query: Record<string, string>,
+  lastEventIdHeader: string | undefined,
+  defaults: StreamDefaults,
+  limits: StreamLimits,
+): StreamParams {
+  const input = lastEventIdHeader === undefined ? query : { ...query, lastEventId: lastEventIdHeader.trim() }
+  const result = querySchema(limits).safeParse(input)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const param = issue?.path[0] === 'lastEventId' && lastEventIdHeader !== undefined ? 'Last-Event-ID' : String(issue?.path[0] ?? '')
+    throw new TokensimError('invalid_param', issue?.message ?? 'invalid request', param === '' ? null : param)
+  }
+  const q = result.data
+  if (q.text !== undefined && q.reply !== undefined) {
+    throw new TokensimError('invalid_param', 'give either text or reply, not both', 'text')
+  }
+  if (q.delay !== undefined && q.tps !== undefined) {
+    throw new TokensimError('invalid_param', 'give either delay (ms between units) or tps (units per second), not both', 'tps')
+  }
+  return {
+    source: q.text !== undefined ? { text: q.text } : { reply: q.reply ?? defaults.reply },
+    unit: q.unit ?? defaults.unit,
+    timing: {
+      ttft: q.ttft ?? defaults.ttft,
+      delay: q.tps !== undefined ? 1000 / q.tps : (q.delay ?? defaults.delay),
+      jitter: q.jitter ?? defaults.jitter,
+    },
+    seed: q.seed ?? defaults.seed,
+    chunk: q.chunk ?? defaults.chunk,
+    after: q.lastEventId ?? -1,
+  }
+}

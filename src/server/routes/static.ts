@@ -1,0 +1,12 @@
+/** The web page at /, and its modules, styles and the vendored browser libraries. */
+import type { Hono } from 'hono'
+import { loadStaticFiles } from '../static.js'
+
+export function staticRoute(app: Hono, webRoot?: string): void {
+  const files = loadStaticFiles(webRoot)
+  app.get('*', (c, next) => {
+    const file = files.get(c.req.path)
+    if (file === undefined) return next()
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.type, 'cache-control': 'no-cache' })
+  })
+}

@@ -1,0 +1,28 @@
+/** The open streams of one app, so that shutdown can end each cleanly and tests can see none is left behind. */
+export interface OpenStream {
+  /** Ends the stream now with a clean close (a final comment, so EventSource clients reconnect elsewhere). */
+  end(reason: string): void
+}
+
+export interface StreamRegistry {
+  add(stream: OpenStream): () => void
+  readonly size: number
+  /** Ends every open stream; the ones added later are not affected. */
+  endAll(reason: string): void
+}
+
+export function createStreamRegistry(): StreamRegistry {
+  const open = new Set<OpenStream>()
+  return {
+    add(stream) {
+      open.add(stream)
+      return () => open.delete(stream)
+    },
+    get size() {
+      return open.size
+    },
+    endAll(reason) {
+      for (const stream of [...open]) stream.end(reason)
+    },
+  }
+}

@@ -1,0 +1,7 @@
+/** What every encoder produces: the bytes of a stream as text, each piece due at an offset. */
+export interface TimedFrame {
+  /** Due offset in ms after the response starts. */
+  readonly at: number
+  /** The SSE text to write at that moment (one or more whole events or comments). */
+  readonly text: string
+}
