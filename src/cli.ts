@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
       },
     }))
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see tokensim --help)`)
+    throw new UsageError(`${(error as Error).message.replace(/\s*\n\s*/g, ' ')} (see tokensim --help)`)
   }
   if (values.help) return void console.log(HELP)
   if (values.version) return void console.log(version)

@@ -25,7 +25,18 @@ export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 export function createServer(options: AppOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
   const app = createApp({ ...options, registry })
-  const http = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: MAX_HEADER_BYTES } }) as Server
+  let closing = false
+  const http = createAdaptorServer({
+    // While shutting down, a request that arrives on a kept-alive connection gets a 503, not a new stream.
+    fetch: (request, env) => (closing ? shuttingDown() : app.fetch(request, env)),
+    serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+  }) as Server
+  http.on('request', (_request, response) => {
+    // A connection whose response ends during shutdown is closed then, not kept alive for the next request.
+    response.once('finish', () => {
+      if (closing) http.closeIdleConnections()
+    })
+  })
 
   return {
     http,
@@ -44,6 +55,7 @@ export function createServer(options: AppOptions = {}): TokensimServer {
     close(grace = 2000) {
       return new Promise((resolve) => {
         if (!http.listening) return resolve()
+        closing = true
         const force = setTimeout(() => http.closeAllConnections(), grace)
         http.close(() => {
           clearTimeout(force)
@@ -54,4 +66,9 @@ export function createServer(options: AppOptions = {}): TokensimServer {
       })
     },
   }
+}
+
+function shuttingDown(): Response {
+  const body = { error: { message: 'tokensim is shutting down; retry on the next server.', type: 'server_error', param: null, code: 'shutting_down' } }
+  return Response.json(body, { status: 503, headers: { connection: 'close', 'retry-after': '1' } })
 }

@@ -16,11 +16,8 @@ const NAME = z
   .string()
   .regex(/^[A-Za-z0-9][\w.-]{0,99}$/, { error: 'a reply name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit' })
 const ENTRY = z.object({ name: NAME, text: z.string(), description: z.string().optional() }).strict()
-const FILE = z.union([
-  z.array(ENTRY),
-  z.object({ replies: z.array(ENTRY) }).strict(),
-  z.record(NAME, z.union([z.string(), z.object({ text: z.string(), description: z.string().optional() }).strict()])),
-])
+const LIST = z.array(ENTRY)
+const MAPPING = z.record(z.string(), z.union([z.string(), z.object({ text: z.string(), description: z.string().optional() }).strict()]))
 
 /**
  * Accepted shapes: a list of `{name, text, description?}`, the same list under `replies:`, or a mapping of
@@ -38,7 +35,13 @@ export function loadRepliesFile(path: string): Reply[] {
 
 function loadFolder(folder: string): Reply[] {
   const replies: Reply[] = []
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+  let entries
+  try {
+    entries = readdirSync(folder, { withFileTypes: true })
+  } catch (error) {
+    throw new RepliesFileError(`${folder}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
+  }
+  for (const entry of entries) {
     if (!entry.isFile() || extname(entry.name).toLowerCase() !== '.md') continue
     const name = basename(entry.name, extname(entry.name))
     const file = join(folder, entry.name)
@@ -57,24 +60,31 @@ function loadFile(file: string): Reply[] {
   } catch (error) {
     throw new RepliesFileError(`${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`)
   }
-  const result = FILE.safeParse(data)
+  // The shape is chosen first, then checked, so that an error points at the entry at fault rather than
+  // saying that no shape fits.
+  const listed = Array.isArray(data) ? data : isObject(data) && Array.isArray(data['replies']) ? data['replies'] : undefined
+  const result = listed !== undefined ? LIST.safeParse(listed) : MAPPING.safeParse(data)
   if (!result.success) {
     const issue = result.error.issues[0]
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : ''
+    const path = [...(listed !== undefined && !Array.isArray(data) ? ['replies'] : []), ...(issue?.path ?? [])]
+    const where = path.length > 0 ? ` at ${path.join('.')}` : ''
     throw new RepliesFileError(
       `${file}: not a replies file${where}: ${issue?.message ?? 'unexpected shape'}; expected a list of {name, text, description?} or a mapping of name to text`,
     )
   }
-  const parsed = result.data
-  const list = Array.isArray(parsed)
-    ? parsed
-    : 'replies' in parsed && Array.isArray(parsed.replies)
-      ? parsed.replies
-      : Object.entries(parsed as Record<string, string | { text: string; description?: string | undefined }>).map(([name, value]) =>
-          typeof value === 'string' ? { name, text: value } : { name, ...value },
-        )
+  for (const entry of Array.isArray(result.data) ? [] : Object.keys(result.data)) {
+    const name = NAME.safeParse(entry)
+    if (!name.success) throw new RepliesFileError(`${file}: not a replies file at ${entry}: ${name.error.issues[0]?.message ?? 'bad name'}`)
+  }
+  const list = Array.isArray(result.data)
+    ? result.data
+    : Object.entries(result.data).map(([name, value]) => (typeof value === 'string' ? { name, text: value } : { name, ...value }))
   if (list.length === 0) throw new RepliesFileError(`${file}: the file holds no replies`)
   return list.map(({ name, text, description }) => ({ name, text, description: description ?? `from ${basename(file)}` }))
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function read(file: string): string {

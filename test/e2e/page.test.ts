@@ -1,0 +1,306 @@
+/**
+ * The page at / in a real headless Chromium against the real server: streaming and Markdown rendering, raw HTML
+ * shown as text (no script runs), the server's error message, token boundaries, reconnects and Stop.
+ *
+ * Every page is served under the strict Content-Security-Policy the page is written for (no inline script or
+ * style), and a test fails on any violation, page error or console error. Every wait is a condition
+ * (waitForFunction, waitForSelector, expect.poll), never a fixed sleep.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Dialog, Page } from 'playwright-core'
+import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { browserAvailable, launchBrowser } from '../helpers/browser.js'
+import { startServer, type RunningServer } from '../helpers/server.js'
+
+const TIMEOUT = 30_000
+
+/** The policy the page must work under: nothing inline, nothing from another origin. */
+const CSP = "default-src 'self'"
+
+function replyText(name: string): string {
+  const reply = BUILTIN_REPLIES.find((r) => r.name === name)
+  if (reply === undefined) throw new Error(`no built-in reply named ${name}`)
+  return reply.text
+}
+
+/** A page with its errors and dialogs recorded. */
+interface OpenPage {
+  readonly page: Page
+  readonly errors: string[]
+  readonly dialogs: string[]
+}
+
+/** The last assistant message, where each test's reply goes (each exchange appends a user and an assistant article). */
+const REPLY = '.msg-assistant:last-of-type'
+const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data-state="error"])`
+
+describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
+  let server: RunningServer
+  let browser: Browser
+  const pages: Page[] = []
+
+  beforeAll(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  }, TIMEOUT)
+
+  afterAll(async () => {
+    await Promise.all(pages.map((page) => page.close().catch(() => undefined)))
+    await browser?.close()
+    await server?.close()
+  })
+
+  async function openPage(query = ''): Promise<OpenPage> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    pages.push(page)
+    const errors: string[] = []
+    const dialogs: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text())
+    })
+    page.on('dialog', (dialog: Dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`)
+      void dialog.dismiss()
+    })
+    // the document gets the CSP header (its subresources, the SSE streams included, pass untouched)
+    await page.route(
+      (url) => url.pathname === '/',
+      async (route) => {
+        const response = await route.fetch()
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } })
+      },
+    )
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
+      })
+    })
+    const response = await page.goto(`${server.url}/${query}`)
+    expect(response?.headers()['content-security-policy']).toBe(CSP)
+    await page.waitForSelector('#app[data-ready="true"]')
+    return { page, errors, dialogs }
+  }
+
+  /** Fills the latency settings (any field left out keeps the page's value). */
+  async function configure(page: Page, settings: Partial<Record<'unit' | 'delay' | 'ttft' | 'jitter' | 'seed' | 'chunk', string>>): Promise<void> {
+    for (const [name, value] of Object.entries(settings)) {
+      if (name === 'unit') await page.selectOption('#unit', value)
+      else await page.fill(`#${name}`, value)
+    }
+  }
+
+  async function pickReply(page: Page, name: string): Promise<void> {
+    await page.click('label[for="mode-canned"]') // the radio itself is visually hidden behind its label
+    await page.selectOption('#reply', name)
+  }
+
+  async function typeText(page: Page, text: string): Promise<void> {
+    await page.click('label[for="mode-text"]')
+    await page.fill('#text', text)
+  }
+
+  const raw = (page: Page): Promise<string | null> => page.locator(REPLY).getAttribute('data-raw')
+
+  const waitFinished = (page: Page): Promise<unknown> => page.waitForSelector(FINISHED, { timeout: TIMEOUT })
+
+  /** The text of the reply's token spans, joined, with token boundaries on. */
+  const spansText = (page: Page): Promise<string> =>
+    page.locator(`${REPLY} .content.tokens`).evaluate((content) => Array.from(content.querySelectorAll('span.tk'), (span) => span.textContent ?? '').join(''))
+
+  it('streams a canned reply frame by frame and renders its Markdown', async () => {
+    const { page, errors, dialogs } = await openPage()
+    const expected = replyText('markdown')
+    await pickReply(page, 'markdown')
+    // 663 tokens, 2 ms apart: about 1.5 s of streaming
+    await configure(page, { unit: 'token', delay: '2', ttft: '150', jitter: '0', chunk: '1' })
+
+    await page.click('#send')
+    // Sample every animation frame in the page until the reply is over: raw length and rendered text length.
+    const samples = await page.evaluate(
+      () =>
+        new Promise<{ raw: number; rendered: number; caret: boolean }[]>((resolve) => {
+          const out: { raw: number; rendered: number; caret: boolean }[] = []
+          const tick = (): void => {
+            const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
+            const content = msg?.querySelector('.content')
+            out.push({ raw: msg?.dataset.raw?.length ?? 0, rendered: content?.textContent?.length ?? 0, caret: content?.querySelector('.caret') !== null })
+            if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
+            else requestAnimationFrame(tick)
+          }
+          tick()
+        }),
+    )
+
+    const rawLengths = samples.map((s) => s.raw)
+    for (let i = 1; i < rawLengths.length; i++) expect(rawLengths[i]).toBeGreaterThanOrEqual(rawLengths[i - 1] ?? 0)
+    const distinct = new Set(rawLengths.filter((n) => n > 0 && n < expected.length))
+    expect(distinct.size, `raw lengths seen while streaming: ${[...distinct].join(', ')}`).toBeGreaterThanOrEqual(3)
+    expect(new Set(samples.map((s) => s.rendered)).size).toBeGreaterThanOrEqual(3)
+    expect(samples.some((s) => s.caret && s.raw > 0), 'a caret while streaming').toBe(true)
+
+    expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
+    expect(await raw(page)).toBe(expected)
+    const content = page.locator(`${REPLY} .content`)
+    expect(await content.locator('h1').count()).toBe(1)
+    expect(await content.locator('h2').count()).toBeGreaterThanOrEqual(3)
+    expect(await content.locator('table th').count()).toBe(4)
+    expect(await content.locator('pre > code').count()).toBe(1)
+    expect(await content.locator('pre > code').textContent()).toContain('export function debounce')
+    expect(await content.locator('a[href="https://lodash.com/docs/#debounce"]').count()).toBe(1)
+    expect(await content.locator('.caret').count(), 'no caret once done').toBe(0)
+
+    // the user's bubble names the canned reply; the figures are filled in
+    expect(await page.locator('.msg-user').last().textContent()).toContain('markdown')
+    expect(await page.locator('[data-figure="count"]').textContent()).toBe('663 / 663')
+    expect(await page.locator('[data-figure="ttft"]').textContent()).toMatch(/^\d+ ms$/)
+    expect(await page.locator('[data-figure="tps"]').textContent()).toMatch(/^\d+(\.\d)?$/)
+    expect(await page.locator('#status').textContent()).toBe('Done')
+    expect(await page.isEnabled('#send')).toBe(true)
+    expect(await page.isDisabled('#stop')).toBe(true)
+
+    // the same reply with token boundaries on: the spans hold exactly the reply
+    await page.check('#boundaries')
+    await expect.poll(() => spansText(page)).toBe(expected)
+    expect(errors).toEqual([])
+    expect(dialogs).toEqual([])
+  })
+
+  it('shows raw HTML in a reply as text and runs none of it', async () => {
+    const { page, errors, dialogs } = await openPage()
+    const text = [
+      'Here is an image: <img src=x onerror="window.__xss=1"> and a script: <script>window.__xss=2</script>',
+      '',
+      'A [x](javascript:window.__xss=3) link, <img src=y onerror=alert(1)> and <script>alert(2)</script>.',
+      '',
+      'After a raw tag: <script>y<img/src=z onerror="window.__xss=4"></script> and <b onclick="window.__xss=5">bold?</b>',
+      '',
+      '<iframe src="javascript:window.__xss=6"></iframe>',
+    ].join('\n')
+    await typeText(page, text)
+    await configure(page, { unit: 'word', delay: '1', ttft: '0', jitter: '0' })
+    await page.click('#send')
+    await waitFinished(page)
+
+    expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
+    expect(await raw(page)).toBe(text)
+    const log = page.locator('#log')
+    expect(await log.locator('img, script, iframe, [onerror], [onclick]').count()).toBe(0)
+    expect(await log.locator('a[href^="javascript"]').count()).toBe(0)
+    const shown = (await page.locator(`${REPLY} .content`).textContent()) ?? ''
+    expect(shown).toContain('<img src=x onerror=')
+    expect(shown).toContain('<script>window.__xss=2</script>')
+    expect(shown).toContain('<iframe src=')
+    // the prompt bubble shows the text as typed, too
+    expect(await page.locator('.msg-user').last().textContent()).toBe(text)
+    // clicking what is left of the javascript: link does nothing either
+    const link = page.locator(`${REPLY} .content a`, { hasText: 'x' })
+    if ((await link.count()) > 0) await link.first().click()
+    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+    expect(dialogs).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it("shows the server's error message when the stream is refused", async () => {
+    const { page } = await openPage()
+    await pickReply(page, 'greeting')
+    // the form lets an out-of-range value through on purpose: the server validates, the page shows its answer
+    await configure(page, { delay: '-5' })
+    const response = await fetch(`${server.url}/stream?reply=greeting&delay=-5`)
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as { error: { message: string; param: string } }
+    expect(body.error.param).toBe('delay')
+
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    await expect.poll(() => page.locator(`${REPLY} .error-box`).textContent()).toContain(body.error.message)
+    expect(await page.locator(`${REPLY} [role="alert"]`).count()).toBe(1)
+    expect(await page.getAttribute('#delay', 'aria-invalid')).toBe('true')
+    expect(await page.locator('#status').textContent()).toBe('Error')
+    expect(await page.isEnabled('#send')).toBe(true)
+
+    // fixing the value clears the mark, and the next send streams
+    await configure(page, { delay: '1', ttft: '0' })
+    expect(await page.getAttribute('#delay', 'aria-invalid')).toBeNull()
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('greeting'))
+  })
+
+  it('shows token boundaries: one span per event, together exactly the reply', async () => {
+    const { page, errors } = await openPage()
+    const expected = replyText('code')
+    await pickReply(page, 'code')
+    await configure(page, { unit: 'token', delay: '1', ttft: '0', jitter: '0', chunk: '3' })
+    await page.check('#boundaries')
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+
+    expect(await spansText(page)).toBe(expected)
+    const spans = page.locator(`${REPLY} .content.tokens span.tk`)
+    const events = await spans.count()
+    const units = Number(await page.locator(REPLY).getAttribute('data-units'))
+    expect(units).toBeGreaterThan(100)
+    expect(events).toBe(Math.ceil(units / 3))
+    // alternate spans alternate tints; whitespace is kept
+    const classes = await spans.evaluateAll((all) => all.slice(0, 4).map((span) => span.classList.contains('tk-a')))
+    expect(classes).toEqual([true, false, true, false])
+    expect(await page.locator(`${REPLY} .content.tokens`).evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap')
+    // no Markdown while boundaries are on; Markdown again when they are off
+    expect(await page.locator(`${REPLY} .content pre`).count()).toBe(0)
+    await page.uncheck('#boundaries')
+    await page.waitForSelector(`${REPLY} .content.md pre > code`)
+    await page.check('#boundaries')
+    await expect.poll(() => spansText(page)).toBe(expected)
+
+    // grapheme clusters (ZWJ emoji, flags, combining marks, RTL) survive one span each
+    await pickReply(page, 'multilingual')
+    await configure(page, { unit: 'char', delay: '0', chunk: '1' })
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await spansText(page)).toBe(replyText('multilingual'))
+    expect(await spans.count()).toBe(Number(await page.locator(REPLY).getAttribute('data-units')))
+    expect(errors).toEqual([])
+  })
+
+  it('resumes after a dropped connection, says so, and loses no unit', async () => {
+    const { page, errors } = await openPage()
+    const expected = replyText('markdown')
+    await pickReply(page, 'markdown')
+    await configure(page, { unit: 'token', delay: '6', ttft: '0', jitter: '0', chunk: '1' })
+    await page.click('#send')
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 40)
+
+    server.server.registry.endAll('test: drop the connection') // EventSource reconnects with Last-Event-ID
+
+    const notice = page.locator(`${REPLY} .notice-resume`)
+    await notice.waitFor({ timeout: TIMEOUT })
+    expect(await notice.textContent()).toMatch(/^Connection dropped — resumed after unit \d+$/)
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await page.locator('[data-figure="reconnects"]').textContent()).toBe('1')
+    expect(await raw(page)).toBe(expected)
+    expect(errors).toEqual([])
+  })
+
+  it('sends with Ctrl+Enter and stops with the Stop button', async () => {
+    const { page, errors } = await openPage()
+    const expected = replyText('long')
+    await pickReply(page, 'long')
+    await configure(page, { unit: 'word', delay: '20', ttft: '0', jitter: '0' })
+    await page.focus('#reply')
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 5)
+    await page.click('#stop')
+
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="stopped"]', { timeout: TIMEOUT })
+    const got = (await raw(page)) ?? ''
+    expect(got.length).toBeGreaterThan(0)
+    expect(got.length).toBeLessThan(expected.length)
+    expect(expected.startsWith(got)).toBe(true)
+    expect(await page.locator(`${REPLY} .caret`).count()).toBe(0)
+    expect(await page.locator(`${REPLY} .msg-footer`).textContent()).toContain('Stopped after')
+    expect(await page.isEnabled('#send')).toBe(true)
+    expect(await page.locator('#status').textContent()).toBe('Stopped')
+    expect(errors).toEqual([])
+  })
+})

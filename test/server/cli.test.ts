@@ -1,0 +1,448 @@
+/**
+ * The real `tokensim` command in a child process (node --import tsx src/cli.ts): help and version, serving,
+ * flags as stream defaults, env PORT, every start-up error as one stderr line and exit 2, a port in use, the
+ * warning for a non-loopback host, and a clean stop on SIGTERM / SIGINT that ends open streams.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+/** Generous: the CLI starts in about a second under tsx, more on a loaded machine. */
+const START_MS = 15_000
+const TEST_MS = 40_000
+const SERVING = /^tokensim (\S+) serving (http:\/\/(?:\[[^\]]+\]|[^\s:/]+):(\d+))\s/m
+
+interface Cli {
+  readonly child: ChildProcess
+  /** Everything written so far. */
+  stdout(): string
+  stderr(): string
+  /** Resolves when the process has exited (and its output has been read). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Resolves with the first match of `pattern` in the stream's output; rejects if the process exits first or after `ms`. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, ms?: number): Promise<RegExpMatchArray>
+}
+
+const children = new Set<ChildProcess>()
+const tempDirs: string[] = []
+
+/** Kills `child` if it still runs, and waits until it is gone. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const gone = new Promise((resolve) => child.once('close', resolve))
+  child.kill('SIGKILL')
+  await gone
+}
+
+afterEach(async () => {
+  // Kill whatever a test left running (a failed assertion, or a server the test did not need to stop).
+  await Promise.all([...children].map((child) => stop(child)))
+  children.clear()
+})
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Runs `tokensim ...flags` with PORT unset unless `env` sets it; afterEach kills it if it still runs. */
+function run(flags: readonly string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...flags], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: undefined, NODE_OPTIONS: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  const output = { stdout: '', stderr: '' }
+  const listeners = new Set<() => void>()
+  const notify = (): void => {
+    for (const listener of [...listeners]) listener()
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].setEncoding('utf8')
+    child[stream].on('data', (chunk: string) => {
+      output[stream] += chunk
+      notify()
+    })
+  }
+  let closed = false
+  // 'close' comes after 'exit' and after both pipes are drained, so the output is complete.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      closed = true
+      notify()
+      resolve({ code, signal })
+    })
+  })
+
+  return {
+    child,
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
+    exited,
+    waitFor(stream, pattern, ms = START_MS) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(new Error(`no ${pattern} on ${stream} after ${ms} ms; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`))
+        }, ms)
+        const check = (): void => {
+          const match = pattern.exec(output[stream])
+          if (match === null && !closed) return
+          listeners.delete(check)
+          clearTimeout(timer)
+          if (match !== null) resolve(match)
+          else reject(new Error(`tokensim exited (code ${String(child.exitCode)}) without ${pattern} on ${stream}; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`))
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+  }
+}
+
+/** Starts `tokensim --port 0 ...flags` (unless `flags` has its own --port) and waits until it serves. */
+async function start(flags: readonly string[] = [], env: Record<string, string> = {}): Promise<{ url: string; port: number; cli: Cli }> {
+  const cli = run(flags.includes('--port') || 'PORT' in env ? flags : ['--port', '0', ...flags], env)
+  const match = await cli.waitFor('stdout', SERVING)
+  expect(match[1]).toBe(version)
+  const port = Number(match[3])
+  return { url: match[2]!, port, cli }
+}
+
+/** Rejects with `label` if `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: not within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+interface TokenData {
+  text: string
+  index: number
+  units: number
+  t: number
+}
+
+/** GET `url` as SSE, read to the end: every event, in order. */
+async function readEvents(url: string): Promise<EventSourceMessage[]> {
+  const response = await fetch(url)
+  expect(response.status, url).toBe(200)
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+  const events: EventSourceMessage[] = []
+  const parser = createParser({ onEvent: (event) => void events.push(event) })
+  const decoder = new TextDecoder()
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }))
+  parser.feed(decoder.decode())
+  expect(events.at(-1)?.event, url).toBe('done')
+  return events
+}
+
+const tokensOf = (events: readonly EventSourceMessage[]): TokenData[] => events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** The stderr of a CLI that must refuse to start: exactly one `tokensim: ` line, no stack, exit 2, never served. */
+async function expectUsageError(cli: Cli): Promise<string> {
+  const { code } = await within(cli.exited, START_MS, 'tokensim exits')
+  const stderr = cli.stderr()
+  const lines = stderr.split('\n').filter((line) => line !== '')
+  expect(lines, stderr).toHaveLength(1)
+  expect(stderr.endsWith('\n'), stderr).toBe(true)
+  const line = lines[0]!
+  expect(line.startsWith('tokensim: '), line).toBe(true)
+  expect(stderr).not.toMatch(/^\s+at /m)
+  expect(cli.stdout()).not.toMatch(/serving/)
+  expect(code).toBe(2)
+  return line
+}
+
+describe('tokensim --help and --version', () => {
+  it('--help prints the usage with every flag and exits 0', { timeout: TEST_MS }, async () => {
+    const cli = run(['--help'])
+    const { code } = await within(cli.exited, START_MS, 'tokensim --help')
+    expect(code).toBe(0)
+    const help = cli.stdout()
+    expect(help).toMatch(/Usage: tokensim/)
+    for (const name of ['--port', '--host', '--unit', '--delay', '--ttft', '--jitter', '--seed', '--chunk', '--reply', '--replies', '--heartbeat', '--max-text', '--help', '--version']) {
+      expect(help, name).toMatch(new RegExp(`(^|[\\s,])${name}(?![\\w-])`, 'm'))
+    }
+    expect(help).not.toMatch(/serving/)
+    expect(cli.stderr()).toBe('')
+  })
+
+  it('--version prints the package version and exits 0', { timeout: TEST_MS }, async () => {
+    const cli = run(['--version'])
+    const { code } = await within(cli.exited, START_MS, 'tokensim --version')
+    expect(code).toBe(0)
+    expect(cli.stdout()).toBe(`${version}\n`)
+    expect(cli.stderr()).toBe('')
+  })
+})
+
+describe('tokensim serves', () => {
+  it('GET /stream streams the exact text, GET /replies lists the built-in replies, GET / is the page', { timeout: TEST_MS }, async () => {
+    const { url, cli } = await start()
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(cli.stderr()).toBe('')
+
+    const text = 'Hello, wörld! 👋🏽\nSecond line.'
+    const events = await readEvents(`${url}/stream?text=${encodeURIComponent(text)}&delay=0&ttft=0`)
+    expect(tokensOf(events).map((t) => t.text).join('')).toBe(text)
+
+    const replies = await fetch(`${url}/replies`)
+    expect(replies.status).toBe(200)
+    const listing = (await replies.json()) as { replies: Array<{ name: string }> }
+    expect(listing.replies.map((r) => r.name)).toEqual(BUILTIN_REPLIES.map((r) => r.name))
+
+    const page = await fetch(`${url}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(await page.text()).toMatch(/<html/i)
+  })
+
+  it('--unit, --delay, --ttft and --chunk set the stream defaults', { timeout: TEST_MS }, async () => {
+    const { url } = await start(['--unit', 'word', '--delay', '0', '--ttft', '0', '--chunk', '2'])
+    const events = await readEvents(`${url}/stream?text=${encodeURIComponent('a b c d e')}`)
+    const tokens = tokensOf(events)
+    expect(tokens.map((t) => t.text)).toEqual(['a b ', 'c d ', 'e'])
+    expect(tokens.map((t) => t.units)).toEqual([2, 2, 1])
+    expect(tokens.map((t) => t.index)).toEqual([0, 2, 4])
+    expect(tokens.map((t) => t.t)).toEqual([0, 0, 0])
+    const done = JSON.parse(events.at(-1)!.data) as { unit: string; tokens: number; events: number }
+    expect(done).toMatchObject({ unit: 'word', tokens: 5, events: 3 })
+
+    // A query parameter still overrides a flag's default.
+    const chars = tokensOf(await readEvents(`${url}/stream?text=abc&unit=char&chunk=1`))
+    expect(chars.map((t) => t.text)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('--seed makes jittered timings reproducible', { timeout: TEST_MS }, async () => {
+    const { url } = await start(['--jitter', '0.5', '--seed', '42', '--delay', '4', '--ttft', '4'])
+    const stream = `${url}/stream?text=${encodeURIComponent('jitter me, please')}`
+    const times = async (query = ''): Promise<number[]> => tokensOf(await readEvents(stream + query)).map((t) => t.t)
+
+    const first = await times()
+    const second = await times()
+    expect(first.length).toBe('jitter me, please'.length)
+    expect(second).toEqual(first)
+    // Jittered: the gaps are not all the mean (a metronome would be 4, 8, 12, ...).
+    expect(first).not.toEqual(first.map((_, i) => 4 * (i + 1)))
+    // The flag is the default seed: the same as asking for seed 42, not the same as the built-in default 0.
+    expect(await times('&seed=42')).toEqual(first)
+    expect(await times('&seed=43')).not.toEqual(first)
+    expect(await times('&seed=0')).not.toEqual(first)
+  })
+
+  it('honours env PORT when no --port is given', { timeout: TEST_MS }, async () => {
+    const port = await freePort()
+    const { url, port: served } = await start([], { PORT: String(port) })
+    expect(served).toBe(port)
+    expect((await fetch(`${url}/replies`)).status).toBe(200)
+  })
+
+  it('--port wins over env PORT', { timeout: TEST_MS }, async () => {
+    // A PORT that would be refused: the CLI starts only if --port is the one it uses.
+    const { port } = await start(['--port', '0'], { PORT: 'not-a-port' })
+    expect(port).toBeGreaterThan(0)
+  })
+})
+
+describe('tokensim refuses bad flags with one line on stderr and exit 2', () => {
+  const brokenDir = mkdtempSync(join(tmpdir(), 'tokensim-cli-'))
+  tempDirs.push(brokenDir)
+  const broken = join(brokenDir, 'broken.json')
+  writeFileSync(broken, '{"greeting": "no closing quote}')
+
+  const cases: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
+    ['an unknown flag', ['--frobnicate'], /--frobnicate/],
+    ['a positional argument', ['serve'], /serve/],
+    ['--delay -5', ['--delay', '-5'], /--delay/],
+    ['--delay=-5', ['--delay=-5'], /--delay/],
+    ['--delay abc', ['--delay', 'abc'], /--delay .*"abc"/],
+    ['--unit byte', ['--unit', 'byte'], /--unit .*"byte"/],
+    ['--port 70000', ['--port', '70000'], /--port .*70000/],
+    ['--host not-an-ip', ['--host', 'not-an-ip'], /--host .*not-an-ip/],
+    ['--jitter 2', ['--jitter', '2'], /--jitter .*2/],
+    ['--heartbeat 0', ['--heartbeat', '0'], /--heartbeat/],
+    ['--reply nope', ['--reply', 'nope'], /--reply.*"nope"/],
+    ['--replies /nonexistent/file.json', ['--replies', '/nonexistent/file.json'], /--replies \/nonexistent\/file\.json: cannot read it \(ENOENT\)/],
+    ['--replies with broken JSON', ['--replies', broken], new RegExp(`--replies ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`)],
+  ]
+
+  // One after the other: each is a tsx start-up, which takes a core for a second or more.
+  it.for(cases)('%s', { timeout: TEST_MS }, async ([, flags, pattern]) => {
+    // --port 0 (unless the case is about --port: the last one would win), so that a CLI that wrongly starts
+    // does not collide with anything, and its output says it serves.
+    const withPort = flags.some((flag) => flag.startsWith('--port')) ? flags : [...flags, '--port', '0']
+    const cli = run(withPort)
+    const line = await expectUsageError(cli)
+    expect(line).toMatch(pattern)
+  })
+
+  it('a port in use', { timeout: TEST_MS }, async () => {
+    const blocker: NetServer = createNetServer()
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject)
+      blocker.listen(0, '127.0.0.1', resolve)
+    })
+    try {
+      const { port } = blocker.address() as AddressInfo
+      const line = await expectUsageError(run(['--port', String(port)]))
+      expect(line).toMatch(new RegExp(`port ${port}\\b.*in use`))
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()))
+    }
+  })
+})
+
+describe('tokensim on a non-loopback host', () => {
+  it('warns that other machines can reach it', { timeout: TEST_MS }, async () => {
+    const { url, cli } = await start(['--host', '0.0.0.0'])
+    expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/)
+    const [warning] = await cli.waitFor('stderr', /^tokensim: .*\n/m)
+    expect(warning).toMatch(/warning/i)
+    expect(warning).toMatch(/other machines/)
+    expect(warning).toMatch(/0\.0\.0\.0/)
+  })
+
+  it('does not warn on loopback', { timeout: TEST_MS }, async () => {
+    const { url, cli } = await start(['--host', 'localhost'])
+    expect(url).toMatch(/^http:\/\/localhost:\d+$/)
+    expect((await fetch(`${url}/replies`)).status).toBe(200) // a round trip, by which time a warning would have arrived
+    expect(cli.stderr()).toBe('')
+  })
+})
+
+describe('tokensim stops cleanly on a signal', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} ends open streams with a final comment, refuses new connections and exits 0`, { timeout: TEST_MS }, async () => {
+      const { url, port, cli } = await start()
+      const response = await fetch(`${url}/stream?reply=long&delay=50&ttft=0`)
+      expect(response.status).toBe(200)
+      const reader = response.body!.getReader()
+      const decoder = new TextDecoder()
+      let received = ''
+      // The first bytes (the retry field, then the first token event): the stream is open and playing.
+      while (!received.includes('event: token')) {
+        const { value, done } = await within(reader.read(), START_MS, 'first bytes of the stream')
+        expect(done).toBe(false)
+        received += decoder.decode(value, { stream: true })
+      }
+      const before = received.length
+
+      const signalledAt = Date.now()
+      expect(cli.child.kill(signal)).toBe(true)
+      // Reading to the end terminates: the server ends the stream rather than dropping or keeping it.
+      const rest = within(
+        (async () => {
+          let tail = ''
+          for (;;) {
+            const { value, done } = await reader.read()
+            if (done) return tail + decoder.decode()
+            tail += decoder.decode(value, { stream: true })
+          }
+        })(),
+        5_000,
+        'the open stream ends after the signal',
+      )
+      received += await rest
+      expect(received.length).toBeGreaterThan(before)
+      expect(received.trimEnd().endsWith(': server shutting down'), received.slice(-200)).toBe(true)
+      // The long reply was cut short: no done event.
+      expect(received).not.toMatch(/^event: done$/m)
+
+      // The listening socket was closed before the streams were ended, so a new connection is refused now.
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect({ port, host: '127.0.0.1' })
+        socket.once('connect', () => {
+          socket.destroy()
+          resolve('connected')
+        })
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+      })
+      expect(refused).toBe('ECONNREFUSED')
+
+      const { code, signal: killedBy } = await within(cli.exited, 5_000, `tokensim exits after ${signal}`)
+      expect(Date.now() - signalledAt).toBeLessThan(5_000)
+      expect(killedBy).toBeNull()
+      expect(code).toBe(0)
+      expect(cli.stdout()).toMatch(new RegExp(`^tokensim: ${signal}\\b`, 'm'))
+      expect(cli.stderr()).toBe('')
+    })
+  }
+
+  // Fails at the time of writing: the kept-alive connection of a stream ended by the shutdown stays open, and
+  // a request on it starts a new stream (200, keep-alive) that endAll never saw, so the grace timer cuts it
+  // off mid-stream, without the final comment or the end of the chunked body.
+  it('a request on a connection kept alive across SIGTERM does not get a stream that is cut off', { timeout: TEST_MS }, async () => {
+    const { port, cli } = await start()
+    const socket = connect({ port, host: '127.0.0.1' })
+    socket.setEncoding('latin1')
+    let received = ''
+    const arrivals = new Set<() => void>()
+    socket.on('data', (chunk: string) => {
+      received += chunk
+      for (const arrival of [...arrivals]) arrival()
+    })
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('error', () => {}) // a reset is one of the acceptable outcomes below
+    /** Resolves once the bytes received so far satisfy `done`, or the socket closes (then with false). */
+    const until = (done: (bytes: string) => boolean): Promise<boolean> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (!done(received) && !socket.closed) return
+          arrivals.delete(check)
+          resolve(done(received))
+        }
+        arrivals.add(check)
+        void closed.then(check)
+        check()
+      })
+
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', reject)
+    })
+    socket.write(`GET /stream?reply=long&delay=50&ttft=0 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    expect(await within(until((bytes) => bytes.includes('event: token')), START_MS, 'first stream starts')).toBe(true)
+    expect(received).toMatch(/^HTTP\/1\.1 200 /)
+    expect(received).toMatch(/^transfer-encoding: chunked\r$/im)
+
+    cli.child.kill('SIGTERM')
+    // The first stream ends cleanly: the final comment, then the last chunk of the chunked body.
+    const ended = await within(until((bytes) => /: server shutting down\n\n\r\n0\r\n\r\n$/.test(bytes)), 5_000, 'first stream ends')
+    expect(ended, received.slice(-200)).toBe(true)
+    const first = received.length
+
+    // A second request on the same connection: the server may close the connection, refuse the request, or
+    // end the stream it starts cleanly; what it must not do is start a stream and then drop the connection.
+    if (!socket.closed) socket.write(`GET /stream?reply=long&delay=50&ttft=0 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    await within(closed, 10_000, 'the connection closes')
+    const second = received.slice(first)
+    if (/^HTTP\/1\.1 200 /.test(second)) {
+      expect(second, second.slice(-200)).toMatch(/: server shutting down\n\n\r\n0\r\n\r\n$/)
+    }
+    const { code } = await within(cli.exited, 5_000, 'tokensim exits after SIGTERM')
+    expect(code).toBe(0)
+  })
+})

@@ -1,0 +1,104 @@
+/** The conversation's DOM: user and assistant messages, the notices and the footer of a reply. */
+import { el } from './dom.js'
+
+/**
+ * @typedef {object} AssistantMessage
+ * @property {HTMLElement} root     the <article>; `data-state` is waiting | streaming | done | stopped | error
+ * @property {HTMLElement} content  where the reply renders
+ * @property {HTMLElement} notices  reconnect and connection notices
+ * @property {HTMLElement} footer   the summary line and actions, once the reply is over
+ */
+
+/**
+ * @param {HTMLElement} log
+ * @param {{ reply: string } | { text: string }} source
+ */
+export function addUserMessage(log, source) {
+  const root = el('article', 'msg msg-user')
+  root.setAttribute('aria-label', 'You')
+  const bubble = el('div', 'bubble')
+  if ('text' in source) {
+    bubble.textContent = source.text
+  } else {
+    bubble.classList.add('bubble-canned')
+    bubble.append(el('span', 'canned-tag', 'canned reply'), el('span', 'sr-only', ': '), el('span', 'canned-name', source.reply))
+  }
+  root.append(bubble)
+  log.append(root)
+  return root
+}
+
+/**
+ * @param {HTMLElement} log
+ * @param {string} label  what is being streamed, for the message's header
+ * @returns {AssistantMessage}
+ */
+export function addAssistantMessage(log, label) {
+  const root = el('article', 'msg msg-assistant')
+  root.dataset.state = 'waiting'
+  root.setAttribute('aria-busy', 'true')
+  root.setAttribute('aria-label', 'tokensim')
+
+  const avatar = el('div', 'avatar')
+  avatar.setAttribute('aria-hidden', 'true')
+  const body = el('div', 'msg-body')
+  const head = el('div', 'msg-head')
+  head.append(el('span', 'msg-author', 'tokensim'), el('span', 'msg-label', label))
+  const bubble = el('div', 'bubble')
+  const content = el('div', 'content md')
+  const typing = el('div', 'typing')
+  typing.append(el('i'), el('i'), el('i'), el('span', 'sr-only', 'Waiting for the first token'))
+  const notices = el('ul', 'notices')
+  const footer = el('div', 'msg-footer')
+  bubble.append(typing, content)
+  body.append(head, bubble, notices, footer)
+  root.append(avatar, body)
+  log.append(root)
+  return { root, content, notices, footer }
+}
+
+/**
+ * @param {AssistantMessage} msg
+ * @param {string} text
+ * @param {'resume' | 'warn'} kind
+ */
+export function addNotice(msg, text, kind) {
+  const item = el('li', `notice notice-${kind}`, text)
+  msg.notices.append(item)
+  return item
+}
+
+/**
+ * Shows an error inside the assistant bubble.
+ * @param {AssistantMessage} msg
+ * @param {string} title
+ * @param {string} message
+ */
+export function showError(msg, title, message) {
+  const box = el('div', 'error-box')
+  box.setAttribute('role', 'alert')
+  box.append(el('strong', 'error-title', title), el('p', 'error-message', message))
+  msg.content.after(box)
+}
+
+/**
+ * The line under a finished reply: a summary and a Copy button for the raw text.
+ * @param {AssistantMessage} msg
+ * @param {string} text
+ * @param {string} raw
+ */
+export function setFooter(msg, text, raw) {
+  const copy = el('button', 'btn btn-tiny', 'Copy')
+  copy.type = 'button'
+  copy.title = 'Copy the raw reply text'
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(raw)
+      copy.textContent = 'Copied'
+    } catch {
+      copy.textContent = 'Copy failed'
+    }
+    setTimeout(() => (copy.textContent = 'Copy'), 1500)
+  })
+  msg.footer.replaceChildren(el('span', 'msg-summary', text), ...(raw ? [copy] : []))
+}

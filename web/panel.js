@@ -1,0 +1,98 @@
+/**
+ * The settings side panel: preset buttons, the latency and unit fields (with the jitter slider and the rate
+ * hint), marks on a field the server refused, and opening or closing the panel.
+ */
+import { $, el } from './dom.js'
+import { PRESETS, STREAM_FIELDS, applyPreset, matchingPreset, readSettings } from './settings.js'
+
+const app = $('app')
+const presets = $('presets')
+const jitter = /** @type {HTMLInputElement} */ ($('jitter'))
+const jitterRange = /** @type {HTMLInputElement} */ ($('jitter-range'))
+const delayRate = $('delay-rate')
+const toggle = $('toggle-panel')
+
+/**
+ * Builds the preset buttons and wires every field; `onChange` runs after any setting changes.
+ * @param {() => void} onChange
+ */
+export function initPanel(onChange) {
+  const changed = () => {
+    syncPanel()
+    onChange()
+  }
+  for (const preset of PRESETS) {
+    const input = el('input')
+    input.type = 'radio'
+    input.name = 'preset'
+    input.id = `preset-${preset.id}`
+    input.value = preset.id
+    const label = el('label')
+    label.htmlFor = input.id
+    label.title = `Time to first token ${preset.ttft} ms, ${preset.delay} ms between units, jitter ${preset.jitter}`
+    label.append(el('span', 'preset-name', preset.label), el('span', 'preset-detail', preset.delay === 0 && preset.ttft === 0 ? 'no delay' : `${preset.ttft} ms · ${preset.delay} ms`))
+    input.addEventListener('change', () => {
+      applyPreset(preset)
+      changed()
+    })
+    presets.append(input, label)
+  }
+  presets.append(el('span', 'preset-custom', 'Custom values'))
+
+  for (const name of STREAM_FIELDS) {
+    $(name).addEventListener('input', () => {
+      unmark(name)
+      changed()
+    })
+  }
+  jitterRange.addEventListener('input', () => {
+    jitter.value = jitterRange.value
+    unmark('jitter')
+    changed()
+  })
+  toggle.addEventListener('click', () => setPanel(app.dataset.panel === 'closed'))
+  setPanel(!matchMedia('(max-width: 900px)').matches)
+  syncPanel()
+}
+
+/** Brings the preset buttons, the slider and the rate hint in line with the fields. */
+export function syncPanel() {
+  const preset = matchingPreset()
+  for (const input of presets.querySelectorAll('input')) input.checked = input.value === preset?.id
+  presets.dataset.custom = String(preset === undefined)
+  if (jitter.value !== '' && Number.isFinite(Number(jitter.value))) jitterRange.value = jitter.value
+  const { delay, unit } = readSettings()
+  const ms = Number(delay)
+  delayRate.textContent = delay === '' || !Number.isFinite(ms) || ms < 0 ? '' : ms === 0 ? 'as fast as the server can' : `≈ ${formatRate(1000 / ms)} ${unit || 'token'}s/s`
+}
+
+/** @param {number} rate */
+const formatRate = (rate) => (rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1).replace(/\.0$/, ''))
+
+/** @param {boolean} open */
+export function setPanel(open) {
+  app.dataset.panel = open ? 'open' : 'closed'
+  toggle.setAttribute('aria-expanded', String(open))
+}
+
+/**
+ * Marks the setting the server refused, if it is one of the panel's fields, and makes sure it can be seen.
+ * @param {string | null} param
+ */
+export function markFieldError(param) {
+  if (param === null || !(/** @type {readonly string[]} */ (STREAM_FIELDS).includes(param))) return
+  const input = $(param)
+  input.setAttribute('aria-invalid', 'true')
+  input.classList.add('server-invalid')
+  if (app.dataset.panel === 'closed') setPanel(true)
+}
+
+export function clearFieldErrors() {
+  for (const name of STREAM_FIELDS) unmark(name)
+}
+
+/** @param {string} name */
+function unmark(name) {
+  $(name).removeAttribute('aria-invalid')
+  $(name).classList.remove('server-invalid')
+}

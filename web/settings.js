@@ -1,0 +1,95 @@
+/**
+ * The stream settings: the latency presets, the form fields, the /stream query they make, and the page URL that
+ * mirrors them (so a set-up demo can be shared as a link). Values go to the server as typed: the server is the
+ * one that validates them, and the page shows its error message.
+ */
+
+/** @typedef {{ id: string, label: string, ttft: number, delay: number, jitter: number }} Preset */
+
+/** @type {readonly Preset[]} */
+export const PRESETS = [
+  { id: 'instant', label: 'Instant', ttft: 0, delay: 0, jitter: 0 },
+  { id: 'fast', label: 'Fast', ttft: 150, delay: 8, jitter: 0.3 },
+  { id: 'typical', label: 'Typical chat', ttft: 450, delay: 25, jitter: 0.4 },
+  { id: 'slow', label: 'Slow reasoning', ttft: 3000, delay: 60, jitter: 0.5 },
+]
+
+export const DEFAULT_PRESET = 'typical'
+
+/** Form fields that become /stream query parameters, in query order. */
+export const STREAM_FIELDS = /** @type {const} */ (['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'])
+
+/** @typedef {Record<(typeof STREAM_FIELDS)[number], string>} StreamSettings */
+
+/** @param {string} id */
+const field = (id) => /** @type {HTMLInputElement | HTMLSelectElement} */ (document.getElementById(id))
+
+/** The settings as typed (trimmed), field by field. @returns {StreamSettings} */
+export function readSettings() {
+  return /** @type {StreamSettings} */ (Object.fromEntries(STREAM_FIELDS.map((name) => [name, field(name).value.trim()])))
+}
+
+/** @param {Preset} preset */
+export function applyPreset(preset) {
+  field('ttft').value = String(preset.ttft)
+  field('delay').value = String(preset.delay)
+  field('jitter').value = String(preset.jitter)
+}
+
+/** The preset the latency fields match, if any. */
+export function matchingPreset() {
+  const s = readSettings()
+  return PRESETS.find((p) => Number(s.ttft) === p.ttft && Number(s.delay) === p.delay && Number(s.jitter) === p.jitter && s.delay !== '' && s.ttft !== '' && s.jitter !== '')
+}
+
+/**
+ * The /stream URL for a canned reply or a literal text. Empty optional fields are left out.
+ * @param {{ reply: string } | { text: string }} source
+ * @param {StreamSettings} settings
+ */
+export function streamUrl(source, settings) {
+  const query = new URLSearchParams('text' in source ? { text: source.text } : { reply: source.reply })
+  for (const name of STREAM_FIELDS) if (settings[name] !== '') query.set(name, settings[name])
+  return `/stream?${query}`
+}
+
+/** Page URL parameters the page reads at start and keeps up to date. */
+const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries']
+
+/**
+ * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1`); the preset fills
+ * what the URL does not say. Returns the values the caller applies itself (reply, boundaries).
+ */
+export function loadFromUrl() {
+  const query = new URLSearchParams(location.search)
+  const preset = PRESETS.find((p) => p.id === query.get('preset')) ?? PRESETS.find((p) => p.id === DEFAULT_PRESET)
+  if (preset) applyPreset(preset)
+  field('unit').value = 'token'
+  field('chunk').value = '1'
+  for (const name of STREAM_FIELDS) {
+    const value = query.get(name)
+    if (value !== null) field(name).value = value
+  }
+  return { reply: query.get('reply'), boundaries: query.get('boundaries') === '1' }
+}
+
+/**
+ * Mirrors the settings into the page URL without adding history entries.
+ * @param {{ reply: string | null, boundaries: boolean }} extra
+ */
+export function saveToUrl(extra) {
+  const query = new URLSearchParams(location.search)
+  for (const key of [...URL_KEYS, 'preset']) query.delete(key)
+  const s = readSettings()
+  const preset = matchingPreset()
+  if (preset && preset.id !== DEFAULT_PRESET) query.set('preset', preset.id)
+  for (const name of STREAM_FIELDS) {
+    if (preset && (name === 'ttft' || name === 'delay' || name === 'jitter')) continue
+    if (s[name] !== '' && !(name === 'unit' && s[name] === 'token') && !(name === 'chunk' && s[name] === '1')) query.set(name, s[name])
+  }
+  if (extra.reply) query.set('reply', extra.reply)
+  if (extra.boundaries) query.set('boundaries', '1')
+  const search = query.toString()
+  const next = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`
+  if (next !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', next)
+}

@@ -1,0 +1,110 @@
+/** The live figures of one stream: time to first token, units per second, elapsed time, counts, reconnects. */
+
+/**
+ * @typedef {object} Snapshot
+ * @property {number | null} ttft      ms from Send to the first token event
+ * @property {number | null} tps       units received per second since the first token
+ * @property {number} elapsed          ms since Send (frozen when the stream ends)
+ * @property {number} units            units received
+ * @property {number | null} total     units in the reply, when known
+ * @property {number} reconnects
+ */
+
+export class StreamStats {
+  /** @param {number} sentAt performance.now() at Send */
+  constructor(sentAt) {
+    this.sentAt = sentAt
+    /** @type {number | null} */ this.firstAt = null
+    /** @type {number | null} */ this.lastAt = null
+    /** @type {number | null} */ this.endedAt = null
+    /** @type {number | null} */ this.total = null
+    this.units = 0
+    this.events = 0
+    this.reconnects = 0
+  }
+
+  /**
+   * Records a token event and returns the gap since the previous one (since Send, for the first).
+   * @param {number} units
+   * @param {number} now
+   */
+  token(units, now) {
+    const gap = now - (this.lastAt ?? this.sentAt)
+    this.firstAt ??= now
+    this.lastAt = now
+    this.units += units
+    this.events += 1
+    return gap
+  }
+
+  /** @param {number} now */
+  end(now) {
+    this.endedAt ??= now
+  }
+
+  /**
+   * @param {number} now
+   * @returns {Snapshot}
+   */
+  snapshot(now) {
+    const at = this.endedAt ?? now
+    const since = this.firstAt === null ? 0 : at - this.firstAt
+    return {
+      ttft: this.firstAt === null ? null : this.firstAt - this.sentAt,
+      tps: this.firstAt === null || since <= 0 ? null : this.units / (since / 1000),
+      elapsed: at - this.sentAt,
+      units: this.units,
+      total: this.total,
+      reconnects: this.reconnects,
+    }
+  }
+}
+
+/** @param {number | null} ms */
+export const formatMs = (ms) => (ms === null ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
+
+/** @param {number} ms */
+export const formatSeconds = (ms) => `${(ms / 1000).toFixed(1)} s`
+
+/** @param {number | null} rate */
+export const formatRate = (rate) => (rate === null ? '—' : rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1))
+
+/** @param {number} units @param {number | null} total */
+export const formatCount = (units, total) => (total === null ? String(units) : `${units} / ${total}`)
+
+/**
+ * Writes a snapshot into the elements marked `data-figure="..."` under root (only the ones that changed).
+ * @param {ParentNode} root
+ * @param {Snapshot | null} s  null clears the figures
+ */
+export function renderFigures(root, s) {
+  /** @type {Record<string, string>} */
+  const values =
+    s === null
+      ? { ttft: '—', tps: '—', elapsed: '—', count: '—', reconnects: '0' }
+      : {
+          ttft: formatMs(s.ttft),
+          tps: formatRate(s.tps),
+          elapsed: formatSeconds(s.elapsed),
+          count: formatCount(s.units, s.total),
+          reconnects: String(s.reconnects),
+        }
+  for (const [name, value] of Object.entries(values)) {
+    const el = root.querySelector(`[data-figure="${name}"]`)
+    if (el && el.textContent !== value) el.textContent = value
+  }
+}
+
+/**
+ * A one-line summary for the foot of a finished reply.
+ * @param {Snapshot} s
+ * @param {string} unit
+ */
+export function summary(s, unit) {
+  const parts = [`${s.units} ${unit}${s.units === 1 ? '' : 's'}`]
+  if (s.ttft !== null) parts.push(`TTFT ${formatMs(s.ttft)}`)
+  if (s.tps !== null) parts.push(`${formatRate(s.tps)} ${unit}s/s`)
+  parts.push(formatSeconds(s.elapsed))
+  if (s.reconnects > 0) parts.push(`${s.reconnects} reconnect${s.reconnects === 1 ? '' : 's'}`)
+  return parts.join(' · ')
+}

@@ -1,0 +1,144 @@
+/**
+ * One /stream connection through EventSource: token and done events, the browser's own reconnection with
+ * Last-Event-ID (reported as a resume), and a readable error when the stream cannot open.
+ */
+
+/**
+ * @typedef {object} TokenData
+ * @property {string} text   the text of the units in this event
+ * @property {number} index  index of the first unit in it
+ * @property {number} units  how many units it carries
+ * @property {number} t      scheduled offset in ms after the response started
+ *
+ * @typedef {object} DoneData
+ * @property {number} tokens  units in the whole reply
+ * @property {number} sent
+ * @property {number} events
+ * @property {number} chars
+ * @property {string} unit
+ * @property {number} duration_ms
+ * @property {number} resumed_after
+ *
+ * @typedef {object} StreamFailure
+ * @property {string} message
+ * @property {string | null} param   the request parameter at fault, when the server names one
+ *
+ * @typedef {object} StreamHandlers
+ * @property {(data: TokenData, receivedAt: number) => void} onToken
+ * @property {(data: DoneData) => void} onDone
+ * @property {(lastId: string) => void} onResume   the connection reopened after a drop
+ * @property {() => void} onDrop                   the connection dropped; the browser is reconnecting
+ * @property {() => void} onUnreachable            the first connection failed; the browser is retrying
+ * @property {(failure: StreamFailure) => void} onError   fatal: the stream is over
+ *
+ * @typedef {object} StreamHandle
+ * @property {() => void} close
+ */
+
+/**
+ * @param {string} url
+ * @param {StreamHandlers} handlers
+ * @returns {StreamHandle}
+ */
+export function openStream(url, handlers) {
+  const source = new EventSource(url)
+  let opens = 0
+  let lastId = ''
+  let lastUnit = -1
+  let over = false
+
+  const finish = () => {
+    over = true
+    source.close()
+  }
+
+  /** @param {StreamFailure} failure */
+  const fail = (failure) => {
+    if (over) return
+    finish()
+    handlers.onError(failure)
+  }
+
+  source.addEventListener('open', () => {
+    if (over) return
+    opens += 1
+    if (opens > 1) handlers.onResume(lastId)
+  })
+
+  source.addEventListener('token', (event) => {
+    if (over) return
+    const data = parse(event.data)
+    if (data === undefined || typeof data.text !== 'string') return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
+    const index = Number.isInteger(data.index) ? data.index : lastUnit + 1
+    const units = Number.isInteger(data.units) && data.units > 0 ? data.units : 1
+    if (index + units - 1 <= lastUnit) return // already have it (a resume that overlapped)
+    lastUnit = index + units - 1
+    lastId = event.lastEventId
+    handlers.onToken({ ...data, index, units }, performance.now())
+  })
+
+  source.addEventListener('done', (event) => {
+    if (over) return
+    finish()
+    handlers.onDone(parse(event.data) ?? {})
+  })
+
+  source.addEventListener('error', (event) => {
+    if (over) return
+    // A server-sent `event: error` carries data; a connection problem does not.
+    if (event instanceof MessageEvent && typeof event.data === 'string' && event.data !== '') {
+      const body = parse(event.data)
+      return fail({ message: body?.error?.message ?? body?.message ?? event.data, param: body?.error?.param ?? null })
+    }
+    if (source.readyState === EventSource.CLOSED) {
+      finish()
+      if (opens === 0) {
+        describeFailure(url, 'The stream failed to open, but the server accepts it now: try again.').then(handlers.onError)
+      } else {
+        // the browser's reconnection was refused: ask the same question (with the unit we had) to learn why
+        const resume = new URL(url, location.href)
+        if (lastId !== '') resume.searchParams.set('lastEventId', lastId)
+        describeFailure(resume.href, `The connection dropped after unit ${lastId || 'none'} and could not be resumed.`).then(handlers.onError)
+      }
+    } else if (opens > 0) {
+      handlers.onDrop()
+    } else {
+      handlers.onUnreachable()
+    }
+  })
+
+  return { close: finish }
+}
+
+/**
+ * EventSource hides why a stream failed, so ask again with fetch and read the JSON error body
+ * (`{"error":{"message","type","param"}}`).
+ * @param {string} url
+ * @param {string} whenOk  the message when the server does answer with a stream this time
+ * @returns {Promise<StreamFailure>}
+ */
+export async function describeFailure(url, whenOk) {
+  const controller = new AbortController()
+  try {
+    const response = await fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } })
+    if (response.ok) {
+      controller.abort() // it streams now: the failure was transient, not a refusal
+      return { message: whenOk, param: null }
+    }
+    const body = (response.headers.get('content-type') ?? '').includes('json') ? await response.json().catch(() => undefined) : undefined
+    const message = body?.error?.message
+    if (typeof message === 'string') return { message, param: typeof body.error.param === 'string' ? body.error.param : null }
+    return { message: `The server answered ${response.status} ${response.statusText}`.trim() + '.', param: null }
+  } catch {
+    return { message: 'Could not reach the tokensim server. Is it running?', param: null }
+  }
+}
+
+/** @param {string} text */
+function parse(text) {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
