@@ -1,0 +1,43 @@
+/** Reads a whole SSE response with an independent parser (eventsource-parser): the events, comments and retry. */
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { DoneData, TokenData } from '../../src/wire/native.js'
+
+export interface ReadStream {
+  readonly events: EventSourceMessage[]
+  readonly comments: string[]
+  readonly retries: number[]
+  /** The token events' payloads, in order. */
+  readonly tokens: TokenData[]
+  readonly done: DoneData | undefined
+  /** The token texts joined. */
+  readonly text: string
+}
+
+export async function readSse(response: Response): Promise<ReadStream> {
+  const events: EventSourceMessage[] = []
+  const comments: string[] = []
+  const retries: number[] = []
+  const parser = createParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) })
+  const decoder = new TextDecoder()
+  for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }))
+  parser.feed(decoder.decode())
+  const tokens = events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
+  const doneEvent = events.find((e) => e.event === 'done')
+  return {
+    events,
+    comments,
+    retries,
+    tokens,
+    done: doneEvent === undefined ? undefined : (JSON.parse(doneEvent.data) as DoneData),
+    text: tokens.map((t) => t.text).join(''),
+  }
+}
+
+/** Waits until `check` holds, polling, or fails after `timeout` ms with `what` in the message. */
+export async function until(check: () => boolean, what: string, timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
