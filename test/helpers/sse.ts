@@ -19,7 +19,7 @@ export async function readSse(response: Response): Promise<ReadStream> {
   const retries: number[] = []
   const parser = createParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) })
   const decoder = new TextDecoder()
-  for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }))
+  for await (const chunk of chunks(response.body!)) parser.feed(decoder.decode(chunk, { stream: true }))
   parser.feed(decoder.decode())
   const tokens = events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
   const doneEvent = events.find((e) => e.event === 'done')
@@ -39,5 +39,19 @@ export async function until(check: () => boolean, what: string, timeout = 5000):
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** A body's chunks as they arrive (the DOM typings give ReadableStream no async iterator). */
+export async function* chunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.releaseLock()
   }
 }
