@@ -70,7 +70,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const heartbeat = wholeNumber('--heartbeat', values.heartbeat ?? String(HEARTBEAT_MS), 1, 3_600_000)
   const maxTextBytes = wholeNumber('--max-text', values['max-text'] ?? String(LIMITS.maxTextBytes), 0, 64 * 1024 * 1024)
   const host = values.host
-  if (isIP(host) === 0 && host !== 'localhost') throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
+  if (isIP(host) === 0 && host !== 'localhost')
+    throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
 
   const defaults = streamDefaults(values)
   let replies: Reply[] = []
@@ -127,7 +128,15 @@ function streamDefaults(values: Record<string, string | boolean | undefined>): S
   try {
     const params = parseStreamParams(query, undefined, DEFAULTS, LIMITS)
     const reply = typeof values['reply'] === 'string' ? values['reply'] : DEFAULTS.reply
-    return { unit: params.unit, delay: params.timing.delay, ttft: params.timing.ttft, jitter: params.timing.jitter, seed: params.seed, chunk: params.chunk, reply }
+    return {
+      unit: params.unit,
+      delay: params.timing.delay,
+      ttft: params.timing.ttft,
+      jitter: params.timing.jitter,
+      seed: params.seed,
+      chunk: params.chunk,
+      reply,
+    }
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.message}`)
     throw error

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 function files(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(folder, e.name)) : e.name.endsWith('.ts') ? [join(folder, e.name)] : []))
+  return readdirSync(folder, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(folder, e.name)) : e.name.endsWith('.ts') ? [join(folder, e.name)] : [],
+  )
 }
 
 const imports = (source: string) => [...source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
@@ -39,7 +41,10 @@ describe('architecture', () => {
   })
 
   it('the purity check sees what it looks for', () => {
-    expect(impureUses('x.ts', 'const a = Math.random(); setTimeout(f); // Date.now()\nconst s = "performance.now()"')).toEqual(['Math.random', 'setTimeout'])
+    expect(impureUses('x.ts', 'const a = Math.random(); setTimeout(f); // Date.now()\nconst s = "performance.now()"')).toEqual([
+      'Math.random',
+      'setTimeout',
+    ])
   })
 
   it('wire depends only on core, core on nothing else of the project', () => {

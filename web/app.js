@@ -186,7 +186,10 @@ function setStatus(state, label) {
 /** "Tokens / s" and "Tokens", or words, or chars. @param {string} unit */
 function setUnitLabels(unit) {
   const plural = `${unit.charAt(0).toUpperCase()}${unit.slice(1)}s`
-  for (const [name, text] of [['tps', `${plural} / s`], ['count', plural]]) {
+  for (const [name, text] of [
+    ['tps', `${plural} / s`],
+    ['count', plural],
+  ]) {
     const label = figures.querySelector(`[data-figure-label="${name}"]`)
     if (label) label.textContent = text
   }

@@ -30,7 +30,10 @@ export function initPanel(onChange) {
     const label = el('label')
     label.htmlFor = input.id
     label.title = `Time to first token ${preset.ttft} ms, ${preset.delay} ms between units, jitter ${preset.jitter}`
-    label.append(el('span', 'preset-name', preset.label), el('span', 'preset-detail', preset.delay === 0 && preset.ttft === 0 ? 'no delay' : `${preset.ttft} ms · ${preset.delay} ms`))
+    label.append(
+      el('span', 'preset-name', preset.label),
+      el('span', 'preset-detail', preset.delay === 0 && preset.ttft === 0 ? 'no delay' : `${preset.ttft} ms · ${preset.delay} ms`),
+    )
     input.addEventListener('change', () => {
       applyPreset(preset)
       changed()
@@ -63,7 +66,12 @@ export function syncPanel() {
   if (jitter.value !== '' && Number.isFinite(Number(jitter.value))) jitterRange.value = jitter.value
   const { delay, unit } = readSettings()
   const ms = Number(delay)
-  delayRate.textContent = delay === '' || !Number.isFinite(ms) || ms < 0 ? '' : ms === 0 ? 'as fast as the server can' : `≈ ${formatRate(1000 / ms)} ${unit || 'token'}s/s`
+  delayRate.textContent =
+    delay === '' || !Number.isFinite(ms) || ms < 0
+      ? ''
+      : ms === 0
+        ? 'as fast as the server can'
+        : `≈ ${formatRate(1000 / ms)} ${unit || 'token'}s/s`
 }
 
 /** @param {number} rate */

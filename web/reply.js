@@ -100,7 +100,10 @@ export class ReplyView {
       span.className = i % 2 === 0 ? 'tk tk-a' : 'tk tk-b'
       if (/^\s*\n\s*$/.test(event.text)) span.classList.add('tk-nl')
       span.textContent = event.text
-      span.title = event.units > 1 ? `units ${event.index}–${event.index + event.units - 1}: ${JSON.stringify(event.text)}` : `unit ${event.index}: ${JSON.stringify(event.text)}`
+      span.title =
+        event.units > 1
+          ? `units ${event.index}–${event.index + event.units - 1}: ${JSON.stringify(event.text)}`
+          : `unit ${event.index}: ${JSON.stringify(event.text)}`
       fragment.append(span)
     }
     content.append(fragment)

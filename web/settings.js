@@ -39,7 +39,15 @@ export function applyPreset(preset) {
 /** The preset the latency fields match, if any. */
 export function matchingPreset() {
   const s = readSettings()
-  return PRESETS.find((p) => Number(s.ttft) === p.ttft && Number(s.delay) === p.delay && Number(s.jitter) === p.jitter && s.delay !== '' && s.ttft !== '' && s.jitter !== '')
+  return PRESETS.find(
+    (p) =>
+      Number(s.ttft) === p.ttft &&
+      Number(s.delay) === p.delay &&
+      Number(s.jitter) === p.jitter &&
+      s.delay !== '' &&
+      s.ttft !== '' &&
+      s.jitter !== '',
+  )
 }
 
 /**

@@ -68,7 +68,8 @@ export function openStream(url, handlers) {
   source.addEventListener('token', (event) => {
     if (over) return
     const data = parse(event.data)
-    if (data === undefined || typeof data.text !== 'string') return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
+    if (data === undefined || typeof data.text !== 'string')
+      return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
     const index = Number.isInteger(data.index) ? data.index : lastUnit + 1
     const units = Number.isInteger(data.units) && data.units > 0 ? data.units : 1
     if (index + units - 1 <= lastUnit) return // already have it (a resume that overlapped)
@@ -98,7 +99,9 @@ export function openStream(url, handlers) {
         // the browser's reconnection was refused: ask the same question (with the unit we had) to learn why
         const resume = new URL(url, location.href)
         if (lastId !== '') resume.searchParams.set('lastEventId', lastId)
-        describeFailure(resume.href, `The connection dropped after unit ${lastId || 'none'} and could not be resumed.`).then(handlers.onError)
+        describeFailure(resume.href, `The connection dropped after unit ${lastId || 'none'} and could not be resumed.`).then(
+          handlers.onError,
+        )
       }
     } else if (opens > 0) {
       handlers.onDrop()

@@ -60,7 +60,7 @@ export class Timeline {
     const plot = height - top - 1
 
     const rest = this.gaps.filter((g) => g.kind !== 'first').map((g) => g.gap)
-    const max = niceCeil(Math.max(rest.length > 0 ? Math.max(...rest) : this.gaps[0]?.gap ?? 0, this.reference * 1.25, 1))
+    const max = niceCeil(Math.max(rest.length > 0 ? Math.max(...rest) : (this.gaps[0]?.gap ?? 0), this.reference * 1.25, 1))
     const y = (/** @type {number} */ ms) => top + plot - (Math.min(ms, max) / max) * plot
 
     // grid: baseline, half and top, with the scale's label
@@ -131,7 +131,13 @@ function roundTop(ctx, x, y, w, h, r) {
 }
 
 /** Two slanted cuts across a clipped bar. */
-function breakMark(/** @type {CanvasRenderingContext2D} */ ctx, /** @type {number} */ x, /** @type {number} */ w, /** @type {number} */ y, /** @type {string} */ bg) {
+function breakMark(
+  /** @type {CanvasRenderingContext2D} */ ctx,
+  /** @type {number} */ x,
+  /** @type {number} */ w,
+  /** @type {number} */ y,
+  /** @type {string} */ bg,
+) {
   ctx.fillStyle = bg
   ctx.beginPath()
   ctx.moveTo(x - 1, y + 3)

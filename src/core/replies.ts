@@ -19,7 +19,11 @@ export function createReplyLibrary(...sources: ReadonlyArray<readonly Reply[]>):
       const reply = byName.get(name)
       if (reply === undefined) {
         const known = replies.map((r) => r.name).join(', ')
-        throw new TokensimError('unknown_reply', `There is no reply named ${JSON.stringify(name)}; the replies are: ${known}. See GET /replies.`, 'reply')
+        throw new TokensimError(
+          'unknown_reply',
+          `There is no reply named ${JSON.stringify(name)}; the replies are: ${known}. See GET /replies.`,
+          'reply',
+        )
       }
       return reply
     },

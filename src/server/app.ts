@@ -70,10 +70,23 @@ export function createApp({
   staticRoute(app, webRoot)
 
   app.notFound((c) =>
-    c.json({ error: { message: `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`, type: 'invalid_request_error', param: null, code: 'not_found' } }, 404),
+    c.json(
+      {
+        error: {
+          message: `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'not_found',
+        },
+      },
+      404,
+    ),
   )
   app.onError((error, c) => {
-    const known = error instanceof TokensimError ? error : new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')
+    const known =
+      error instanceof TokensimError
+        ? error
+        : new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')
     if (!(error instanceof TokensimError)) console.error(error)
     const { status, body } = renderNativeError(known)
     return c.json(body, status)

@@ -69,6 +69,8 @@ export function createServer(options: AppOptions = {}): TokensimServer {
 }
 
 function shuttingDown(): Response {
-  const body = { error: { message: 'tokensim is shutting down; retry on the next server.', type: 'server_error', param: null, code: 'shutting_down' } }
+  const body = {
+    error: { message: 'tokensim is shutting down; retry on the next server.', type: 'server_error', param: null, code: 'shutting_down' },
+  }
   return Response.json(body, { status: 503, headers: { connection: 'close', 'retry-after': '1' } })
 }

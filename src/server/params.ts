@@ -69,7 +69,9 @@ function querySchema(limits: StreamLimits) {
       })
       .optional(),
     reply: z.string().min(1, { error: 'reply must name a reply; see GET /replies' }).optional(),
-    unit: z.enum(UNIT_KINDS, { error: (issue) => `unit must be one of ${UNIT_KINDS.join(', ')}; got ${JSON.stringify(issue.input)}` }).optional(),
+    unit: z
+      .enum(UNIT_KINDS, { error: (issue) => `unit must be one of ${UNIT_KINDS.join(', ')}; got ${JSON.stringify(issue.input)}` })
+      .optional(),
     delay: decimal('delay', 'a number of ms between units', 0, limits.maxDelay).optional(),
     tps: decimal('tps', 'a number of units per second', 1000 / limits.maxDelay, 1_000_000)
       .refine((n) => n > 0, { error: 'tps must be more than 0' })

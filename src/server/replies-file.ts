@@ -14,7 +14,9 @@ export class RepliesFileError extends Error {
 
 const NAME = z
   .string()
-  .regex(/^[A-Za-z0-9][\w.-]{0,99}$/, { error: 'a reply name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit' })
+  .regex(/^[A-Za-z0-9][\w.-]{0,99}$/, {
+    error: 'a reply name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  })
 const ENTRY = z.object({ name: NAME, text: z.string(), description: z.string().optional() }).strict()
 const LIST = z.array(ENTRY)
 const MAPPING = z.record(z.string(), z.union([z.string(), z.object({ text: z.string(), description: z.string().optional() }).strict()]))
@@ -45,7 +47,8 @@ function loadFolder(folder: string): Reply[] {
     if (!entry.isFile() || extname(entry.name).toLowerCase() !== '.md') continue
     const name = basename(entry.name, extname(entry.name))
     const file = join(folder, entry.name)
-    if (!NAME.safeParse(name).success) throw new RepliesFileError(`${file}: "${name}" is not a usable reply name (letters, digits, "-", "_", ".")`)
+    if (!NAME.safeParse(name).success)
+      throw new RepliesFileError(`${file}: "${name}" is not a usable reply name (letters, digits, "-", "_", ".")`)
     replies.push({ name, description: `${entry.name} from ${folder}`, text: read(file) })
   }
   if (replies.length === 0) throw new RepliesFileError(`${folder}: the folder holds no .md files`)

@@ -6,7 +6,9 @@ import type { ErrorCode, TokensimError } from '../core/errors.js'
 
 export interface ErrorResponse {
   readonly status: 400 | 500
-  readonly body: { readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: ErrorCode } }
+  readonly body: {
+    readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: ErrorCode }
+  }
 }
 
 const STATUS: Record<ErrorCode, ErrorResponse['status']> = {

@@ -35,7 +35,12 @@ export function sseRetry(ms: number): string {
 
 /** A comment (`: text`), which clients ignore: keeps proxies from timing out an idle stream. */
 export function sseComment(text = ''): string {
-  return text.split(LINE_BREAK).map((line) => (line === '' ? ':\n' : `: ${line}\n`)).join('') + '\n'
+  return (
+    text
+      .split(LINE_BREAK)
+      .map((line) => (line === '' ? ':\n' : `: ${line}\n`))
+      .join('') + '\n'
+  )
 }
 
 function checkField(name: string, value: string): string {

@@ -7,16 +7,21 @@ const options = { unit: 'char' as const, timing: { ttft: 50, delay: 10, jitter: 
 describe('plan', () => {
   it('resuming after unit k is the rest of the same plan, shifted to start at unit k', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (units, chunk, pick) => {
-        const whole = plan(units, { ...options, chunk, after: -1 })
-        // Resume where an event ended, as EventSource does (its Last-Event-ID is the last unit of an event).
-        const cut = whole.events[pick % whole.events.length]!
-        const resumed = plan(units, { ...options, chunk, after: cut.last })
-        const rest = whole.events.filter((e) => e.first > cut.last)
-        expect(resumed.events.map((e) => e.text)).toEqual(rest.map((e) => e.text))
-        expect(resumed.events.map((e) => e.at)).toEqual(rest.map((e) => e.at - cut.at))
-        expect(whole.events.map((e) => e.text).join('')).toBe(units.join(''))
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.nat(),
+        (units, chunk, pick) => {
+          const whole = plan(units, { ...options, chunk, after: -1 })
+          // Resume where an event ended, as EventSource does (its Last-Event-ID is the last unit of an event).
+          const cut = whole.events[pick % whole.events.length]!
+          const resumed = plan(units, { ...options, chunk, after: cut.last })
+          const rest = whole.events.filter((e) => e.first > cut.last)
+          expect(resumed.events.map((e) => e.text)).toEqual(rest.map((e) => e.text))
+          expect(resumed.events.map((e) => e.at)).toEqual(rest.map((e) => e.at - cut.at))
+          expect(whole.events.map((e) => e.text).join('')).toBe(units.join(''))
+        },
+      ),
       { numRuns: 300, seed: 8 },
     )
   })

@@ -35,7 +35,9 @@ describe('split', () => {
 
   it('char: long texts are cut exactly as one pass of Intl.Segmenter cuts them', () => {
     const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' })
-    const longText = fc.array(fc.oneof(graphemes, codeUnits, fc.constantFrom('🇯🇵🇫🇷🇩', 'e\u0301\u0301', '\r\n', '👩‍👩‍👧‍👦')), { minLength: 20, maxLength: 120 }).map((parts) => parts.join('').repeat(8))
+    const longText = fc
+      .array(fc.oneof(graphemes, codeUnits, fc.constantFrom('🇯🇵🇫🇷🇩', 'e\u0301\u0301', '\r\n', '👩‍👩‍👧‍👦')), { minLength: 20, maxLength: 120 })
+      .map((parts) => parts.join('').repeat(8))
     fc.assert(
       fc.property(longText, (s) => {
         expect(split(s, 'char')).toEqual(Array.from(segmenter.segment(s), (x) => x.segment))

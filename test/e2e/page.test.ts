@@ -83,7 +83,10 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   }
 
   /** Fills the latency settings (any field left out keeps the page's value). */
-  async function configure(page: Page, settings: Partial<Record<'unit' | 'delay' | 'ttft' | 'jitter' | 'seed' | 'chunk', string>>): Promise<void> {
+  async function configure(
+    page: Page,
+    settings: Partial<Record<'unit' | 'delay' | 'ttft' | 'jitter' | 'seed' | 'chunk', string>>,
+  ): Promise<void> {
     for (const [name, value] of Object.entries(settings)) {
       if (name === 'unit') await page.selectOption('#unit', value)
       else await page.fill(`#${name}`, value)
@@ -106,7 +109,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
   /** The text of the reply's token spans, joined, with token boundaries on. */
   const spansText = (page: Page): Promise<string> =>
-    page.locator(`${REPLY} .content.tokens`).evaluate((content) => Array.from(content.querySelectorAll('span.tk'), (span) => span.textContent ?? '').join(''))
+    page
+      .locator(`${REPLY} .content.tokens`)
+      .evaluate((content) => Array.from(content.querySelectorAll('span.tk'), (span) => span.textContent ?? '').join(''))
 
   it('streams a canned reply frame by frame and renders its Markdown', async () => {
     const { page, errors, dialogs } = await openPage()
@@ -124,7 +129,11 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
           const tick = (): void => {
             const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
             const content = msg?.querySelector('.content')
-            out.push({ raw: msg?.dataset.raw?.length ?? 0, rendered: content?.textContent?.length ?? 0, caret: content?.querySelector('.caret') !== null })
+            out.push({
+              raw: msg?.dataset.raw?.length ?? 0,
+              rendered: content?.textContent?.length ?? 0,
+              caret: content?.querySelector('.caret') !== null,
+            })
             if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
             else requestAnimationFrame(tick)
           }
@@ -137,7 +146,10 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     const distinct = new Set(rawLengths.filter((n) => n > 0 && n < expected.length))
     expect(distinct.size, `raw lengths seen while streaming: ${[...distinct].join(', ')}`).toBeGreaterThanOrEqual(3)
     expect(new Set(samples.map((s) => s.rendered)).size).toBeGreaterThanOrEqual(3)
-    expect(samples.some((s) => s.caret && s.raw > 0), 'a caret while streaming').toBe(true)
+    expect(
+      samples.some((s) => s.caret && s.raw > 0),
+      'a caret while streaming',
+    ).toBe(true)
 
     expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
     expect(await raw(page)).toBe(expected)
@@ -301,6 +313,20 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(await page.locator(`${REPLY} .msg-footer`).textContent()).toContain('Stopped after')
     expect(await page.isEnabled('#send')).toBe(true)
     expect(await page.locator('#status').textContent()).toBe('Stopped')
+    expect(errors).toEqual([])
+  })
+
+  it('takes its settings from its own URL and keeps them there', async () => {
+    const { page, errors } = await openPage('?reply=code&preset=slow&unit=word&chunk=2&boundaries=1')
+    expect(await page.inputValue('#ttft')).toBe('3000')
+    expect(await page.inputValue('#delay')).toBe('60')
+    expect(await page.inputValue('#unit')).toBe('word')
+    expect(await page.inputValue('#chunk')).toBe('2')
+    expect(await page.inputValue('#reply')).toBe('code')
+    expect(await page.isChecked('#boundaries')).toBe(true)
+    await page.selectOption('#unit', 'char')
+    await expect.poll(() => new URL(page.url()).searchParams.get('unit')).toBe('char')
+    expect(new URL(page.url()).searchParams.get('preset')).toBe('slow')
     expect(errors).toEqual([])
   })
 })

@@ -91,7 +91,11 @@ function run(flags: readonly string[], env: Record<string, string> = {}): Cli {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           listeners.delete(check)
-          reject(new Error(`no ${pattern} on ${stream} after ${ms} ms; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`))
+          reject(
+            new Error(
+              `no ${pattern} on ${stream} after ${ms} ms; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`,
+            ),
+          )
         }, ms)
         const check = (): void => {
           const match = pattern.exec(output[stream])
@@ -99,7 +103,12 @@ function run(flags: readonly string[], env: Record<string, string> = {}): Cli {
           listeners.delete(check)
           clearTimeout(timer)
           if (match !== null) resolve(match)
-          else reject(new Error(`tokensim exited (code ${String(child.exitCode)}) without ${pattern} on ${stream}; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`))
+          else
+            reject(
+              new Error(
+                `tokensim exited (code ${String(child.exitCode)}) without ${pattern} on ${stream}; stdout: ${JSON.stringify(output.stdout)}, stderr: ${JSON.stringify(output.stderr)}`,
+              ),
+            )
         }
         listeners.add(check)
         check()
@@ -147,7 +156,8 @@ async function readEvents(url: string): Promise<EventSourceMessage[]> {
   return events
 }
 
-const tokensOf = (events: readonly EventSourceMessage[]): TokenData[] => events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
+const tokensOf = (events: readonly EventSourceMessage[]): TokenData[] =>
+  events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
 
 /** A port that was free a moment ago. */
 async function freePort(): Promise<number> {
@@ -183,7 +193,22 @@ describe('tokensim --help and --version', () => {
     expect(code).toBe(0)
     const help = cli.stdout()
     expect(help).toMatch(/Usage: tokensim/)
-    for (const name of ['--port', '--host', '--unit', '--delay', '--ttft', '--jitter', '--seed', '--chunk', '--reply', '--replies', '--heartbeat', '--max-text', '--help', '--version']) {
+    for (const name of [
+      '--port',
+      '--host',
+      '--unit',
+      '--delay',
+      '--ttft',
+      '--jitter',
+      '--seed',
+      '--chunk',
+      '--reply',
+      '--replies',
+      '--heartbeat',
+      '--max-text',
+      '--help',
+      '--version',
+    ]) {
       expect(help, name).toMatch(new RegExp(`(^|[\\s,])${name}(?![\\w-])`, 'm'))
     }
     expect(help).not.toMatch(/serving/)
@@ -207,7 +232,11 @@ describe('tokensim serves', () => {
 
     const text = 'Hello, wörld! 👋🏽\nSecond line.'
     const events = await readEvents(`${url}/stream?text=${encodeURIComponent(text)}&delay=0&ttft=0`)
-    expect(tokensOf(events).map((t) => t.text).join('')).toBe(text)
+    expect(
+      tokensOf(events)
+        .map((t) => t.text)
+        .join(''),
+    ).toBe(text)
 
     const replies = await fetch(`${url}/replies`)
     expect(replies.status).toBe(200)
@@ -285,8 +314,16 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ['--jitter 2', ['--jitter', '2'], /--jitter .*2/],
     ['--heartbeat 0', ['--heartbeat', '0'], /--heartbeat/],
     ['--reply nope', ['--reply', 'nope'], /--reply.*"nope"/],
-    ['--replies /nonexistent/file.json', ['--replies', '/nonexistent/file.json'], /--replies \/nonexistent\/file\.json: cannot read it \(ENOENT\)/],
-    ['--replies with broken JSON', ['--replies', broken], new RegExp(`--replies ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`)],
+    [
+      '--replies /nonexistent/file.json',
+      ['--replies', '/nonexistent/file.json'],
+      /--replies \/nonexistent\/file\.json: cannot read it \(ENOENT\)/,
+    ],
+    [
+      '--replies with broken JSON',
+      ['--replies', broken],
+      new RegExp(`--replies ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`),
+    ],
   ]
 
   // One after the other: each is a tsx start-up, which takes a core for a second or more.
@@ -424,13 +461,23 @@ describe('tokensim stops cleanly on a signal', () => {
       socket.once('error', reject)
     })
     socket.write(`GET /stream?reply=long&delay=50&ttft=0 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
-    expect(await within(until((bytes) => bytes.includes('event: token')), START_MS, 'first stream starts')).toBe(true)
+    expect(
+      await within(
+        until((bytes) => bytes.includes('event: token')),
+        START_MS,
+        'first stream starts',
+      ),
+    ).toBe(true)
     expect(received).toMatch(/^HTTP\/1\.1 200 /)
     expect(received).toMatch(/^transfer-encoding: chunked\r$/im)
 
     cli.child.kill('SIGTERM')
     // The first stream ends cleanly: the final comment, then the last chunk of the chunked body.
-    const ended = await within(until((bytes) => /: server shutting down\n\n\r\n0\r\n\r\n$/.test(bytes)), 5_000, 'first stream ends')
+    const ended = await within(
+      until((bytes) => /: server shutting down\n\n\r\n0\r\n\r\n$/.test(bytes)),
+      5_000,
+      'first stream ends',
+    )
     expect(ended, received.slice(-200)).toBe(true)
     const first = received.length
 

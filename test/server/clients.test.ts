@@ -125,7 +125,8 @@ describe('the stream lifecycle on a real server', () => {
     const arrivals: number[] = []
     const response = await fetch(`${server.url}/stream?text=abcdefghijklmnopqrst&delay=20&ttft=100`)
     const decoder = new TextDecoder()
-    for await (const chunk of chunks(response.body!)) if (decoder.decode(chunk).includes('event: token')) arrivals.push(performance.now() - started)
+    for await (const chunk of chunks(response.body!))
+      if (decoder.decode(chunk).includes('event: token')) arrivals.push(performance.now() - started)
     const last = arrivals.at(-1)!
     // Generous bounds: the benchmark measures precise lateness; this only catches a broken schedule.
     expect(last).toBeGreaterThanOrEqual(470)

@@ -7,7 +7,14 @@ describe('createClock', () => {
     const clock = createClock()
     const ran: string[] = []
     const now = clock.now()
-    for (const [name, at] of [['c', 30], ['a', 10], ['b', 20], ['b2', 20], ['d', 0]] as const) clock.at(now + at, () => ran.push(name))
+    for (const [name, at] of [
+      ['c', 30],
+      ['a', 10],
+      ['b', 20],
+      ['b2', 20],
+      ['d', 0],
+    ] as const)
+      clock.at(now + at, () => ran.push(name))
     expect(clock.pending).toBe(5)
     await until(() => clock.pending === 0, 'all tasks to run')
     expect(ran).toEqual(['d', 'a', 'b', 'b2', 'c'])
@@ -61,7 +68,10 @@ describe('createClock', () => {
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let i = 0; i < 500; i++) {
       const due = Math.floor(rand() * 1000) + 1
-      cancels.set(i, clock.at(due, () => ran.push(due)))
+      cancels.set(
+        i,
+        clock.at(due, () => ran.push(due)),
+      )
       if (rand() < 0.3) {
         const victim = Math.floor(rand() * i)
         cancels.get(victim)?.()

@@ -116,7 +116,10 @@ describe('loadRepliesFile: accepted shapes', () => {
   })
 
   it('reads a YAML list (.yml)', () => {
-    const file = writeFile('replies.yml', ['- name: first', '  text: "One: 1"', '- name: second', '  text: Two', '  description: number two', ''].join('\n'))
+    const file = writeFile(
+      'replies.yml',
+      ['- name: first', '  text: "One: 1"', '- name: second', '  text: Two', '  description: number two', ''].join('\n'),
+    )
     expect(loadRepliesFile(file)).toEqual([
       { name: 'first', text: 'One: 1', description: expect.any(String) },
       { name: 'second', text: 'Two', description: 'number two' },
@@ -126,7 +129,13 @@ describe('loadRepliesFile: accepted shapes', () => {
   it('reads a folder of .md files: name is the file name without .md, text is the file byte for byte', () => {
     const crlf = '# Title\r\n\r\nHello 👋🏽 world,\r\nfamily: 👨‍👩‍👧‍👦\r\n  trailing spaces  \r\n'
     const plain = 'no newline at the end, and a lone CR\rhere'
-    const folder = writeFolder({ 'crlf.md': crlf, 'notes.v2.md': plain, 'Upper.MD': 'upper-case extension', 'skip.txt': 'not markdown', 'README': 'no extension' })
+    const folder = writeFolder({
+      'crlf.md': crlf,
+      'notes.v2.md': plain,
+      'Upper.MD': 'upper-case extension',
+      'skip.txt': 'not markdown',
+      README: 'no extension',
+    })
     mkdirSync(join(folder, 'sub.md')) // a folder whose name ends in .md is not a reply
     writeFileSync(join(folder, 'sub.md', 'inner.md'), 'not read: only the top level counts')
 

@@ -59,7 +59,8 @@ describe('GET /stream', () => {
   })
 
   it('gives the same schedule for the same seed, and another for another seed', async () => {
-    const offsets = async (seed: string) => (await readSse(await get(q({ text: 'abcdef', delay: '1', ttft: '1', jitter: '1', seed })))).tokens.map((t) => t.t)
+    const offsets = async (seed: string) =>
+      (await readSse(await get(q({ text: 'abcdef', delay: '1', ttft: '1', jitter: '1', seed })))).tokens.map((t) => t.t)
     expect(await offsets('5')).toEqual(await offsets('5'))
     expect(await offsets('5')).not.toEqual(await offsets('6'))
   })
@@ -72,7 +73,10 @@ describe('GET /stream', () => {
       for (let k = 0; k < whole.tokens.length - 1; k++) {
         const viaHeader = await readSse(await get(q({ text, unit: 'word', delay: '0', ttft: '0' }), { 'last-event-id': String(k) }))
         const viaQuery = await readSse(await get(q({ text, unit: 'word', delay: '0', ttft: '0', lastEventId: String(k) })))
-        const expected = whole.tokens.slice(k + 1).map((t) => t.text).join('')
+        const expected = whole.tokens
+          .slice(k + 1)
+          .map((t) => t.text)
+          .join('')
         expect(viaHeader.text).toBe(expected)
         expect(viaQuery.text).toBe(expected)
         expect(whole.text.slice(0, whole.text.length - expected.length) + viaHeader.text).toBe(text)
@@ -134,7 +138,9 @@ describe('GET /stream', () => {
       const body = (await response.json()) as { error: { message: string; type: string; param: string } }
       expect(body.error.type).toBe('invalid_request_error')
       expect(body.error.param).toBe(param)
-      expect(body.error.message).toMatch(new RegExp(param === 'Last-Event-ID' || param === 'lastEventId' ? 'lastEventId|Last-Event-ID' : param))
+      expect(body.error.message).toMatch(
+        new RegExp(param === 'Last-Event-ID' || param === 'lastEventId' ? 'lastEventId|Last-Event-ID' : param),
+      )
     })
 
     it('text over 1 MiB -> 400 on text; exactly 1 MiB streams', async () => {

@@ -11,7 +11,7 @@ function parseInPieces(text: string, seed: number) {
   const retries: number[] = []
   const parser = createParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) })
   const random = createRandom(seed)
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const size = 1 + Math.floor(random() * 12)
     parser.feed(text.slice(at, at + size))
     at += size

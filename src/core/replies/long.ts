@@ -3,7 +3,8 @@ import type { Reply } from '../types.js'
 /** A long, coherent explainer (over 3,000 o200k_base tokens) with sections, lists, a table and two code blocks. */
 export const long: Reply = {
   name: 'long',
-  description: 'A long Markdown explainer of token-by-token generation, TTFT and tokens per second: tests long streams, scrolling and throughput.',
+  description:
+    'A long Markdown explainer of token-by-token generation, TTFT and tokens per second: tests long streams, scrolling and throughput.',
   text: `# How a language model writes its answer, one token at a time
 
 When you watch a chat assistant "type" its reply, you are not watching an animation layered on top of a finished answer. The words really are being produced one after another, and the pauses you see are, for the most part, the time it takes the model to decide what comes next. Understanding that process explains almost everything about how a chat interface should behave: why there is a delay before anything appears, why text then arrives at a fairly steady rhythm, why long answers take proportionally longer, and which numbers you should measure when you care about how fast a product *feels*.

@@ -17,11 +17,18 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', (c) => {
     const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits)
-    const units = 'text' in params.source ? context.units.ofText(params.source.text, params.unit) : context.units.ofReply(params.source.reply, params.unit)
+    const units =
+      'text' in params.source
+        ? context.units.ofText(params.source.text, params.unit)
+        : context.units.ofReply(params.source.reply, params.unit)
     if (params.after === units.length) return c.body(null, 204) // EventSource stops reconnecting on 204
     if (params.after > units.length) {
       const param = c.req.header('last-event-id') === undefined ? 'lastEventId' : 'Last-Event-ID'
-      throw new TokensimError('resume_out_of_range', `${param} ${params.after} is past the end of this reply, which has ${units.length} units (ids 0 to ${units.length}).`, param)
+      throw new TokensimError(
+        'resume_out_of_range',
+        `${param} ${params.after} is past the end of this reply, which has ${units.length} units (ids 0 to ${units.length}).`,
+        param,
+      )
     }
     const frames = encodeNative(plan(units, params), { retry: context.retry })
     return new Response(play(frames, context), { headers: SSE_HEADERS })
