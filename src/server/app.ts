@@ -11,6 +11,8 @@ import type { Reply } from '../core/types.js'
 import { renderNativeError } from '../wire/errors.js'
 import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
+import { deliverWebStream, type Deliver } from './deliver.js'
+import { createFrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import { repliesRoute } from './routes/replies.js'
 import { staticRoute } from './routes/static.js'
@@ -32,6 +34,8 @@ export interface AppOptions {
   readonly registry?: StreamRegistry
   /** Folder the page is served from (default: web/). */
   readonly webRoot?: string
+  /** How streams reach clients; the Node server passes its fast path (src/server/deliver-node.ts). */
+  readonly deliver?: Deliver
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -48,6 +52,7 @@ export function createApp({
   clock = createClock(),
   registry = createStreamRegistry(),
   webRoot,
+  deliver = deliverWebStream,
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const context: AppContext = {
@@ -59,6 +64,8 @@ export function createApp({
     registry,
     library,
     units: createUnitSource(library),
+    frames: createFrameCache(),
+    deliver,
   }
   library.get(context.defaults.reply) // a default reply that does not exist is a start-up error, not a 400 later
 

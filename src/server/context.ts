@@ -1,6 +1,8 @@
 /** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
 import type { ReplyLibrary } from '../core/replies.js'
 import type { Clock } from './clock.js'
+import type { Deliver } from './deliver.js'
+import type { FrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import type { StreamRegistry } from './streams.js'
 import type { UnitSource } from './units.js'
@@ -16,4 +18,6 @@ export interface AppContext {
   readonly registry: StreamRegistry
   readonly library: ReplyLibrary
   readonly units: UnitSource
+  readonly frames: FrameCache
+  readonly deliver: Deliver
 }

@@ -6,6 +6,7 @@
 import { createAdaptorServer } from '@hono/node-server'
 import type { Server } from 'node:http'
 import { createApp, type AppOptions } from './app.js'
+import { deliverNode } from './deliver-node.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 
 export interface TokensimServer {
@@ -24,12 +25,16 @@ export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 export function createServer(options: AppOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
-  const app = createApp({ ...options, registry })
+  const app = createApp({ deliver: deliverNode, ...options, registry })
   let closing = false
   const http = createAdaptorServer({
     // While shutting down, a request that arrives on a kept-alive connection gets a 503, not a new stream.
     fetch: (request, env) => (closing ? shuttingDown() : app.fetch(request, env)),
     serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+    // Keep the platform's Response: @hono/node-server's own lighter one takes a path that ignores
+    // RESPONSE_ALREADY_SENT once Hono has copied it (as it does when middleware set headers first), and then
+    // writes headers a second time after the stream's fast path (src/server/deliver-node.ts) wrote them.
+    overrideGlobalObjects: false,
   }) as Server
   http.on('request', (_request, response) => {
     // A connection whose response ends during shutdown is closed then, not kept alive for the next request.

@@ -1,13 +1,25 @@
 /**
- * Plays timed frames as a byte stream on the shared clock. The stream is pulled: a frame is written when the
- * reader asks for more and the frame is due, so a reader that stops reading stops the schedule too (the
- * next frames go out late, together, never lost). Frames that fall due together are written together, and
- * a silence longer than the heartbeat is broken by a `: ping` comment that keeps proxies from closing it.
+ * Plays encoded frames to a sink on the shared clock: each frame when it is due, the frames that fell due
+ * together in one write, a `: ping` comment in any silence longer than the heartbeat. The same player drives
+ * the Node fast path (writes straight to the socket's response) and the web-streams path (other runtimes and
+ * `app.request()`), each behind a Sink.
+ *
+ * Backpressure: when the sink says its buffer is full, the stream's schedule pauses until the sink drains;
+ * frames then due go out together, late but never lost, and the unsent bytes held per stream stay bounded by
+ * the sink's buffer plus one batch.
  */
 import { sseComment } from '../wire/sse.js'
-import type { TimedFrame } from '../wire/frames.js'
-import type { Clock } from './clock.js'
+import { createTimer, type Clock } from './clock.js'
+import type { EncodedFrames } from './frames.js'
 import type { StreamRegistry } from './streams.js'
+
+export interface Sink {
+  /** Writes the chunks; false when the buffer is full and `onDrain` will be called once it empties. */
+  write(chunks: readonly Uint8Array[]): boolean
+  onDrain(resume: () => void): void
+  /** Ends the response normally. */
+  end(): void
+}
 
 export interface PlayOptions {
   readonly clock: Clock
@@ -17,80 +29,70 @@ export interface PlayOptions {
 }
 
 const encoder = new TextEncoder()
-const PING = encoder.encode(sseComment('ping'))
+const PING = [encoder.encode(sseComment('ping'))]
 
-export function play(frames: readonly TimedFrame[], { clock, registry, heartbeat }: PlayOptions): ReadableStream<Uint8Array> {
-  const bytes = frames.map((frame) => encoder.encode(frame.text))
+/** Starts playing; the returned function stops it at once (the client went away) and is safe to call twice. */
+export function play(frames: EncodedFrames, sink: Sink, { clock, registry, heartbeat }: PlayOptions): () => void {
+  const start = clock.now()
+  let lastWrite = start
   let next = 0
-  let start = 0
-  let lastWrite = 0
-  let cancelWait: (() => void) | undefined
-  let wake: (() => void) | undefined
-  let unregister: (() => void) | undefined
   let ended = false
+  const batch: Uint8Array[] = []
 
-  const finish = (): void => {
+  const stop = (): void => {
+    if (ended) return
     ended = true
-    cancelWait?.()
-    cancelWait = undefined
-    unregister?.()
-    wake?.()
-    wake = undefined
+    clock.cancel(timer)
+    unregister()
   }
 
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        start = lastWrite = clock.now()
-        unregister = registry.add({
-          end(reason) {
-            if (ended) return
-            controller.enqueue(encoder.encode(sseComment(reason)))
-            controller.close()
-            finish()
-          },
-        })
-      },
-      pull(controller) {
-        return new Promise<void>((resolve) => {
-          wake = resolve
-          const step = (): void => {
-            cancelWait = undefined
-            if (ended) return
-            const now = clock.now()
-            if (start + frames[next]!.at <= now) {
-              while (next < frames.length && start + frames[next]!.at <= now) controller.enqueue(bytes[next++]!)
-              lastWrite = now
-              if (next === frames.length) {
-                controller.close()
-                finish()
-              }
-              wake = undefined
-              resolve()
-              return
-            }
-            const due = start + frames[next]!.at
-            const ping = lastWrite + heartbeat
-            if (ping < due) {
-              cancelWait = clock.at(ping, () => {
-                cancelWait = undefined
-                controller.enqueue(PING)
-                lastWrite = ping
-                wake = undefined
-                resolve()
-              })
-            } else {
-              cancelWait = clock.at(due, step)
-            }
-          }
-          step()
-        })
-      },
-      cancel() {
-        finish()
-      },
+  const resume = (): void => {
+    if (!ended) step()
+  }
+
+  const step = (): void => {
+    const now = clock.now()
+    if (start + frames.at[next]! <= now) {
+      batch.length = 0
+      while (next < frames.at.length && start + frames.at[next]! <= now) batch.push(frames.bytes[next++]!)
+      lastWrite = now
+      const flowing = sink.write(batch)
+      if (next === frames.at.length) {
+        stop()
+        sink.end()
+        return
+      }
+      if (!flowing) return sink.onDrain(resume)
+    }
+    const due = start + frames.at[next]!
+    const ping = lastWrite + heartbeat
+    if (ping < due) {
+      pinging = true
+      clock.schedule(timer, ping)
+    } else {
+      pinging = false
+      clock.schedule(timer, due)
+    }
+  }
+
+  let pinging = false
+  const timer = createTimer(() => {
+    if (pinging) {
+      lastWrite = clock.now()
+      if (!sink.write(PING)) return sink.onDrain(resume)
+    }
+    step()
+  })
+
+  const unregister = registry.add({
+    end(reason) {
+      if (ended) return
+      stop()
+      sink.write([encoder.encode(sseComment(reason))])
+      sink.end()
     },
-    // Pull only when the reader asks: then a frame is written at its due time, not queued ahead of it.
-    { highWaterMark: 0 },
-  )
+  })
+
+  step()
+  return stop
 }

@@ -12,11 +12,9 @@ export class RepliesFileError extends Error {
   override readonly name = 'RepliesFileError'
 }
 
-const NAME = z
-  .string()
-  .regex(/^[A-Za-z0-9][\w.-]{0,99}$/, {
-    error: 'a reply name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit',
-  })
+const NAME = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, {
+  error: 'a reply name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit',
+})
 const ENTRY = z.object({ name: NAME, text: z.string(), description: z.string().optional() }).strict()
 const LIST = z.array(ENTRY)
 const MAPPING = z.record(z.string(), z.union([z.string(), z.object({ text: z.string(), description: z.string().optional() }).strict()]))

@@ -8,8 +8,12 @@ export interface UnitSource {
   ofText(text: string, unit: UnitKind): readonly string[]
 }
 
+const MAX_CACHED_TEXTS = 64
+const MAX_CACHED_TEXT = 64 * 1024
+
 export function createUnitSource(library: ReplyLibrary): UnitSource {
   const cache = new Map<string, readonly string[]>()
+  const texts = new Map<string, readonly string[]>()
   return {
     ofReply(name, unit) {
       const key = `${unit}\0${name}`
@@ -20,6 +24,18 @@ export function createUnitSource(library: ReplyLibrary): UnitSource {
       }
       return units
     },
-    ofText: split,
+    ofText(text, unit) {
+      // Many clients streaming the same text (a load test) split it once.
+      const key = `${unit}\0${text}`
+      let units = texts.get(key)
+      if (units === undefined) {
+        units = split(text, unit)
+        if (text.length <= MAX_CACHED_TEXT) {
+          texts.set(key, units)
+          if (texts.size > MAX_CACHED_TEXTS) texts.delete(texts.keys().next().value!)
+        }
+      }
+      return units
+    },
   }
 }

@@ -103,6 +103,25 @@ describe('EventSource against the real server', () => {
 })
 
 describe('the stream lifecycle on a real server', () => {
+  it('writes the SSE and CORS headers on the Node fast path too', async () => {
+    const response = await fetch(`${server.url}/stream?text=hi&delay=0&ttft=0`, { headers: { origin: 'http://localhost:3000' } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(response.headers.get('cache-control')).toBe('no-cache, no-transform')
+    expect(response.headers.get('x-accel-buffering')).toBe('no')
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    expect(response.headers.get('content-encoding')).toBeNull()
+    expect((await readSse(response)).text).toBe('hi')
+  })
+
+  it('serves many clients of the same stream from one encoding, each getting every byte', async () => {
+    const reads = await Promise.all(
+      Array.from({ length: 50 }, () => fetch(`${server.url}/stream?reply=markdown&unit=token&delay=0&ttft=0`).then(readSse)),
+    )
+    const expected = BUILTIN_REPLIES.find((r) => r.name === 'markdown')!.text
+    for (const read of reads) expect(read.text).toBe(expected)
+  })
+
   it('stops all work for a stream as soon as the client goes away', async () => {
     const controller = new AbortController()
     const response = await fetch(`${server.url}/stream?reply=long&delay=1000&ttft=0`, { signal: controller.signal })

@@ -4,8 +4,8 @@ import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
 import { encodeNative } from '../../wire/native.js'
 import type { AppContext } from '../context.js'
-import { parseStreamParams } from '../params.js'
-import { play } from '../player.js'
+import { encodeFrames } from '../frames.js'
+import { parseStreamParams, type StreamParams } from '../params.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -30,7 +30,13 @@ export function streamRoute(app: Hono, context: AppContext): void {
         param,
       )
     }
-    const frames = encodeNative(plan(units, params), { retry: context.retry })
-    return new Response(play(frames, context), { headers: SSE_HEADERS })
+    const frames = context.frames.get(cacheKey(params), () => encodeFrames(encodeNative(plan(units, params), { retry: context.retry })))
+    return context.deliver(c, frames, SSE_HEADERS, context)
   })
+}
+
+/** Everything that decides a stream's bytes (the retry delay is the app's, the same for every key). */
+function cacheKey({ source, unit, timing, seed, chunk, after }: StreamParams): string {
+  const what = 'text' in source ? `t${source.text}` : `r${source.reply}`
+  return `${unit} ${timing.ttft} ${timing.delay} ${timing.jitter} ${seed} ${chunk} ${after} ${what}`
 }

@@ -1,0 +1,43 @@
+/**
+ * How a stream's frames reach the client. The web-streams delivery works on any runtime (and in
+ * `app.request()`); src/server/deliver-node.ts writes straight to Node's response where there is one.
+ */
+import type { Context } from 'hono'
+import type { EncodedFrames } from './frames.js'
+import { play, type PlayOptions, type Sink } from './player.js'
+
+export type Deliver = (c: Context, frames: EncodedFrames, headers: Record<string, string>, options: PlayOptions) => Response
+
+/** A Response whose body is a ReadableStream the player pushes into. */
+export const deliverWebStream: Deliver = (_c, frames, headers, options) => {
+  let stop: (() => void) | undefined
+  let drained: (() => void) | undefined
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const sink: Sink = {
+          write(chunks) {
+            for (const chunk of chunks) controller.enqueue(chunk)
+            return (controller.desiredSize ?? 0) > 0
+          },
+          onDrain(resume) {
+            drained = resume
+          },
+          end: () => controller.close(),
+        }
+        stop = play(frames, sink, options)
+      },
+      pull() {
+        const resume = drained
+        drained = undefined
+        resume?.()
+      },
+      cancel() {
+        stop?.()
+      },
+    },
+    // Up to 64 KiB queued before the schedule waits for the reader.
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  )
+  return new Response(body, { headers })
+}
