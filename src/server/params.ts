@@ -84,6 +84,14 @@ function querySchema(limits: StreamLimits) {
   })
 }
 
+// Building a zod schema costs far more than using one: one per set of limits, made on first use.
+const schemas = new WeakMap<StreamLimits, ReturnType<typeof querySchema>>()
+function schemaFor(limits: StreamLimits): ReturnType<typeof querySchema> {
+  let schema = schemas.get(limits)
+  if (schema === undefined) schemas.set(limits, (schema = querySchema(limits)))
+  return schema
+}
+
 /**
  * Parses one request. `lastEventId` is the Last-Event-ID header if present (EventSource sends it when it
  * reconnects), else the `lastEventId` query parameter (for polyfills that cannot set headers).
@@ -95,7 +103,7 @@ export function parseStreamParams(
   limits: StreamLimits,
 ): StreamParams {
   const input = lastEventIdHeader === undefined ? query : { ...query, lastEventId: lastEventIdHeader.trim() }
-  const result = querySchema(limits).safeParse(input)
+  const result = schemaFor(limits).safeParse(input)
   if (!result.success) {
     const issue = result.error.issues[0]
     const param = issue?.path[0] === 'lastEventId' && lastEventIdHeader !== undefined ? 'Last-Event-ID' : String(issue?.path[0] ?? '')

@@ -1,0 +1,202 @@
+/**
+ * npm run bench: tokensim against its peers, side by side, in one run.
+ *
+ *   npm run bench                 # cadence and CPU at 1,000 streams of 50 units/s, then memory at 19,000 streams
+ *   npm run bench -- --streams 2000 --window 20000 --runs 3 --only cadence   (or --only memory)
+ *   npm run bench -- --servers tokensim,node   (servers whose names start so)
+ *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
+ *
+ * Each server runs pinned to core 0 and the load client (bench/load.ts) to core 1 (taskset), so they do not
+ * compete for a core. Server CPU per event = the server process's own CPU time (utime + stime, from
+ * /proc/PID/stat) over the window / events the client received in it. Memory per stream = the server's RSS
+ * with every stream open, less its RSS before the first, / streams. Peers: bench/peers/ (the floor only
+ * sends; node-minimal and hono-streamsse are what a newcomer writes). See bench/README.md for figures.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    streams: { type: 'string' },
+    window: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    servers: { type: 'string' },
+    // cadence, memory or both
+    only: { type: 'string' },
+  },
+})
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const quick = values.quick
+const pin = existsSync('/usr/bin/taskset') && !quick
+const TICK_MS = 10 // CLK_TCK is 100 on Linux
+
+interface Server {
+  readonly name: string
+  readonly args: readonly string[]
+}
+
+const SERVERS: readonly Server[] = [
+  { name: 'floor (only sends)', args: ['bench/peers/floor.ts'] },
+  { name: 'node:http minimal', args: ['bench/peers/node-minimal.ts'] },
+  { name: 'hono streamSSE', args: ['bench/peers/hono-streamsse.ts'] },
+  { name: 'tokensim', args: ['src/cli.ts', '--port', '0'] },
+]
+
+function start(server: Server, core: number, delay: number): Promise<{ child: ChildProcess; port: number }> {
+  const command = [process.execPath, '--import', 'tsx', ...server.args]
+  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', String(core), ...command] : command.slice(1), {
+    cwd: root,
+    env: { ...process.env, PORT: '0', DELAY: String(delay) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    lines.on('line', (line) => {
+      const match = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(line)
+      if (match) resolve({ child, port: Number(match[1]) })
+    })
+    child.once('exit', (code) => reject(new Error(`${server.name} exited with ${code}`)))
+  })
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS // utime, stime (fields 14 and 15)
+}
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
+}
+
+interface Result {
+  server: string
+  streams: number
+  openMs: number
+  refused: number
+  closedEarly: number
+  eventsPerSecond: number
+  cpuUsPerEvent: number
+  latenessP50: number | null
+  latenessP99: number | null
+  latenessMax: number | null
+  rateMedian: number | null
+  rssPerStreamKb: number
+}
+
+async function measure(server: Server, streams: number, delay: number, warmup: number, window: number): Promise<Result> {
+  const { child, port } = await start(server, 0, delay)
+  const pid = child.pid!
+  try {
+    const units = Math.ceil(((warmup + window) / delay) * 1.5) + 200
+    const path = `/stream?text=${'x'.repeat(units)}&delay=${delay}&ttft=0`
+    const baseRss = rssKb(pid)
+    const command = [
+      process.execPath,
+      '--import',
+      'tsx',
+      'bench/load.ts',
+      '--port',
+      String(port),
+      '--path',
+      path,
+      '--streams',
+      String(streams),
+    ]
+    command.push('--warmup', String(warmup), '--window', String(window))
+    const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let cpuStart = 0
+    let cpuEnd = 0
+    let rss = 0
+    let report: Record<string, number | null> | undefined
+    for await (const line of createInterface({ input: client.stdout! })) {
+      if (line === 'window-start') {
+        cpuStart = cpuMs(pid)
+        rss = rssKb(pid)
+      } else if (line === 'window-end') cpuEnd = cpuMs(pid)
+      else if (line.startsWith('{')) report = JSON.parse(line) as Record<string, number | null>
+    }
+    if (report === undefined) throw new Error(`the load client gave no report for ${server.name}`)
+    const events = report['windowEvents']!
+    return {
+      server: server.name,
+      streams,
+      openMs: report['openMs']!,
+      refused: report['refused']!,
+      closedEarly: report['closedEarly']!,
+      eventsPerSecond: (events * 1000) / report['windowMs']!,
+      cpuUsPerEvent: ((cpuEnd - cpuStart) * 1000) / Math.max(1, events),
+      latenessP50: report['latenessP50'] ?? null,
+      latenessP99: report['latenessP99'] ?? null,
+      latenessMax: report['latenessMax'] ?? null,
+      rateMedian: report['rateMedian'] ?? null,
+      rssPerStreamKb: (rss - baseRss) / streams,
+    }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const f = (x: number | null, digits = 1) => (x === null ? '-' : x.toFixed(digits))
+
+function table(title: string, results: Result[]): void {
+  const floor = results.find((r) => r.server.startsWith('floor'))
+  console.log(`\n${title}`)
+  console.log(
+    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | rate units/s | open ms | refused | RSS KB/stream |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const r of results) {
+    const multiple = floor && floor.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / floor.cpuUsPerEvent : null
+    console.log(
+      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} |`,
+    )
+  }
+}
+
+async function series(streams: number, delay: number, warmup: number, window: number, runs: number): Promise<Result[]> {
+  const chosen =
+    values.servers === undefined ? SERVERS : SERVERS.filter((s) => values.servers!.split(',').some((n) => s.name.startsWith(n)))
+  const out: Result[] = []
+  for (const server of chosen) {
+    const all: Result[] = []
+    for (let i = 0; i < runs; i++) all.push(await measure(server, streams, delay, warmup, window))
+    // Median of each figure over the runs.
+    const m = (key: keyof Result) => median(all.map((r) => r[key] as number))
+    const nullable = (key: keyof Result) => (all.some((r) => r[key] === null) ? null : m(key))
+    out.push({
+      server: server.name,
+      streams,
+      openMs: m('openMs'),
+      refused: Math.max(...all.map((r) => r.refused)),
+      closedEarly: Math.max(...all.map((r) => r.closedEarly)),
+      eventsPerSecond: m('eventsPerSecond'),
+      cpuUsPerEvent: m('cpuUsPerEvent'),
+      latenessP50: nullable('latenessP50'),
+      latenessP99: nullable('latenessP99'),
+      latenessMax: nullable('latenessMax'),
+      rateMedian: nullable('rateMedian'),
+      rssPerStreamKb: m('rssPerStreamKb'),
+    })
+  }
+  return out
+}
+
+const runs = Number(values.runs)
+console.log(`node ${process.version}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
+if (quick) {
+  table('quick: 50 streams at 50 units/s', await series(50, 20, 500, 1500, 1))
+} else {
+  const streams = Number(values.streams ?? 1000)
+  const window = Number(values.window ?? 10_000)
+  if (values.only !== 'memory') table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
+  if (values.only !== 'cadence') table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs))
+}
