@@ -1,20 +1,19 @@
 /**
- * The one shared scheduler that plays timed frames to every stream: a binary min-heap of due times and a
- * single timer armed for the earliest, instead of a timer per stream. Due times are absolute (ms on the
- * monotonic clock), so a tick that comes late runs everything due by then and nothing drifts.
+ * The one shared scheduler that plays timed frames to every stream, instead of a timer per stream. Timers
+ * fall into 1 ms slots (a timing wheel keyed by the due millisecond, rounded up): scheduling is a push onto
+ * the slot's list, and a small min-heap holds only the distinct slot keys, so the hot path (one reschedule per
+ * event per stream, thousands of streams) costs O(1) instead of a heap sift per event. One Node timer is armed
+ * for the earliest slot. Due times are absolute (ms on the monotonic clock): a tick that comes late runs every
+ * slot due by then, so nothing drifts, and a timer never runs before its due time.
  *
  * Timers are intrusive: a stream owns one Timer object and schedules it again and again, so the hot path
- * (one reschedule per event per stream) allocates nothing.
+ * allocates nothing.
  */
 export interface Timer {
   /** Called when due; may schedule the timer again. */
   run(): void
-  /** @internal heap position, -1 when not scheduled */
-  index: number
-  /** @internal */
-  due: number
-  /** @internal tie-break: equal due times run in the order they were scheduled */
-  seq: number
+  /** @internal the slot it waits in, or -1 */
+  slot: number
 }
 
 export interface Clock {
@@ -32,7 +31,7 @@ export interface Clock {
 
 /** A timer for `run`, not yet scheduled. */
 export function createTimer(run: () => void): Timer {
-  return { run, index: -1, due: 0, seq: 0 }
+  return { run, slot: -1 }
 }
 
 export interface ClockOptions {
@@ -42,65 +41,54 @@ export interface ClockOptions {
 }
 
 export function createClock({ now = () => performance.now(), onError = (e) => console.error(e) }: ClockOptions = {}): Clock {
-  const heap: Timer[] = []
-  let seq = 0
+  /** Slot key (a whole ms) -> its timers, in the order they were scheduled. */
+  const slots = new Map<number, Timer[]>()
+  /** The keys of `slots`, as a binary min-heap. */
+  const keys: number[] = []
+  let pending = 0
   let handle: ReturnType<typeof setTimeout> | undefined
   let armedFor = Infinity
 
-  const before = (a: Timer, b: Timer): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq)
-
-  const place = (timer: Timer, index: number): void => {
-    heap[index] = timer
-    timer.index = index
-  }
-
-  const up = (index: number): void => {
-    const timer = heap[index]!
-    while (index > 0) {
-      const parent = (index - 1) >> 1
-      if (!before(timer, heap[parent]!)) break
-      place(heap[parent]!, index)
-      index = parent
+  const pushKey = (key: number): void => {
+    let i = keys.length
+    keys.push(key)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (keys[parent]! <= key) break
+      keys[i] = keys[parent]!
+      i = parent
     }
-    place(timer, index)
+    keys[i] = key
   }
 
-  const down = (index: number): void => {
-    const timer = heap[index]!
+  const popKey = (): void => {
+    const last = keys.pop()!
+    if (keys.length === 0) return
+    let i = 0
     for (;;) {
-      let child = 2 * index + 1
-      if (child >= heap.length) break
-      if (child + 1 < heap.length && before(heap[child + 1]!, heap[child]!)) child++
-      if (!before(heap[child]!, timer)) break
-      place(heap[child]!, index)
-      index = child
+      let child = 2 * i + 1
+      if (child >= keys.length) break
+      if (child + 1 < keys.length && keys[child + 1]! < keys[child]!) child++
+      if (keys[child]! >= last) break
+      keys[i] = keys[child]!
+      i = child
     }
-    place(timer, index)
-  }
-
-  const remove = (timer: Timer): void => {
-    const index = timer.index
-    timer.index = -1
-    const last = heap.pop()!
-    if (last === timer) return
-    place(last, index)
-    up(index)
-    down(last.index)
+    keys[i] = last
   }
 
   const arm = (): void => {
-    const first = heap[0]
+    const first = keys[0]
     if (first === undefined) {
       if (handle !== undefined) clearTimeout(handle)
       handle = undefined
       armedFor = Infinity
       return
     }
-    if (handle !== undefined && armedFor <= first.due) return
+    if (handle !== undefined && armedFor <= first) return
     if (handle !== undefined) clearTimeout(handle)
-    armedFor = first.due
-    // setTimeout never fires early, only late; ceil so a sub-millisecond remainder is not a busy loop.
-    handle = setTimeout(tick, Math.max(0, Math.ceil(first.due - now())))
+    armedFor = first
+    // setTimeout never fires early, only late.
+    handle = setTimeout(tick, Math.max(0, first - now()))
     handle.unref?.()
   }
 
@@ -108,30 +96,46 @@ export function createClock({ now = () => performance.now(), onError = (e) => co
     handle = undefined
     armedFor = Infinity
     const time = now()
-    for (let first = heap[0]; first !== undefined && first.due <= time; first = heap[0]) {
-      remove(first)
-      try {
-        first.run()
-      } catch (error) {
-        onError(error)
+    while (keys.length > 0 && keys[0]! <= time) {
+      const key = keys[0]!
+      popKey()
+      const due = slots.get(key)
+      if (due === undefined) continue
+      slots.delete(key)
+      for (const timer of due) {
+        if (timer.slot !== key) continue // cancelled, or moved to another slot
+        timer.slot = -1
+        pending--
+        try {
+          timer.run()
+        } catch (error) {
+          onError(error)
+        }
       }
     }
     arm()
   }
 
   const cancel = (timer: Timer): void => {
-    if (timer.index < 0) return
-    remove(timer)
-    arm()
+    if (timer.slot < 0) return
+    const list = slots.get(timer.slot)
+    // Rare (a stream ending early), so a linear removal keeps the rest in order.
+    if (list !== undefined) list.splice(list.indexOf(timer), 1)
+    timer.slot = -1
+    pending--
   }
 
   const schedule = (timer: Timer, due: number): void => {
-    if (timer.index >= 0) remove(timer)
-    timer.due = due
-    timer.seq = seq++
-    timer.index = heap.length
-    heap.push(timer)
-    up(timer.index)
+    if (timer.slot >= 0) cancel(timer)
+    const key = Math.ceil(due)
+    let list = slots.get(key)
+    if (list === undefined) {
+      slots.set(key, (list = []))
+      pushKey(key)
+    }
+    list.push(timer)
+    timer.slot = key
+    pending++
     arm()
   }
 
@@ -145,7 +149,7 @@ export function createClock({ now = () => performance.now(), onError = (e) => co
       return () => cancel(timer)
     },
     get pending() {
-      return heap.length
+      return pending
     },
   }
 }

@@ -14,13 +14,17 @@ export interface EncodedFrames {
 }
 
 const encoder = new TextEncoder()
+// On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
+// make; elsewhere a plain Uint8Array is what web streams take.
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer
+const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
 
 export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
   const at: number[] = []
   const bytes: Uint8Array[] = []
   let size = 0
   for (const frame of frames) {
-    const encoded = encoder.encode(frame.text)
+    const encoded = toBytes(frame.text)
     at.push(frame.at)
     bytes.push(encoded)
     size += encoded.length
