@@ -85,16 +85,25 @@ function open(index: number): Promise<void> {
 /**
  * Unsampled streams are read in bulk: paused, and every DRAIN_MS resumed for one turn of the event loop, so
  * a socket's events cost a read every DRAIN_MS instead of a callback each, and the client stays cheap. The
- * kernel holds what arrives meanwhile (a few KB), far below the point where the server would see backpressure.
+ * kernel holds what arrives meanwhile (a few KB), far below the point where the server would see
+ * backpressure. The drains are spread over the period, a slice of the sockets every 10 ms, so that no burst of
+ * reads delays the sampled streams' timestamps.
  */
 const DRAIN_MS = Math.max(200, streams / 10) // 19,000 streams: every 1.9 s
+const SLICES = Math.max(1, Math.round(DRAIN_MS / 10))
+let slice = 0
 const drainTimer = setInterval(() => {
-  const paused = all.filter((stream) => !stream.sampled && stream.socket.isPaused())
-  for (const stream of paused) stream.socket.resume()
+  const paused: Socket[] = []
+  for (let i = slice; i < all.length; i += SLICES) {
+    const stream = all[i]!
+    if (!stream.sampled && stream.socket.isPaused()) paused.push(stream.socket)
+  }
+  slice = (slice + 1) % SLICES
+  for (const socket of paused) socket.resume()
   setImmediate(() => {
-    for (const stream of paused) stream.socket.pause()
+    for (const socket of paused) socket.pause()
   })
-}, DRAIN_MS)
+}, DRAIN_MS / SLICES)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const openStart = performance.now()
