@@ -40,6 +40,9 @@ const TICK_MS = 10 // CLK_TCK is 100 on Linux
 interface Server {
   readonly name: string
   readonly args: readonly string[]
+  /** Cores the server may use (default: core 0 alone); only run when --servers names it, if `optIn`. */
+  readonly cores?: string
+  readonly optIn?: boolean
 }
 
 const SERVERS: readonly Server[] = [
@@ -47,11 +50,14 @@ const SERVERS: readonly Server[] = [
   { name: 'node:http minimal', args: ['bench/peers/node-minimal.ts'] },
   { name: 'hono streamSSE', args: ['bench/peers/hono-streamsse.ts'] },
   { name: 'tokensim', args: ['src/cli.ts', '--port', '0'] },
+  // Both cores for two worker processes, sharing core 1 with the client: run it with --servers tokensim,
+  // against `tokensim` on one core, to see what a second process gains on this machine.
+  { name: 'tokensim --workers 2', args: ['src/cli.ts', '--port', '0', '--workers', '2'], cores: '0,1', optIn: true },
 ]
 
-function start(server: Server, core: number, delay: number): Promise<{ child: ChildProcess; port: number }> {
+function start(server: Server, delay: number): Promise<{ child: ChildProcess; port: number }> {
   const command = [process.execPath, '--import', 'tsx', ...server.args]
-  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', String(core), ...command] : command.slice(1), {
+  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', server.cores ?? '0', ...command] : command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', DELAY: String(delay) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -66,13 +72,25 @@ function start(server: Server, core: number, delay: number): Promise<{ child: Ch
   })
 }
 
+/** The process and its children (the workers of --workers), from /proc. */
+function tree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
+  return [pid, ...(children === '' ? [] : children.split(' ').flatMap((child) => tree(Number(child))))]
+}
+
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS // utime, stime (fields 14 and 15)
+  let ms = 0
+  for (const p of tree(pid)) {
+    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    ms += (Number(fields[11]) + Number(fields[12])) * TICK_MS // utime, stime (fields 14 and 15)
+  }
+  return ms
 }
 
 function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
+  let kb = 0
+  for (const p of tree(pid)) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1])
+  return kb
 }
 
 interface Result {
@@ -91,7 +109,7 @@ interface Result {
 }
 
 async function measure(server: Server, streams: number, delay: number, warmup: number, window: number): Promise<Result> {
-  const { child, port } = await start(server, 0, delay)
+  const { child, port } = await start(server, delay)
   const pid = child.pid!
   try {
     const units = Math.ceil(((warmup + window) / delay) * 1.5) + 200
@@ -142,7 +160,11 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
       rssPerStreamKb: (rss - baseRss) / streams,
     }
   } finally {
-    child.kill('SIGKILL')
+    try {
+      for (const p of tree(pid).reverse()) process.kill(p, 'SIGKILL')
+    } catch {
+      child.kill('SIGKILL') // already gone, or its tree could not be read
+    }
   }
 }
 
@@ -174,7 +196,7 @@ async function series(
 ): Promise<Result[]> {
   const chosen =
     values.servers === undefined
-      ? SERVERS.filter((s) => !skip.includes(s.name))
+      ? SERVERS.filter((s) => !skip.includes(s.name) && s.optIn !== true)
       : SERVERS.filter((s) => values.servers!.split(',').some((n) => s.name.startsWith(n)))
   const out: Result[] = []
   for (const server of chosen) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The tokensim command: flags -> createServer -> listen, and a clean stop on SIGINT / SIGTERM. */
+import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
 import type { Reply } from './core/types.js'
@@ -9,6 +11,7 @@ import { DEFAULTS, HEARTBEAT_MS, LIMITS } from './server/app.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
 import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
+import { runPrimary, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -28,6 +31,7 @@ Usage: tokensim [options]
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
+  --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
   -v, --version    show the version
 
@@ -56,6 +60,7 @@ async function main(argv: readonly string[]): Promise<void> {
         replies: { type: 'string' },
         heartbeat: { type: 'string' },
         'max-text': { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -72,6 +77,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const host = values.host
   if (isIP(host) === 0 && host !== 'localhost')
     throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
+  const workers = values.workers === 'auto' ? availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256)
 
   const defaults = streamDefaults(values)
   let replies: Reply[] = []
@@ -83,6 +89,17 @@ async function main(argv: readonly string[]): Promise<void> {
       throw error
     }
   }
+
+  const shown = host.includes(':') ? `[${host}]` : host
+  const announce = (actualPort: number): void => {
+    const processes = workers > 1 ? ` with ${workers} workers` : ''
+    console.log(`tokensim ${version} serving http://${shown}:${actualPort}${processes}  (page /, stream /stream, replies /replies)`)
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+      console.warn(`tokensim: warning: bound to ${host}, so other machines on the network can reach this server`)
+    }
+  }
+  // Every flag is checked above, in the primary too, so a bad one stops tokensim before any worker starts.
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, onListening: announce })
 
   let server
   try {
@@ -100,18 +117,13 @@ async function main(argv: readonly string[]): Promise<void> {
     throw error
   }
   const address = server.http.address()
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port
-  const shown = host.includes(':') ? `[${host}]` : host
-  console.log(`tokensim ${version} serving http://${shown}:${actualPort}  (page /, stream /stream, replies /replies)`)
-  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
-    console.warn(`tokensim: warning: bound to ${host}, so other machines on the network can reach this server`)
-  }
+  if (cluster.isPrimary) announce(typeof address === 'object' && address !== null ? address.port : port)
 
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) process.exit(130) // a second Ctrl-C: do not wait
     stopping = true
-    console.log(`tokensim: ${signal}, ending ${server.registry.size} open stream(s) and stopping`)
+    if (cluster.isPrimary) console.log(`tokensim: ${signal}, ending ${server.registry.size} open stream(s) and stopping`)
     void server.close(2000).then(() => process.exit(0))
   }
   process.on('SIGINT', () => stop('SIGINT'))
@@ -151,6 +163,12 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
+    if (cluster.isWorker) {
+      // The primary prints it, once for all workers, and stops them.
+      const message: FatalMessage = { type: 'tokensim-fatal', message: error.message }
+      process.send?.(message, () => process.exit(2))
+      return
+    }
     console.error(`tokensim: ${error.message}`)
     process.exit(2)
   }

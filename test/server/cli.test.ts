@@ -206,6 +206,7 @@ describe('tokensim --help and --version', () => {
       '--replies',
       '--heartbeat',
       '--max-text',
+      '--workers',
       '--help',
       '--version',
     ]) {
@@ -479,5 +480,64 @@ describe('tokensim stops cleanly on a signal', () => {
     expect(received.endsWith(': server shutting down\n\n'), received.slice(-200)).toBe(true)
     const { code } = await within(cli.exited, 5_000, 'tokensim exits after SIGTERM')
     expect(code).toBe(0)
+  })
+})
+
+describe('tokensim --workers', () => {
+  it(
+    'serves one port from several processes, announces it once, resumes on any of them and stops cleanly',
+    { timeout: TEST_MS },
+    async () => {
+      const { url, cli } = await start(['--workers', '2', '--delay', '0', '--ttft', '0'])
+      expect(cli.stdout().match(/serving/g)).toHaveLength(1)
+      expect(cli.stdout()).toMatch(/with 2 workers/)
+      const whole = tokensOf(await readEvents(`${url}/stream?reply=markdown&unit=word`))
+      // Each request may land on either process; every one of them resumes exactly.
+      for (const k of [3, 40, whole.length - 2]) {
+        const response = await fetch(`${url}/stream?reply=markdown&unit=word`, { headers: { 'last-event-id': String(k) } })
+        const parser: EventSourceMessage[] = []
+        const p = createParser({ onEvent: (event) => void parser.push(event) })
+        p.feed(await response.text())
+        expect(
+          tokensOf(parser)
+            .map((t) => t.text)
+            .join(''),
+        ).toBe(
+          whole
+            .slice(k + 1)
+            .map((t) => t.text)
+            .join(''),
+        )
+      }
+      const slow = await fetch(`${url}/stream?reply=long&delay=50`)
+      const reader = slow.body!.getReader()
+      await reader.read()
+      cli.child.kill('SIGTERM')
+      let rest = ''
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        rest += new TextDecoder().decode(value)
+      }
+      expect(rest).toMatch(/: server shutting down\n\n$/)
+      const { code } = await within(cli.exited, 5_000, 'tokensim exits after SIGTERM')
+      expect(code).toBe(0)
+    },
+  )
+
+  it('a port in use stops every worker with one line', { timeout: TEST_MS }, async () => {
+    const blocker = createNetServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const { port } = blocker.address() as AddressInfo
+    try {
+      const line = await expectUsageError(run(['--workers', '2', '--port', String(port)]))
+      expect(line).toMatch(/in use/)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it.each(['0', 'abc', '257'])('--workers %s is refused', { timeout: TEST_MS }, async (value) => {
+    expect(await expectUsageError(run(['--workers', value]))).toMatch(/--workers/)
   })
 })
