@@ -1,6 +1,7 @@
 /**
  * createApp: the whole tokensim HTTP surface as a Hono app, which never listens itself (src/server/node.ts
- * and the CLI do), so tests drive it through `app.request()` and other runtimes can serve it unchanged.
+ * and the CLI do), so tests drive it through `app.request()` and other runtimes (src/worker.ts) serve it
+ * unchanged. Nothing here or below imports node:*; the Node adapter passes in what needs the file system.
  */
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -17,6 +18,7 @@ import type { StreamDefaults, StreamLimits } from './params.js'
 import { repliesRoute } from './routes/replies.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
+import type { StaticFile } from './static.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 import { createUnitSource } from './units.js'
 
@@ -32,8 +34,8 @@ export interface AppOptions {
   readonly heartbeat?: number
   readonly clock?: Clock
   readonly registry?: StreamRegistry
-  /** Folder the page is served from (default: web/). */
-  readonly webRoot?: string
+  /** The page's files by URL path (src/server/static.ts loads them on Node); none: no page. */
+  readonly staticFiles?: ReadonlyMap<string, StaticFile>
   /** How streams reach clients; the Node server passes its fast path (src/server/deliver-node.ts). */
   readonly deliver?: Deliver
 }
@@ -51,7 +53,7 @@ export function createApp({
   heartbeat = HEARTBEAT_MS,
   clock = createClock(),
   registry = createStreamRegistry(),
-  webRoot,
+  staticFiles,
   deliver = deliverWebStream,
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
@@ -74,7 +76,7 @@ export function createApp({
   app.use('*', cors({ origin: '*', exposeHeaders: ['content-type'] }))
   streamRoute(app, context)
   repliesRoute(app, context)
-  staticRoute(app, webRoot)
+  if (staticFiles !== undefined) staticRoute(app, staticFiles)
 
   app.notFound((c) =>
     c.json(

@@ -7,6 +7,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import type { Server } from 'node:http'
 import { createApp, type AppOptions } from './app.js'
 import { deliverNode } from './deliver-node.js'
+import { loadStaticFiles } from './static.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 
 export interface TokensimServer {
@@ -25,7 +26,7 @@ export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 export function createServer(options: AppOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
-  const app = createApp({ deliver: deliverNode, ...options, registry })
+  const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), ...options, registry })
   let closing = false
   const http = createAdaptorServer({
     // While shutting down, a request that arrives on a kept-alive connection gets a 503, not a new stream.

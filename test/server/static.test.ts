@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/server/app.js'
+import { loadStaticFiles } from '../../src/server/static.js'
 
-const app = createApp()
+const app = createApp({ staticFiles: loadStaticFiles() })
 
 describe('static files', () => {
   it('serves the page at / and its modules with their types', async () => {

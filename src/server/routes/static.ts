@@ -1,9 +1,8 @@
-/** The web page at /, and its modules, styles and the vendored browser libraries. */
+/** The web page at /, and its modules, styles and the vendored browser libraries, from a table loaded at start. */
 import type { Hono } from 'hono'
-import { loadStaticFiles } from '../static.js'
+import type { StaticFile } from '../static.js'
 
-export function staticRoute(app: Hono, webRoot?: string): void {
-  const files = loadStaticFiles(webRoot)
+export function staticRoute(app: Hono, files: ReadonlyMap<string, StaticFile>): void {
   app.get('*', (c, next) => {
     const file = files.get(c.req.path)
     if (file === undefined) return next()
