@@ -9,7 +9,8 @@ import { connect, createServer as createNetServer, type AddressInfo, type Server
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { EventSourceMessage } from 'eventsource-parser'
+import { readSse } from '../helpers/sse.js'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 
@@ -147,11 +148,7 @@ async function readEvents(url: string): Promise<EventSourceMessage[]> {
   const response = await fetch(url)
   expect(response.status, url).toBe(200)
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (event) => void events.push(event) })
-  const decoder = new TextDecoder()
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }))
-  parser.feed(decoder.decode())
+  const { events } = await readSse(response)
   expect(events.at(-1)?.event, url).toBe('done')
   return events
 }
@@ -495,11 +492,8 @@ describe('tokensim --workers', () => {
       // Each request may land on either process; every one of them resumes exactly.
       for (const k of [3, 40, whole.length - 2]) {
         const response = await fetch(`${url}/stream?reply=markdown&unit=word`, { headers: { 'last-event-id': String(k) } })
-        const parser: EventSourceMessage[] = []
-        const p = createParser({ onEvent: (event) => void parser.push(event) })
-        p.feed(await response.text())
         expect(
-          tokensOf(parser)
+          tokensOf((await readSse(response)).events)
             .map((t) => t.text)
             .join(''),
         ).toBe(

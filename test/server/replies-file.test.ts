@@ -5,11 +5,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import type { Reply } from '../../src/core/types.js'
 import { loadRepliesFile, RepliesFileError } from '../../src/server/replies-file.js'
+import { readSse } from '../helpers/sse.js'
 import { startServer } from '../helpers/server.js'
 
 const root = mkdtempSync(join(tmpdir(), 'tokensim-replies-'))
@@ -259,19 +259,6 @@ describe('loadRepliesFile: failures are one RepliesFileError naming the path and
   })
 })
 
-/** Streams GET `url` and returns its SSE events, in order. */
-async function readEvents(url: string): Promise<EventSourceMessage[]> {
-  const response = await fetch(url)
-  expect(response.status).toBe(200)
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (event) => void events.push(event) })
-  const decoder = new TextDecoder()
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }))
-  parser.feed(decoder.decode())
-  return events
-}
-
 describe('a user reply with the name of a built-in one', () => {
   it('replaces the built-in reply in GET /stream and GET /replies', async () => {
     expect(BUILTIN_REPLIES.map((r) => r.name)).toContain('greeting')
@@ -282,11 +269,10 @@ describe('a user reply with the name of a built-in one', () => {
 
     const running = await startServer({ replies })
     try {
-      const events = await readEvents(`${running.url}/stream?reply=greeting&delay=0&ttft=0`)
-      const tokens = events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as { text: string })
-      expect(tokens.length).toBeGreaterThan(1)
-      expect(tokens.map((t) => t.text).join('')).toBe(text)
-      expect(events.at(-1)?.event).toBe('done')
+      const read = await readSse(await fetch(`${running.url}/stream?reply=greeting&delay=0&ttft=0`))
+      expect(read.tokens.length).toBeGreaterThan(1)
+      expect(read.text).toBe(text)
+      expect(read.events.at(-1)?.event).toBe('done')
 
       const response = await fetch(`${running.url}/replies`)
       expect(response.status).toBe(200)
