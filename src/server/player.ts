@@ -5,8 +5,8 @@
  * `app.request()`), each behind a Sink.
  *
  * Backpressure: when the sink says its buffer is full, the stream's schedule pauses until the sink drains;
- * frames then due go out together, late but never lost, and the unsent bytes held per stream stay bounded by
- * the sink's buffer plus one batch.
+ * frames then due go out together, late but never lost, in batches of at most 64 KiB, so the unsent bytes held
+ * per stream stay bounded by the sink's buffer plus one batch, whatever the reader does.
  */
 import { sseComment } from '../wire/sse.js'
 import { createTimer, type Clock } from './clock.js'
@@ -27,6 +27,9 @@ export interface PlayOptions {
   /** Longest silence in ms before a `: ping` comment. */
   readonly heartbeat: number
 }
+
+/** The most bytes written in one go; beyond it the player waits for the sink to take the batch. */
+const BATCH_BYTES = 64 * 1024
 
 const encoder = new TextEncoder()
 const PING = [encoder.encode(sseComment('ping'))]
@@ -52,9 +55,16 @@ export function play(frames: EncodedFrames, sink: Sink, { clock, registry, heart
 
   const step = (): void => {
     const now = clock.now()
-    if (start + frames.at[next]! <= now) {
+    // Write what is due, a batch of at most BATCH_BYTES at a time, while the sink takes it: a stream that
+    // falls due all at once (delay=0, or a reader that paused) never queues more than one batch in memory.
+    while (start + frames.at[next]! <= now) {
       batch.length = 0
-      while (next < frames.at.length && start + frames.at[next]! <= now) batch.push(frames.bytes[next++]!)
+      let bytes = 0
+      while (next < frames.at.length && start + frames.at[next]! <= now && bytes < BATCH_BYTES) {
+        const frame = frames.bytes[next++]!
+        batch.push(frame)
+        bytes += frame.length
+      }
       lastWrite = now
       const flowing = sink.write(batch)
       if (next === frames.at.length) {

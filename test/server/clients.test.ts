@@ -174,3 +174,53 @@ describe('the stream lifecycle on a real server', () => {
     expect(other.server.registry.size).toBe(0)
   })
 })
+
+describe('a reader that does not keep up', () => {
+  it('pauses the stream instead of buffering it, and loses nothing once it reads again', async () => {
+    // 400,000 units at delay=0: some 32 MB of SSE, all due at once, far more than the kernel's socket buffers.
+    const units = 400_000
+    const text = 'x'.repeat(units)
+    const { connect } = await import('node:net')
+    const port = Number(new URL(server.url).port)
+    const socket = connect({ port, host: '127.0.0.1' })
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    socket.pause() // read nothing: the kernel's buffers fill, then the server's socket says so
+    socket.write(`GET /stream?text=${text}&delay=0&ttft=0 HTTP/1.1\r\nhost: x\r\n\r\n`)
+    await until(() => registry.size === 1, 'the stream to start', 20_000)
+    const before = process.memoryUsage().rss
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const grown = process.memoryUsage().rss - before
+    // Unpaused, the server would have queued tens of MB in this process by now.
+    expect(grown).toBeLessThan(12 * 1024 * 1024)
+    expect(registry.size).toBe(1)
+
+    // Now read it all: every unit arrives, once, in order.
+    let received = 0
+    let tail = ''
+    const decoder = new TextDecoder()
+    const parser = (await import('eventsource-parser')).createParser({
+      onEvent(event) {
+        if (event.event === 'token') {
+          const { index } = JSON.parse(event.data) as { index: number }
+          expect(index).toBe(received)
+          received++
+        } else tail = event.event ?? ''
+      },
+    })
+    let head = true
+    socket.on('data', (chunk: Buffer) => {
+      let text = decoder.decode(chunk, { stream: true })
+      if (head) {
+        const end = text.indexOf('\r\n\r\n')
+        if (end === -1) return
+        text = text.slice(end + 4)
+        head = false
+      }
+      parser.feed(text)
+    })
+    socket.resume()
+    await new Promise((resolve) => socket.once('close', resolve))
+    expect(received).toBe(units)
+    expect(tail).toBe('done')
+  }, 60_000)
+})
