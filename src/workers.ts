@@ -20,6 +20,7 @@ export interface PrimaryOptions {
 export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   let stopping = false
   let listening = false
+  let exitCode = 0
   for (let i = 0; i < workers; i++) cluster.fork()
 
   cluster.on('listening', (_worker, address) => {
@@ -41,7 +42,6 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
     cluster.fork()
   })
 
-  let exitCode = 0
   const stop = (code: number): void => {
     if (stopping) {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')

@@ -23,8 +23,6 @@ export interface Clock {
   schedule(timer: Timer, due: number): void
   /** Unschedules `timer`; nothing if it is not scheduled. */
   cancel(timer: Timer): void
-  /** Runs `task` once at `due`; returns a function that cancels it. */
-  at(due: number, task: () => void): () => void
   /** Timers waiting. */
   readonly pending: number
 }
@@ -143,11 +141,6 @@ export function createClock({ now = () => performance.now(), onError = (e) => co
     now,
     schedule,
     cancel,
-    at(due, task) {
-      const timer = createTimer(task)
-      schedule(timer, due)
-      return () => cancel(timer)
-    },
     get pending() {
       return pending
     },

@@ -33,6 +33,8 @@ export interface StreamParams {
   readonly chunk: number
   /** The last unit the client has (Last-Event-ID), -1 for a fresh stream. */
   readonly after: number
+  /** Where `after` came from, as the client spelled it: for messages about it. */
+  readonly afterParam: 'Last-Event-ID' | 'lastEventId'
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/
@@ -127,5 +129,6 @@ export function parseStreamParams(
     seed: q.seed ?? defaults.seed,
     chunk: q.chunk ?? defaults.chunk,
     after: q.lastEventId ?? -1,
+    afterParam: lastEventIdHeader === undefined ? 'lastEventId' : 'Last-Event-ID',
   }
 }

@@ -40,6 +40,8 @@ export function play(frames: EncodedFrames, sink: Sink, { clock, registry, heart
   let lastWrite = start
   let next = 0
   let ended = false
+  /** Whether the timer is armed for a heartbeat rather than for the next frame. */
+  let pinging = false
   const batch: Uint8Array[] = []
 
   const stop = (): void => {
@@ -85,7 +87,6 @@ export function play(frames: EncodedFrames, sink: Sink, { clock, registry, heart
     }
   }
 
-  let pinging = false
   const timer = createTimer(() => {
     if (pinging) {
       lastWrite = clock.now()

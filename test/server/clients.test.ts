@@ -114,7 +114,7 @@ describe('the stream lifecycle on a real server', () => {
     expect((await readSse(response)).text).toBe('hi')
   })
 
-  it('serves many clients of the same stream from one encoding, each getting every byte', async () => {
+  it('serves 50 concurrent clients of the same stream, each getting every byte', async () => {
     const reads = await Promise.all(
       Array.from({ length: 50 }, () => fetch(`${server.url}/stream?reply=markdown&unit=token&delay=0&ttft=0`).then(readSse)),
     )

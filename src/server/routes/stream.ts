@@ -23,7 +23,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
         : context.units.ofReply(params.source.reply, params.unit)
     if (params.after === units.length) return c.body(null, 204) // EventSource stops reconnecting on 204
     if (params.after > units.length) {
-      const param = c.req.header('last-event-id') === undefined ? 'lastEventId' : 'Last-Event-ID'
+      const param = params.afterParam
       throw new TokensimError(
         'resume_out_of_range',
         `${param} ${params.after} is past the end of this reply, which has ${units.length} units (ids 0 to ${units.length}).`,
