@@ -6,11 +6,13 @@ import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
+import type { Scenario } from './core/scenarios.js'
 import type { Reply } from './core/types.js'
 import { DEFAULTS, HEARTBEAT_MS, LIMITS } from './server/app.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
 import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
+import { loadScenariosFile, ScenariosFileError } from './server/scenarios-file.js'
 import { runPrimary, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -29,13 +31,16 @@ Usage: tokensim [options]
   --chunk N        default units per event (default ${DEFAULTS.chunk})
   --reply NAME     reply streamed when a request names none (default ${DEFAULTS.reply})
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
+  --scenarios PATH rules (JSON or YAML) that choose the answer to a vendor request: text, reasoning, tool calls
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
   -v, --version    show the version
 
-Endpoints: GET / (the page), GET /stream, GET /replies. See the README for every parameter.`
+Endpoints: GET / (the page), GET /stream, GET /replies, GET /v1/models, and the vendor APIs
+POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent
+and :generateContent, /api/chat. See the README for every parameter.`
 
 /** A problem with how tokensim was started: printed as one line, exit code 2 (1 for a failure while running). */
 class UsageError extends Error {}
@@ -58,6 +63,7 @@ async function main(argv: readonly string[]): Promise<void> {
         chunk: { type: 'string' },
         reply: { type: 'string' },
         replies: { type: 'string' },
+        scenarios: { type: 'string' },
         heartbeat: { type: 'string' },
         'max-text': { type: 'string' },
         workers: { type: 'string' },
@@ -90,10 +96,20 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
 
+  let scenarios: Scenario[] = []
+  if (values.scenarios !== undefined) {
+    try {
+      scenarios = loadScenariosFile(values.scenarios)
+    } catch (error) {
+      if (error instanceof ScenariosFileError) throw new UsageError(`--scenarios ${error.message}`)
+      throw error
+    }
+  }
+
   const shown = host.includes(':') ? `[${host}]` : host
   const announce = (actualPort: number): void => {
     const processes = workers > 1 ? ` with ${workers} workers` : ''
-    console.log(`tokensim ${version} serving http://${shown}:${actualPort}${processes}  (page /, stream /stream, replies /replies)`)
+    console.log(`tokensim ${version} serving http://${shown}:${actualPort}${processes}  (page /, stream /stream, OpenAI /v1, Anthropic /v1/messages, Gemini /v1beta, AI SDK /api/chat)`)
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
       console.warn(`tokensim: warning: bound to ${host}, so other machines on the network can reach this server`)
     }
@@ -103,9 +119,9 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let server
   try {
-    server = createServer({ defaults, replies, heartbeat, limits: { maxTextBytes } })
+    server = createServer({ defaults, replies, scenarios, heartbeat, limits: { maxTextBytes } })
   } catch (error) {
-    if (error instanceof TokensimError) throw new UsageError(`--reply: ${error.message}`)
+    if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
   }
   try {
@@ -130,8 +146,12 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-/** The CLI's stream defaults go through the same validation as a request's query, with the same messages. */
-function streamDefaults(values: Record<string, string | boolean | undefined>): StreamDefaults {
+/**
+ * The CLI's stream defaults go through the same validation as a request's query, with the same messages. Only
+ * the flags given are returned, so each route keeps its own default for the rest (the vendor routes stream
+ * tokens unless --unit says otherwise).
+ */
+function streamDefaults(values: Record<string, string | boolean | undefined>): Partial<StreamDefaults> {
   const query: Record<string, string> = {}
   for (const key of ['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'] as const) {
     const value = values[key]
@@ -139,16 +159,16 @@ function streamDefaults(values: Record<string, string | boolean | undefined>): S
   }
   try {
     const params = parseStreamParams(query, undefined, DEFAULTS, LIMITS)
-    const reply = typeof values['reply'] === 'string' ? values['reply'] : DEFAULTS.reply
-    return {
+    const given: Partial<Record<keyof StreamDefaults, unknown>> = {
       unit: params.unit,
       delay: params.timing.delay,
       ttft: params.timing.ttft,
       jitter: params.timing.jitter,
       seed: params.seed,
       chunk: params.chunk,
-      reply,
+      reply: values['reply'],
     }
+    return Object.fromEntries(Object.entries(given).filter(([key]) => typeof values[key] === 'string')) as Partial<StreamDefaults>
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.message}`)
     throw error

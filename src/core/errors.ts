@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'unknown_reply'
   /** A Last-Event-ID past the end of the reply. */
   | 'resume_out_of_range'
+  /** A path or resource that does not exist. */
+  | 'not_found'
   /** Anything the server did not expect: a bug, reported without its internals. */
   | 'internal'
 

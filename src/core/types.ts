@@ -45,3 +45,61 @@ export interface Plan {
   readonly timing: Timing
   readonly unit: UnitKind
 }
+
+/**
+ * One piece of what a model answers, in the order it streams: a reasoning phase ("thinking"), the visible
+ * text, and tool calls (a function name and its arguments as JSON text, streamed in pieces).
+ */
+export type Part =
+  | { readonly kind: 'reasoning'; readonly text: string }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'tool_call'; readonly id: string; readonly name: string; readonly arguments: string }
+
+/** A whole answer of the simulated model: its parts, reasoning first, then text, then tool calls. */
+export interface Answer {
+  readonly parts: readonly Part[]
+}
+
+/** Why the answer ended, in tokensim's words; each wire format maps it to its own (`stop`, `end_turn`, ...). */
+export type FinishReason = 'stop' | 'tool_calls' | 'length'
+
+/** Token counts with the real o200k_base tokenizer: what the vendor formats report as usage. */
+export interface Usage {
+  /** Tokens of the request's messages. */
+  readonly input: number
+  /** Tokens of every part of the answer, reasoning and tool-call arguments included. */
+  readonly output: number
+  /** The part of `output` that is reasoning. */
+  readonly reasoning: number
+}
+
+/** One streamed piece of a part's text (or a tool call's arguments), due `at` ms after the response starts. */
+export interface TurnDelta {
+  readonly text: string
+  readonly at: number
+}
+
+/** One part of the answer as it streams: opened at `start`, its deltas, closed at `end`. */
+export interface PlannedPart {
+  readonly part: Part
+  /** Its index among the answer's parts (the vendors' block or item index). */
+  readonly index: number
+  /** In order; none for an empty text or `{}`-less arguments, which open and close at once. */
+  readonly deltas: readonly TurnDelta[]
+  /** The first delta's offset (an empty part: the previous part's end). */
+  readonly start: number
+  /** The last delta's offset (an empty part: its start). */
+  readonly end: number
+}
+
+/** A vendor stream as data: the answer part by part with due offsets, how it ends and what it used. */
+export interface TurnPlan {
+  readonly answer: Answer
+  readonly parts: readonly PlannedPart[]
+  readonly finish: FinishReason
+  readonly usage: Usage
+  /** Offset of the first unit: when the model starts answering. */
+  readonly start: number
+  /** Offset of the last unit (0 when there is none): where the closing events go. */
+  readonly end: number
+}

@@ -8,13 +8,22 @@ import { cors } from 'hono/cors'
 import { TokensimError } from '../core/errors.js'
 import { createReplyLibrary } from '../core/replies.js'
 import { BUILTIN_REPLIES } from '../core/replies/builtin.js'
+import type { Scenario } from '../core/scenarios.js'
 import type { Reply } from '../core/types.js'
 import { renderNativeError } from '../wire/errors.js'
 import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
+import { asTokensimError } from './errors.js'
+import { ECHO } from './chat.js'
 import { deliverWebStream, type Deliver } from './deliver.js'
 import { createFrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
+import { aiSdkUiRoute } from './routes/ai-sdk-ui.js'
+import { anthropicMessagesRoute } from './routes/anthropic-messages.js'
+import { geminiRoute } from './routes/gemini.js'
+import { modelsRoute } from './routes/models.js'
+import { openAIResponsesRoute } from './routes/openai-responses.js'
+import { openAIChatRoute } from './routes/openai-chat.js'
 import { repliesRoute } from './routes/replies.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
@@ -28,6 +37,8 @@ export interface AppOptions {
   readonly limits?: Partial<StreamLimits>
   /** The user's replies, added to the built-in ones (a reply of the same name replaces the built-in one). */
   readonly replies?: readonly Reply[]
+  /** Rules that choose the answer to a vendor request (`--scenarios`); first match wins. */
+  readonly scenarios?: readonly Scenario[]
   /** Reconnection delay sent to EventSource clients, ms. */
   readonly retry?: number
   /** Longest silence before a `: ping` comment, ms. */
@@ -49,6 +60,7 @@ export function createApp({
   defaults,
   limits,
   replies = [],
+  scenarios = [],
   retry = RETRY_MS,
   heartbeat = HEARTBEAT_MS,
   clock = createClock(),
@@ -59,23 +71,40 @@ export function createApp({
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const context: AppContext = {
     defaults: { ...DEFAULTS, ...defaults },
+    chatDefaults: { ...DEFAULTS, unit: 'token', ...defaults },
     limits: { ...LIMITS, ...limits },
     retry,
     heartbeat,
     clock,
     registry,
     library,
+    scenarios,
     units: createUnitSource(library),
     frames: createFrameCache(),
     deliver,
   }
-  library.get(context.defaults.reply) // a default reply that does not exist is a start-up error, not a 400 later
+  // A default reply or a scenario's reply that does not exist is a start-up error, not a 400 later.
+  library.get(context.defaults.reply)
+  for (const scenario of scenarios) {
+    if (scenario.reply === undefined || scenario.reply === ECHO) continue
+    try {
+      library.get(scenario.reply)
+    } catch (error) {
+      throw new TokensimError('unknown_reply', `scenario ${scenario.name}: ${(error as Error).message}`, 'scenarios')
+    }
+  }
 
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials.
   app.use('*', cors({ origin: '*', exposeHeaders: ['content-type'] }))
   streamRoute(app, context)
   repliesRoute(app, context)
+  openAIChatRoute(app, context)
+  openAIResponsesRoute(app, context)
+  anthropicMessagesRoute(app, context)
+  geminiRoute(app, context)
+  aiSdkUiRoute(app, context)
+  modelsRoute(app)
   if (staticFiles !== undefined) staticRoute(app, staticFiles)
 
   app.notFound((c) =>
@@ -92,12 +121,7 @@ export function createApp({
     ),
   )
   app.onError((error, c) => {
-    const known =
-      error instanceof TokensimError
-        ? error
-        : new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')
-    if (!(error instanceof TokensimError)) console.error(error)
-    const { status, body } = renderNativeError(known)
+    const { status, body } = renderNativeError(asTokensimError(error))
     return c.json(body, status)
   })
   return app

@@ -1,5 +1,6 @@
 /** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
 import type { ReplyLibrary } from '../core/replies.js'
+import type { Scenario } from '../core/scenarios.js'
 import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
 import type { FrameCache } from './frames.js'
@@ -9,6 +10,8 @@ import type { UnitSource } from './units.js'
 
 export interface AppContext {
   readonly defaults: StreamDefaults
+  /** The defaults of the vendor routes: the same, but in o200k_base tokens unless the server was told a unit. */
+  readonly chatDefaults: StreamDefaults
   readonly limits: StreamLimits
   /** Reconnection delay sent to EventSource clients, ms. */
   readonly retry: number
@@ -17,6 +20,8 @@ export interface AppContext {
   readonly clock: Clock
   readonly registry: StreamRegistry
   readonly library: ReplyLibrary
+  /** The user's scenario rules, first match wins (none: every request gets the default reply). */
+  readonly scenarios: readonly Scenario[]
   readonly units: UnitSource
   readonly frames: FrameCache
   readonly deliver: Deliver

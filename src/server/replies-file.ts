@@ -2,13 +2,13 @@
  * Reads the user's replies (`--replies PATH`): a JSON or YAML file, or a folder of Markdown files. Any problem
  * is one RepliesFileError naming the file and what is wrong with it, which the CLI prints as one line.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Reply } from '../core/types.js'
+import { DataFileError, readData, readText } from './data-file.js'
 
-export class RepliesFileError extends Error {
+export class RepliesFileError extends DataFileError {
   override readonly name = 'RepliesFileError'
 }
 
@@ -47,20 +47,14 @@ function loadFolder(folder: string): Reply[] {
     const file = join(folder, entry.name)
     if (!NAME.safeParse(name).success)
       throw new RepliesFileError(`${file}: "${name}" is not a usable reply name (letters, digits, "-", "_", ".")`)
-    replies.push({ name, description: `${entry.name} from ${folder}`, text: read(file) })
+    replies.push({ name, description: `${entry.name} from ${folder}`, text: readText(file, RepliesFileError) })
   }
   if (replies.length === 0) throw new RepliesFileError(`${folder}: the folder holds no .md files`)
   return replies
 }
 
 function loadFile(file: string): Reply[] {
-  const source = read(file)
-  let data: unknown
-  try {
-    data = /\.ya?ml$/i.test(file) ? parseYaml(source) : JSON.parse(source)
-  } catch (error) {
-    throw new RepliesFileError(`${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`)
-  }
+  const data = readData(file, RepliesFileError)
   // The shape is chosen first, then checked, so that an error points at the entry at fault rather than
   // saying that no shape fits.
   const listed = Array.isArray(data) ? data : isObject(data) && Array.isArray(data['replies']) ? data['replies'] : undefined
@@ -86,12 +80,4 @@ function loadFile(file: string): Reply[] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new RepliesFileError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
-  }
 }

@@ -201,6 +201,7 @@ describe('tokensim --help and --version', () => {
       '--chunk',
       '--reply',
       '--replies',
+      '--scenarios',
       '--heartbeat',
       '--max-text',
       '--workers',
@@ -294,11 +295,30 @@ describe('tokensim serves', () => {
   })
 })
 
+describe('tokensim --scenarios', () => {
+  it('answers vendor requests by the first rule that fits', { timeout: TEST_MS }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokensim-scenarios-'))
+    tempDirs.push(dir)
+    const file = join(dir, 'scenarios.yaml')
+    writeFileSync(file, ['- match: { contains: weather }', '  text: Sunny.', '- match: { model: tokensim-instant }', '  reply: echo', ''].join('\n'))
+    const { url } = await start(['--scenarios', file, '--delay', '0', '--ttft', '0'])
+    const ask = async (model: string, content: string) => {
+      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content }] }) })
+      return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content
+    }
+    expect(await ask('gpt-4o', 'How is the weather?')).toBe('Sunny.')
+    expect(await ask('tokensim-instant', 'parrot this')).toBe('parrot this')
+    expect(await ask('gpt-4o', 'hello')).toBe(BUILTIN_REPLIES[0]!.text)
+  })
+})
+
 describe('tokensim refuses bad flags with one line on stderr and exit 2', () => {
   const brokenDir = mkdtempSync(join(tmpdir(), 'tokensim-cli-'))
   tempDirs.push(brokenDir)
   const broken = join(brokenDir, 'broken.json')
   writeFileSync(broken, '{"greeting": "no closing quote}')
+  const badScenario = join(brokenDir, 'scenarios.yaml')
+  writeFileSync(badScenario, 'scenarios:\n  - name: greet\n    match: { contains: hi }\n    reply: nope\n')
 
   const cases: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
     ['an unknown flag', ['--frobnicate'], /--frobnicate/],
@@ -322,6 +342,8 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
       ['--replies', broken],
       new RegExp(`--replies ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`),
     ],
+    ['--scenarios with broken JSON', ['--scenarios', broken], /--scenarios .*broken\.json: not valid JSON/],
+    ['--scenarios naming a reply that does not exist', ['--scenarios', badScenario], /--scenarios: scenario greet: .*"nope"/],
   ]
 
   // One after the other: each is a tsx start-up, which takes a core for a second or more.

@@ -6,13 +6,8 @@ import { encodeNative } from '../../wire/native.js'
 import type { AppContext } from '../context.js'
 import { encodeFrames } from '../frames.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
+import { SSE_HEADERS } from '../respond.js'
 
-/** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
-export const SSE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-}
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', (c) => {

@@ -1,0 +1,73 @@
+/**
+ * planTurn: an answer + latency model -> the parts and deltas a vendor stream sends. Every part's text (a tool
+ * call's arguments included) is split into units of one kind and all units are scheduled as one sequence, so
+ * the first unit of the answer, whatever part it is in, comes after ttft, and the gap between two units is the
+ * same whether or not they are in the same part. Units are grouped `chunk` at a time, never across parts.
+ */
+import { createRandom } from './random.js'
+import { schedule } from './schedule.js'
+import { split } from './split.js'
+import { countTokens } from './tokens.js'
+import type { Answer, FinishReason, Part, PlannedPart, Timing, TurnDelta, TurnPlan, UnitKind } from './types.js'
+
+export interface TurnOptions {
+  readonly unit: UnitKind
+  readonly timing: Timing
+  readonly seed: number
+  /** Units per delta. */
+  readonly chunk: number
+  /** Tokens of the request's messages, for usage. */
+  readonly inputTokens: number
+}
+
+/** What a part streams: its text, or a tool call's arguments. */
+export const streamedText = (part: Part): string => (part.kind === 'tool_call' ? part.arguments : part.text)
+
+/** The whole vendor stream as data; the same answer and options always give the same plan. */
+export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputTokens }: TurnOptions): TurnPlan {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
+  const pieces = answer.parts.map((part) => split(streamedText(part), unit))
+  let count = 0
+  for (const units of pieces) count += units.length
+  const offsets = schedule(count, timing, createRandom(seed))
+
+  const parts: PlannedPart[] = []
+  let next = 0
+  let previousEnd = offsets[0] ?? 0
+  pieces.forEach((units, index) => {
+    const deltas: TurnDelta[] = []
+    for (let first = 0; first < units.length; first += chunk) {
+      const last = Math.min(first + chunk, units.length) - 1
+      deltas.push({ text: units.slice(first, last + 1).join(''), at: offsets[next + last]! })
+    }
+    next += units.length
+    const start = deltas[0]?.at ?? previousEnd
+    const end = deltas.at(-1)?.at ?? start
+    parts.push({ part: answer.parts[index]!, index, deltas, start, end })
+    previousEnd = end
+  })
+
+  let output = 0
+  let reasoning = 0
+  for (const part of answer.parts) {
+    const tokens = countTokens(streamedText(part))
+    output += tokens
+    if (part.kind === 'reasoning') reasoning += tokens
+  }
+  const finish: FinishReason = answer.parts.some((p) => p.kind === 'tool_call') ? 'tool_calls' : 'stop'
+  return {
+    answer,
+    parts,
+    finish,
+    usage: { input: inputTokens, output, reasoning },
+    start: offsets[0] ?? 0,
+    end: offsets.at(-1) ?? 0,
+  }
+}
+
+/** The text of every part of one kind, joined: what a non-streamed reply holds. */
+export function partText(answer: Answer, kind: 'text' | 'reasoning'): string {
+  let text = ''
+  for (const part of answer.parts) if (part.kind === kind) text += part.text
+  return text
+}

@@ -1,0 +1,117 @@
+/**
+ * From a vendor request to the plan of its answer, the same for every wire format: which reply (a scenario
+ * rule, the `x-tokensim-reply` header, or the default), which latency (the server's defaults, then a profile
+ * named by `x-tokensim-profile` or by a `tokensim-NAME` model, then the `x-tokensim-*` knobs), and the usage
+ * counts. Each vendor route parses its own body into a ChatInput and encodes the plan in its own format.
+ */
+import { TokensimError } from '../core/errors.js'
+import { profileNamed, profileOfModel, PROFILES, type Profile } from '../core/profiles.js'
+import { countTokens } from '../core/tokens.js'
+import { planTurn } from '../core/turn.js'
+import { matchScenario } from '../core/scenarios.js'
+import type { Part, TurnPlan } from '../core/types.js'
+import type { AppContext } from './context.js'
+import { parseStreamParams } from './params.js'
+import { newId } from './respond.js'
+
+export interface ChatMessage {
+  readonly role: string
+  /** The message's text parts joined (images and files do not count). */
+  readonly text: string
+}
+
+/** What every vendor body comes down to. */
+export interface ChatInput {
+  readonly model: string
+  /** System prompt first, if any, then the conversation in order. */
+  readonly messages: readonly ChatMessage[]
+}
+
+/** The request headers that tune one answer, and the /stream parameter each stands for. */
+export const KNOB_HEADERS = {
+  'x-tokensim-reply': 'reply',
+  'x-tokensim-unit': 'unit',
+  'x-tokensim-delay': 'delay',
+  'x-tokensim-tps': 'tps',
+  'x-tokensim-ttft': 'ttft',
+  'x-tokensim-jitter': 'jitter',
+  'x-tokensim-seed': 'seed',
+  'x-tokensim-chunk': 'chunk',
+} as const
+
+export const PROFILE_HEADER = 'x-tokensim-profile'
+
+/** The reply name that repeats the last user message. */
+export const ECHO = 'echo'
+
+export type HeaderReader = (name: string) => string | undefined
+
+/** The plan of the answer to `input`. Throws a TokensimError naming the header or field at fault. */
+export function resolveTurn(input: ChatInput, header: HeaderReader, context: AppContext): TurnPlan {
+  const user = lastUserText(input)
+  const scenario = matchScenario(context.scenarios, { model: input.model, user })
+  const profile = chosenProfile(header(PROFILE_HEADER), scenario?.profile, input.model)
+  const defaults = profile === undefined ? context.chatDefaults : { ...context.chatDefaults, ttft: profile.ttft, delay: profile.delay, jitter: profile.jitter }
+  const query: Record<string, string> = {}
+  for (const [name, param] of Object.entries(KNOB_HEADERS)) {
+    const value = header(name)
+    if (value !== undefined) query[param] = value
+  }
+  const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits))
+
+  const parts: Part[] = []
+  if (scenario?.reasoning !== undefined) parts.push({ kind: 'reasoning', text: scenario.reasoning })
+  // The visible text: the header's reply, else the scenario's, else (unless the scenario only calls tools) the default.
+  const replyHeader = query['reply']
+  const text =
+    replyHeader !== undefined
+      ? asHeaderError(() => replyText(replyHeader, user, context))
+      : scenario?.text !== undefined
+        ? scenario.text
+        : scenario?.reply !== undefined
+          ? replyText(scenario.reply, user, context)
+          : scenario?.toolCalls !== undefined
+            ? undefined
+            : replyText(context.chatDefaults.reply, user, context)
+  if (text !== undefined) parts.push({ kind: 'text', text })
+  for (const call of scenario?.toolCalls ?? []) {
+    parts.push({ kind: 'tool_call', id: newId('', 24), name: call.name, arguments: JSON.stringify(call.arguments) })
+  }
+
+  let inputTokens = 0
+  for (const message of input.messages) inputTokens += countTokens(message.text)
+  return planTurn({ parts }, { unit: params.unit, timing: params.timing, seed: params.seed, chunk: params.chunk, inputTokens })
+}
+
+/** Runs `read`, reporting a bad parameter by the header that carried it (`delay` -> `x-tokensim-delay`). */
+function asHeaderError<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (!(error instanceof TokensimError) || error.param === null) throw error
+    const name = Object.entries(KNOB_HEADERS).find(([, param]) => param === error.param)?.[0] ?? error.param
+    throw new TokensimError(error.code, `${name}: ${error.message}`, name)
+  }
+}
+
+/** A canned reply's text, or the user's own message for `echo`. */
+function replyText(name: string, user: string, context: AppContext): string {
+  return name === ECHO ? user : context.library.get(name).text
+}
+
+/** The profile header first, then the scenario's, then a `tokensim-NAME` model. */
+function chosenProfile(named: string | undefined, scenario: string | undefined, model: string): Profile | undefined {
+  if (named === undefined) return scenario !== undefined ? profileNamed(scenario) : profileOfModel(model)
+  const profile = profileNamed(named.trim())
+  if (profile === undefined) {
+    const known = PROFILES.map((p) => p.name).join(', ')
+    throw new TokensimError('invalid_param', `${PROFILE_HEADER}: no profile named ${JSON.stringify(named)}; the profiles are: ${known}.`, PROFILE_HEADER)
+  }
+  return profile
+}
+
+/** The text of the last user message, or '' when there is none. */
+export function lastUserText(input: ChatInput): string {
+  for (let i = input.messages.length - 1; i >= 0; i--) if (input.messages[i]!.role === 'user') return input.messages[i]!.text
+  return ''
+}

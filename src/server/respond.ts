@@ -1,0 +1,33 @@
+/** What every streaming route shares: the SSE headers, playing encoded frames to the client, and ids. */
+import type { Context } from 'hono'
+import type { TimedFrame } from '../wire/frames.js'
+import type { AppContext } from './context.js'
+import { encodeFrames } from './frames.js'
+
+/** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+}
+
+/**
+ * Plays a vendor stream. Its frames hold a response id of their own, so they are encoded per response and not
+ * shared through the frame cache as /stream's are.
+ */
+export function streamFrames(c: Context, context: AppContext, frames: readonly TimedFrame[], headers: Record<string, string> = {}): Response {
+  return context.deliver(c, encodeFrames(frames), { ...SSE_HEADERS, ...headers }, context)
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** A fresh id in a vendor's style: `prefix` and `length` random letters and digits (Web Crypto, on every runtime). */
+export function newId(prefix: string, length = 24): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length))
+  let id = prefix
+  for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length]
+  return id
+}
+
+/** Now, in Unix seconds, for `created` fields. */
+export const unixSeconds = (): number => Math.floor(Date.now() / 1000)

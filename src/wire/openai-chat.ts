@@ -1,0 +1,97 @@
+/**
+ * OpenAI Chat Completions (`POST /v1/chat/completions`), streamed and not, as the API sends them
+ * (https://platform.openai.com/docs/api-reference/chat/streaming):
+ * - every chunk has the same id, `object: "chat.completion.chunk"`, created, model, service_tier and
+ *   system_fingerprint; each is one `data:` event with no `event:` or `id:` line;
+ * - the first delta carries `role: "assistant"` with empty content; then content deltas, and tool calls as
+ *   `tool_calls` deltas (the first with id, type and name, then the arguments in pieces);
+ * - `finish_reason` comes on one last choice chunk with an empty delta;
+ * - with `stream_options.include_usage`, every chunk carries `usage: null` and one more chunk with
+ *   `choices: []` carries the usage; then `data: [DONE]`.
+ * Reasoning is not part of this API's stream (reasoning models only count it in
+ * `completion_tokens_details.reasoning_tokens`), so reasoning parts take their time but send nothing.
+ */
+import { partText } from '../core/turn.js'
+import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
+import type { TimedFrame } from './frames.js'
+import type { ResponseMeta } from './meta.js'
+import { sseEvent } from './sse.js'
+
+export interface OpenAIChatOptions extends ResponseMeta {
+  /** `stream_options.include_usage`. */
+  readonly includeUsage: boolean
+}
+
+/** A fixed fingerprint: the backend configuration is always the same one. */
+export const SYSTEM_FINGERPRINT = 'fp_tokensim'
+
+const FINISH: Record<FinishReason, string> = { stop: 'stop', tool_calls: 'tool_calls', length: 'length' }
+
+export function openAIUsage({ input, output, reasoning }: Usage) {
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  }
+}
+
+/** The stream as timed frames. */
+export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUsage }: OpenAIChatOptions): TimedFrame[] {
+  const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":`
+  const tail = includeUsage ? ',"usage":null}' : '}'
+  const chunk = (delta: unknown, finish: string | null = null): string =>
+    sseEvent({ data: `${head}[${JSON.stringify({ index: 0, delta, logprobs: null, finish_reason: finish })}]${tail}` })
+
+  const frames: TimedFrame[] = [{ at: plan.start, text: chunk({ role: 'assistant', content: '', refusal: null }) }]
+  let toolIndex = 0
+  for (const { part, deltas, start } of plan.parts) {
+    if (part.kind === 'reasoning') continue
+    if (part.kind === 'text') {
+      for (const { text, at } of deltas) frames.push({ at, text: chunk({ content: text }) })
+      continue
+    }
+    const index = toolIndex++
+    frames.push({ at: start, text: chunk({ tool_calls: [{ index, id: `call_${part.id}`, type: 'function', function: { name: part.name, arguments: '' } }] }) })
+    for (const { text, at } of deltas) frames.push({ at, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) })
+  }
+  frames.push({ at: plan.end, text: chunk({}, FINISH[plan.finish]) })
+  if (includeUsage) {
+    const usage = `${head}[],"usage":${JSON.stringify(openAIUsage(plan.usage))}}`
+    frames.push({ at: plan.end, text: sseEvent({ data: usage }) })
+  }
+  frames.push({ at: plan.end, text: sseEvent({ data: '[DONE]' }) })
+  return frames
+}
+
+/** The same answer not streamed: one `chat.completion` object. */
+export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseMeta) {
+  const calls = plan.answer.parts.flatMap((part) =>
+    part.kind === 'tool_call' ? [{ id: `call_${part.id}`, type: 'function' as const, function: { name: part.name, arguments: part.arguments } }] : [],
+  )
+  const text = partText(plan.answer, 'text')
+  return {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: calls.length > 0 && text === '' ? null : text,
+          refusal: null,
+          annotations: [],
+          ...(calls.length > 0 ? { tool_calls: calls } : {}),
+        },
+        logprobs: null,
+        finish_reason: FINISH[plan.finish],
+      },
+    ],
+    usage: openAIUsage(plan.usage),
+    service_tier: 'default',
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  }
+}

@@ -1,0 +1,176 @@
+/** POST /v1/chat/completions through the official openai SDK and the AI SDK's OpenAI chat model, against the real server. */
+import { createOpenAI } from '@ai-sdk/openai'
+import { streamText, tool } from 'ai'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { split } from '../../src/core/split.js'
+import { countTokens } from '../../src/core/tokens.js'
+import { startServer, type RunningServer } from '../helpers/server.js'
+
+let server: RunningServer
+let client: OpenAI
+const fast = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
+const ask = (content: string) => [{ role: 'user' as const, content }]
+
+beforeAll(async () => {
+  server = await startServer({
+    scenarios: [
+      { name: 'weather', match: { contains: 'weather' }, text: 'Let me look that up.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }] },
+      { name: 'think', match: { contains: 'think' }, reasoning: 'The user wants me to think. I will.', text: 'Done thinking.' },
+    ],
+  })
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any-key', defaultHeaders: fast, maxRetries: 0 })
+})
+afterAll(() => server.close())
+
+describe('POST /v1/chat/completions with the openai SDK', () => {
+  it.each(['greeting', 'markdown', 'multilingual', 'code'])('streams exactly the non-streamed text of "%s"', async (reply) => {
+    const headers = { 'x-tokensim-reply': reply }
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('hello') }, { headers })
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('hello'), stream: true }, { headers })
+    let text = ''
+    let finish: string | null = null
+    let chunks = 0
+    const ids = new Set<string>()
+    for await (const chunk of stream) {
+      chunks++
+      ids.add(chunk.id)
+      text += chunk.choices[0]?.delta.content ?? ''
+      finish = chunk.choices[0]?.finish_reason ?? finish
+    }
+    const expected = BUILTIN_REPLIES.find((r) => r.name === reply)!.text
+    expect(whole.choices[0]?.message.content).toBe(expected)
+    expect(text).toBe(expected)
+    expect(finish).toBe('stop')
+    expect(ids.size).toBe(1) // one id for every chunk of a stream
+    expect(chunks).toBe(split(expected, 'token').length + 2) // a chunk per token (the default unit), the role and the finish
+    expect(whole.usage).toMatchObject({ prompt_tokens: countTokens('hello'), completion_tokens: countTokens(expected) })
+  })
+
+  it('sends the usage chunk with empty choices when include_usage is set', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'system', content: 'Be brief.' }, ...ask('hi')],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+    const chunks = []
+    for await (const chunk of stream) chunks.push(chunk)
+    const last = chunks.at(-1)!
+    expect(last.choices).toEqual([])
+    const expectedOutput = countTokens(BUILTIN_REPLIES[0]!.text)
+    expect(last.usage).toMatchObject({ prompt_tokens: countTokens('Be brief.') + countTokens('hi'), completion_tokens: expectedOutput, total_tokens: countTokens('Be brief.hi') + expectedOutput })
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true)
+  })
+
+  it('is accepted by the stricter chat.completions.stream() helper', async () => {
+    const final = await client.chat.completions.stream({ model: 'tokensim-fast', messages: ask('hi') }).finalChatCompletion()
+    expect(final.choices[0]?.message.content).toBe(BUILTIN_REPLIES[0]!.text)
+    expect(final.choices[0]?.finish_reason).toBe('stop')
+  })
+
+  it('streams tool calls that the SDK reassembles and parses', async () => {
+    const runner = client.chat.completions.stream({
+      model: 'gpt-4o',
+      messages: ask("What's the weather in Paris?"),
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+    })
+    const final = await runner.finalChatCompletion()
+    const message = final.choices[0]!.message
+    expect(final.choices[0]?.finish_reason).toBe('tool_calls')
+    expect(message.content).toBe('Let me look that up.')
+    expect(message.tool_calls).toHaveLength(1)
+    const call = message.tool_calls![0]!
+    expect(call.id).toMatch(/^call_[A-Za-z0-9]{24}$/)
+    expect(call.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ city: 'Paris', unit: 'celsius' })
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('weather?') })
+    expect(whole.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_weather' } })
+  })
+
+  it('counts a reasoning phase in the usage without streaming it', async () => {
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('think hard') })
+    expect(whole.choices[0]?.message.content).toBe('Done thinking.')
+    expect(whole.usage?.completion_tokens_details?.reasoning_tokens).toBe(countTokens('The user wants me to think. I will.'))
+  })
+
+  it('repeats the user message with the echo reply', async () => {
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('Say this back: 🦜 ok') }, { headers: { 'x-tokensim-reply': 'echo' } })
+    expect(whole.choices[0]?.message.content).toBe('Say this back: 🦜 ok')
+  })
+
+  it('surfaces a bad body as the SDK\'s typed 400 error in the OpenAI shape', async () => {
+    const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [] }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'messages' })
+    const wrongType = await client.chat.completions.create({ model: 42 as unknown as string, messages: ask('x') }).catch((e: unknown) => e)
+    expect(wrongType).toMatchObject({ status: 400, param: 'model' })
+  })
+
+  it('answers invalid JSON and bad knob headers with a 400 in the OpenAI shape', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+    const invalid = await post('{"model":')
+    expect(invalid.status).toBe(400)
+    expect(await invalid.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null, message: expect.stringMatching(/not valid JSON/) } })
+    const good = '{"model":"m","messages":[{"role":"user","content":"x"}]}'
+    const bad: [string, string][] = [
+      ['x-tokensim-delay', '-1'],
+      ['x-tokensim-unit', 'byte'],
+      ['x-tokensim-reply', 'nope'],
+      ['x-tokensim-profile', 'warp'],
+    ]
+    for (const [name, value] of bad) {
+      const response = await post(good, { [name]: value })
+      expect(response.status, name).toBe(400)
+      expect((await response.json()) as unknown, name).toMatchObject({ error: { param: name, message: expect.stringContaining(name) } })
+    }
+  })
+})
+
+describe('POST /v1/chat/completions with the AI SDK', () => {
+  const provider = () => createOpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any-key', headers: fast })
+
+  it('streamText over the chat model gives the text, the finish reason and the usage', async () => {
+    const result = streamText({ model: provider().chat('tokensim-instant'), prompt: 'hello' })
+    expect(await result.text).toBe(BUILTIN_REPLIES[0]!.text)
+    expect(await result.finishReason).toBe('stop')
+    expect((await result.usage).outputTokens).toBe(countTokens(BUILTIN_REPLIES[0]!.text))
+  })
+
+  it('streamText parses a tool call', async () => {
+    const result = streamText({
+      model: provider().chat('gpt-4o'),
+      prompt: 'weather in Paris?',
+      tools: { get_weather: tool({ description: 'weather', inputSchema: z.object({ city: z.string(), unit: z.string() }) }) },
+    })
+    const calls = await result.toolCalls
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'Paris', unit: 'celsius' } })
+    expect(await result.finishReason).toBe('tool-calls')
+  })
+})
+
+describe('GET /v1/models', () => {
+  it('lists one tokensim model per latency profile, which the SDK pages through', async () => {
+    const ids: string[] = []
+    for await (const model of client.models.list()) ids.push(model.id)
+    expect(ids).toEqual(['tokensim-instant', 'tokensim-fast', 'tokensim-typical', 'tokensim-slow'])
+  })
+})
+
+describe('CORS', () => {
+  it('answers a browser preflight from a dev server for the headers the SDKs send', async () => {
+    const requested = 'authorization, content-type, x-api-key, anthropic-version, last-event-id, x-tokensim-delay, x-stainless-os'
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': requested },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
+    const allowed = response.headers.get('access-control-allow-headers')?.split(',').map((h) => h.trim())
+    expect(allowed).toEqual(requested.split(', '))
+  })
+})
