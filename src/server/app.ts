@@ -96,7 +96,7 @@ export function createApp({
 
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials.
-  app.use('*', cors({ origin: '*', exposeHeaders: ['content-type'] }))
+  app.use('*', cors({ origin: '*', exposeHeaders: ['content-type', 'request-id', 'x-vercel-ai-ui-message-stream'] }))
   streamRoute(app, context)
   repliesRoute(app, context)
   openAIChatRoute(app, context)

@@ -1,5 +1,6 @@
 /**
- * Renders a core error in the shape each client expects, one function per vendor. The native routes answer in
+ * Renders a core error in the shape each client expects, one function per vendor. The message already names
+ * the field or header at fault (`max_tokens: Field required`); shapes without a `param` carry it only there. The native routes answer in
  * the OpenAI error shape (`{"error":{"message","type","param","code"}}`), which most chat clients already know
  * how to show.
  */
@@ -43,8 +44,7 @@ export interface AnthropicErrorBody {
 export function renderAnthropicError(error: TokensimError): ErrorResponse<AnthropicErrorBody> {
   const status = STATUS[error.code]
   const type = status === 500 ? 'api_error' : status === 404 ? 'not_found_error' : 'invalid_request_error'
-  const message = error.param === null ? error.message : `${error.param}: ${error.message}`
-  return { status, body: { type: 'error', error: { type, message } } }
+  return { status, body: { type: 'error', error: { type, message: error.message } } }
 }
 
 export interface GeminiErrorBody {
@@ -55,6 +55,5 @@ export interface GeminiErrorBody {
 export function renderGeminiError(error: TokensimError): ErrorResponse<GeminiErrorBody> {
   const status = STATUS[error.code]
   const name = status === 500 ? 'INTERNAL' : status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT'
-  const message = error.param === null ? error.message : `${error.param}: ${error.message}`
-  return { status, body: { error: { code: status, message, status: name } } }
+  return { status, body: { error: { code: status, message: error.message, status: name } } }
 }

@@ -1,0 +1,129 @@
+/**
+ * The Vercel AI SDK UI message stream (protocol v1: what `useChat` reads through `DefaultChatTransport`, and
+ * what `streamText(...).toUIMessageStreamResponse()` writes; https://ai-sdk.dev/docs/ai-sdk-ui/stream-protocol):
+ * each chunk is one `data:` event holding one JSON object (ai's JsonToSseTransformStream writes
+ * `data: ${JSON.stringify(chunk)}\n\n`), then `data: [DONE]`.
+ *
+ * Which fields: the client validates every chunk with `uiMessageChunkSchema` (packages/ai/src/ui-message-stream/
+ * ui-message-chunks.ts) and ai 5 builds it of `z.strictObject`s, so one field it does not know fails the whole
+ * stream (ai 6 loosened them to `looseObject`). The earliest ai 5 schema knows, per chunk we send:
+ *   start {messageId?, messageMetadata?} · start-step {} · finish-step {} · finish {messageMetadata?}
+ *   text-start / reasoning-start / text-end / reasoning-end {id} · text-delta / reasoning-delta {id, delta}
+ *   tool-input-start {toolCallId, toolName} · tool-input-delta {toolCallId, inputTextDelta}
+ *   tool-input-available {toolCallId, toolName, input}
+ * so exactly those go out. Not sent, though streamText sends them in ai 6:
+ * - `finish.finishReason`: added in ai 6 and backported late in 5.0 (vercel/ai#9857, #10126); an ai 5 client
+ *   from before rejects it. The finish reason and the usage go in `finish.messageMetadata`, the field every
+ *   version takes and the AI SDK docs use for usage ("Message Metadata"): the UIMessage's `metadata`.
+ * - `title`, `dynamic`, `providerExecuted`, `providerMetadata`, `inputEncoding`, `toolMetadata`: optional,
+ *   meaningless for a simulated model, and partly unknown to early ai 5.
+ * Tool calls are static tools (no `dynamic`), so they become `tool-NAME` parts as a typed useChat expects.
+ */
+import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
+import type { TimedFrame } from './frames.js'
+import { sseEvent } from './sse.js'
+
+export interface AiSdkUiMeta {
+  /** The assistant message's id, sent in the start chunk (the client takes it as the UIMessage id). */
+  readonly messageId: string
+}
+
+/** The AI SDK's FinishReason words (`tool-calls`, with a dash). */
+const FINISH: Record<FinishReason, 'stop' | 'tool-calls' | 'length'> = { stop: 'stop', tool_calls: 'tool-calls', length: 'length' }
+
+/** Tool call ids in OpenAI's style: what streamText over an OpenAI model passes through to the UI stream. */
+export const TOOL_CALL_PREFIX = 'call_'
+
+/** What the finish chunk's messageMetadata holds: the UIMessage's `metadata` on the client. */
+export interface AiSdkUiMetadata {
+  readonly finishReason: 'stop' | 'tool-calls' | 'length'
+  /** Named as the AI SDK's LanguageModelUsage. */
+  readonly usage: {
+    readonly inputTokens: number
+    readonly outputTokens: number
+    readonly totalTokens: number
+    readonly reasoningTokens: number
+  }
+}
+
+export function aiSdkUiMetadata(finish: FinishReason, { input, output, reasoning }: Usage): AiSdkUiMetadata {
+  return {
+    finishReason: FINISH[finish],
+    usage: { inputTokens: input, outputTokens: output, totalTokens: input + output, reasoningTokens: reasoning },
+  }
+}
+
+/** A tool call's input as the client gets it: the arguments parsed (none at all: `{}`; not JSON: the text). */
+function toolInput(args: string): unknown {
+  if (args === '') return {}
+  try {
+    return JSON.parse(args) as unknown
+  } catch {
+    return args
+  }
+}
+
+const chunk = (value: object): string => sseEvent({ data: JSON.stringify(value) })
+
+/**
+ * The stream as timed frames. `start` and `start-step` go at 0, as streamText sends `start` the moment the
+ * response begins; useChat stays `submitted` until a part opens (processUIMessageStream writes `start` with
+ * `updateStatus: false`), so the time to first token shows as it would. Each part opens at its start and closes
+ * at its end; finish-step, finish and [DONE] at the end.
+ */
+export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): TimedFrame[] {
+  const frames: TimedFrame[] = [{ at: 0, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }]
+  for (const { part, index, deltas, start, end } of plan.parts) {
+    if (part.kind === 'tool_call') {
+      const toolCallId = TOOL_CALL_PREFIX + part.id
+      frames.push({ at: start, text: chunk({ type: 'tool-input-start', toolCallId, toolName: part.name }) })
+      for (const { text, at } of deltas) frames.push({ at, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) })
+      frames.push({
+        at: end,
+        text: chunk({ type: 'tool-input-available', toolCallId, toolName: part.name, input: toolInput(part.arguments) }),
+      })
+      continue
+    }
+    // Ids as @ai-sdk/anthropic gives them (the block index): unique within the message.
+    const id = String(index)
+    const kind = part.kind // 'text' | 'reasoning'
+    frames.push({ at: start, text: chunk({ type: `${kind}-start`, id }) })
+    for (const { text, at } of deltas) frames.push({ at, text: chunk({ type: `${kind}-delta`, id, delta: text }) })
+    frames.push({ at: end, text: chunk({ type: `${kind}-end`, id }) })
+  }
+  const metadata = aiSdkUiMetadata(plan.finish, plan.usage)
+  const close = chunk({ type: 'finish-step' }) + chunk({ type: 'finish', messageMetadata: metadata }) + sseEvent({ data: '[DONE]' })
+  frames.push({ at: plan.end, text: close })
+  return frames
+}
+
+/** A UIMessage part, as the client's processUIMessageStream builds it. */
+export type AiSdkUiPart =
+  | { readonly type: 'step-start' }
+  | { readonly type: 'text' | 'reasoning'; readonly text: string; readonly state: 'done' }
+  | { readonly type: `tool-${string}`; readonly toolCallId: string; readonly state: 'input-available'; readonly input: unknown }
+
+export interface AiSdkUiMessage {
+  readonly id: string
+  readonly role: 'assistant'
+  readonly metadata: AiSdkUiMetadata
+  readonly parts: readonly AiSdkUiPart[]
+}
+
+/** The same answer not streamed: the UIMessage the client ends with once it has read the whole stream. */
+export function foldAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): AiSdkUiMessage {
+  const parts: AiSdkUiPart[] = [{ type: 'step-start' }]
+  for (const part of plan.answer.parts) {
+    if (part.kind === 'tool_call') {
+      parts.push({
+        type: `tool-${part.name}`,
+        toolCallId: TOOL_CALL_PREFIX + part.id,
+        state: 'input-available',
+        input: toolInput(part.arguments),
+      })
+    } else {
+      parts.push({ type: part.kind, text: part.text, state: 'done' })
+    }
+  }
+  return { id: messageId, role: 'assistant', metadata: aiSdkUiMetadata(plan.finish, plan.usage), parts }
+}

@@ -1,0 +1,184 @@
+/**
+ * Anthropic Messages (`POST /v1/messages`), streamed and not, as the API sends them
+ * (https://docs.anthropic.com/en/api/messages-streaming):
+ * - every event has an `event:` line naming its `type` and compact JSON data;
+ * - `message_start` carries the Message with empty content and null stop_reason; then per content block a
+ *   `content_block_start`, its `content_block_delta`s and a `content_block_stop`, with the block's `index`;
+ *   one `ping` after the first block opens (where the docs' example and real captures have it);
+ * - `message_delta` carries the stop reason and the cumulative usage; `message_stop` ends the stream.
+ * Key order follows captured API responses (`model` first in the Message). Thinking blocks open with an empty
+ * `signature` and get it from one `signature_delta` before they close; tool_use blocks open with `input: {}`
+ * and an empty `input_json_delta`, as the API does, then the arguments in pieces.
+ */
+import { countTokens } from '../core/tokens.js'
+import { streamedText } from '../core/turn.js'
+import type { FinishReason, Part, PlannedPart, TurnPlan, Usage } from '../core/types.js'
+import type { TimedFrame } from './frames.js'
+import type { ResponseMeta } from './meta.js'
+import { sseEvent } from './sse.js'
+
+export interface AnthropicShape {
+  /** The request asked for thinking (`thinking.type` enabled or adaptive): only then does the API send thinking blocks. */
+  readonly thinking: boolean
+  /** The request's `max_tokens`: the answer stops there with stop_reason `max_tokens`. */
+  readonly maxTokens: number
+}
+
+const STOP: Record<FinishReason, string> = { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens' }
+
+/**
+ * The plan as this request gets it: without `thinking` the reasoning takes its time but sends (and counts)
+ * nothing, and the answer is cut after `maxTokens` output tokens. Blocks are renumbered from 0.
+ */
+export function shapeAnthropicTurn(plan: TurnPlan, { thinking, maxTokens }: AnthropicShape): TurnPlan {
+  const sent = plan.parts.filter((p) => thinking || p.part.kind !== 'reasoning')
+  if (sent.length === plan.parts.length && plan.usage.output <= maxTokens) return plan
+  const parts: PlannedPart[] = []
+  let output = 0
+  let reasoning = 0
+  let cut = false
+  for (const planned of sent) {
+    const whole = countTokens(streamedText(planned.part))
+    let kept = planned
+    let tokens = whole
+    if (output + whole > maxTokens) {
+      cut = true
+      // The most deltas that still fit: prefix token counts grow with the prefix, so a binary search finds it.
+      let low = 0
+      let high = planned.deltas.length
+      while (low < high) {
+        const mid = Math.ceil((low + high) / 2)
+        if (output + countTokens(joined(planned, mid)) <= maxTokens) low = mid
+        else high = mid - 1
+      }
+      if (low === 0) break
+      const text = joined(planned, low)
+      const deltas = planned.deltas.slice(0, low)
+      const part: Part = planned.part.kind === 'tool_call' ? { ...planned.part, arguments: text } : { ...planned.part, text }
+      kept = { ...planned, part, deltas, end: deltas.at(-1)!.at }
+      tokens = countTokens(text)
+    }
+    parts.push({ ...kept, index: parts.length })
+    output += tokens
+    if (kept.part.kind === 'reasoning') reasoning += tokens
+    if (cut) break
+  }
+  const usage: Usage = { input: plan.usage.input, output, reasoning }
+  const finish: FinishReason = cut ? 'length' : plan.finish
+  const end = cut ? (parts.at(-1)?.end ?? plan.start) : plan.end
+  return { ...plan, answer: { parts: parts.map((p) => p.part) }, parts, finish, usage, end }
+}
+
+const joined = (planned: PlannedPart, count: number): string =>
+  planned.deltas
+    .slice(0, count)
+    .map((d) => d.text)
+    .join('')
+
+/** The block's id in Anthropic's style; Part ids are bare. */
+export const toolUseId = (id: string): string => `toolu_${id}`
+
+/**
+ * A thinking block's signature: opaque to clients, which must send it back unchanged; derived from the
+ * response id so the encoder stays pure and the stream and the fold agree.
+ */
+export function thinkingSignature(id: string, index: number): string {
+  const bytes = new TextEncoder().encode(`tokensim:${id}:${index}`)
+  return `Eq${btoa(String.fromCharCode(...bytes))}`
+}
+
+/**
+ * `usage` of the Message, in the captured key order. In message_start `output` is at most 1 (the API counts the
+ * first token there) and no thinking is counted yet, so `thinking` is false.
+ */
+function messageUsage(usage: Usage, output: number, thinking: boolean) {
+  return {
+    input_tokens: usage.input,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    output_tokens: output,
+    ...(thinking ? { output_tokens_details: { thinking_tokens: usage.reasoning } } : {}),
+    service_tier: 'standard',
+    inference_geo: 'not_available',
+  }
+}
+
+export interface AnthropicMeta extends ResponseMeta {
+  /** The request asked for thinking: the usage then breaks out `thinking_tokens`. */
+  readonly thinking: boolean
+}
+
+function message(plan: TurnPlan, { id, model }: ResponseMeta, content: unknown[], stop: string | null, output: number, thinking: boolean) {
+  return {
+    model,
+    id,
+    type: 'message',
+    role: 'assistant',
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
+    // The SDK's Message has it (null unless a refusal has details); its MessageStream copies it from message_delta.
+    stop_details: null,
+    usage: messageUsage(plan.usage, output, thinking),
+  }
+}
+
+/** The stream as timed frames; `plan` as shapeAnthropicTurn gives it. */
+export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): TimedFrame[] {
+  const event = (data: { readonly type: string; readonly [field: string]: unknown }): string =>
+    sseEvent({ event: data.type, data: JSON.stringify(data) })
+  const ping = event({ type: 'ping' })
+  const start = event({ type: 'message_start', message: message(plan, meta, [], null, Math.min(1, plan.usage.output), false) })
+  const frames: TimedFrame[] = [{ at: plan.start, text: plan.parts.length === 0 ? start + ping : start }]
+
+  for (const { part, index, deltas, start: opened, end } of plan.parts) {
+    const delta = (at: number, body: object) => frames.push({ at, text: event({ type: 'content_block_delta', index, delta: body }) })
+    const block =
+      part.kind === 'reasoning'
+        ? { type: 'thinking', thinking: '', signature: '' }
+        : part.kind === 'text'
+          ? { type: 'text', text: '' }
+          : { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: {} }
+    const open = event({ type: 'content_block_start', index, content_block: block })
+    frames.push({ at: opened, text: index === 0 ? open + ping : open })
+    if (part.kind === 'tool_call') delta(opened, { type: 'input_json_delta', partial_json: '' })
+    for (const { text, at } of deltas) {
+      if (part.kind === 'reasoning') delta(at, { type: 'thinking_delta', thinking: text })
+      else if (part.kind === 'text') delta(at, { type: 'text_delta', text })
+      else delta(at, { type: 'input_json_delta', partial_json: text })
+    }
+    if (part.kind === 'reasoning') delta(end, { type: 'signature_delta', signature: thinkingSignature(meta.id, index) })
+    frames.push({ at: end, text: event({ type: 'content_block_stop', index }) })
+  }
+
+  const usage = {
+    input_tokens: plan.usage.input,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: plan.usage.output,
+    ...(meta.thinking ? { output_tokens_details: { thinking_tokens: plan.usage.reasoning } } : {}),
+  }
+  const done = event({ type: 'message_delta', delta: { stop_reason: STOP[plan.finish], stop_sequence: null, stop_details: null }, usage })
+  frames.push({ at: plan.end, text: done + event({ type: 'message_stop' }) })
+  return frames
+}
+
+/** The same answer not streamed: one Message object. */
+export function foldAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta) {
+  const content = plan.parts.map(({ part, index }) => {
+    if (part.kind === 'reasoning') return { type: 'thinking', thinking: part.text, signature: thinkingSignature(meta.id, index) }
+    if (part.kind === 'text') return { type: 'text', text: part.text }
+    return { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: toolInput(part.arguments) }
+  })
+  return message(plan, meta, content, STOP[plan.finish], plan.usage.output, meta.thinking)
+}
+
+/** A tool call's arguments as the object `input` is; arguments cut by max_tokens parse as far as they go: `{}`. */
+function toolInput(json: string): unknown {
+  try {
+    return JSON.parse(json)
+  } catch {
+    return {}
+  }
+}
