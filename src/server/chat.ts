@@ -7,6 +7,7 @@
 import { TokensimError } from '../core/errors.js'
 import { profileNamed, profileOfModel, PROFILES, type Profile } from '../core/profiles.js'
 import { countTokens } from '../core/tokens.js'
+import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
 import { matchScenario } from '../core/scenarios.js'
 import type { Part, TurnPlan } from '../core/types.js'
@@ -25,6 +26,8 @@ export interface ChatInput {
   readonly model: string
   /** System prompt first, if any, then the conversation in order. */
   readonly messages: readonly ChatMessage[]
+  /** The request's output token limit, if it set one: the answer stops there with finish reason `length`. */
+  readonly maxTokens?: number | undefined
 }
 
 /** The request headers that tune one answer, and the /stream parameter each stands for. */
@@ -80,7 +83,8 @@ export function resolveTurn(input: ChatInput, header: HeaderReader, context: App
 
   let inputTokens = 0
   for (const message of input.messages) inputTokens += countTokens(message.text)
-  return planTurn({ parts }, { unit: params.unit, timing: params.timing, seed: params.seed, chunk: params.chunk, inputTokens })
+  const plan = planTurn({ parts }, { unit: params.unit, timing: params.timing, seed: params.seed, chunk: params.chunk, inputTokens })
+  return input.maxTokens === undefined ? plan : truncateTurn(plan, input.maxTokens)
 }
 
 /** Runs `read`, reporting a bad parameter by the header that carried it (`delay` -> `x-tokensim-delay`). */

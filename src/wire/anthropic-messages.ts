@@ -10,9 +10,8 @@
  * `signature` and get it from one `signature_delta` before they close; tool_use blocks open with `input: {}`
  * and an empty `input_json_delta`, as the API does, then the arguments in pieces.
  */
-import { countTokens } from '../core/tokens.js'
-import { streamedText } from '../core/turn.js'
-import type { FinishReason, Part, PlannedPart, TurnPlan, Usage } from '../core/types.js'
+import { truncateTurn } from '../core/truncate.js'
+import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import type { ResponseMeta } from './meta.js'
 import { sseEvent } from './sse.js'
@@ -31,49 +30,14 @@ const STOP: Record<FinishReason, string> = { stop: 'end_turn', tool_calls: 'tool
  * nothing, and the answer is cut after `maxTokens` output tokens. Blocks are renumbered from 0.
  */
 export function shapeAnthropicTurn(plan: TurnPlan, { thinking, maxTokens }: AnthropicShape): TurnPlan {
-  const sent = plan.parts.filter((p) => thinking || p.part.kind !== 'reasoning')
-  if (sent.length === plan.parts.length && plan.usage.output <= maxTokens) return plan
-  const parts: PlannedPart[] = []
-  let output = 0
-  let reasoning = 0
-  let cut = false
-  for (const planned of sent) {
-    const whole = countTokens(streamedText(planned.part))
-    let kept = planned
-    let tokens = whole
-    if (output + whole > maxTokens) {
-      cut = true
-      // The most deltas that still fit: prefix token counts grow with the prefix, so a binary search finds it.
-      let low = 0
-      let high = planned.deltas.length
-      while (low < high) {
-        const mid = Math.ceil((low + high) / 2)
-        if (output + countTokens(joined(planned, mid)) <= maxTokens) low = mid
-        else high = mid - 1
-      }
-      if (low === 0) break
-      const text = joined(planned, low)
-      const deltas = planned.deltas.slice(0, low)
-      const part: Part = planned.part.kind === 'tool_call' ? { ...planned.part, arguments: text } : { ...planned.part, text }
-      kept = { ...planned, part, deltas, end: deltas.at(-1)!.at }
-      tokens = countTokens(text)
-    }
-    parts.push({ ...kept, index: parts.length })
-    output += tokens
-    if (kept.part.kind === 'reasoning') reasoning += tokens
-    if (cut) break
+  let shaped = plan
+  if (!thinking && plan.parts.some((p) => p.part.kind === 'reasoning')) {
+    const parts = plan.parts.filter((p) => p.part.kind !== 'reasoning').map((p, index) => ({ ...p, index }))
+    const usage: Usage = { ...plan.usage, output: plan.usage.output - plan.usage.reasoning, reasoning: 0 }
+    shaped = { ...plan, answer: { parts: parts.map((p) => p.part) }, parts, usage }
   }
-  const usage: Usage = { input: plan.usage.input, output, reasoning }
-  const finish: FinishReason = cut ? 'length' : plan.finish
-  const end = cut ? (parts.at(-1)?.end ?? plan.start) : plan.end
-  return { ...plan, answer: { parts: parts.map((p) => p.part) }, parts, finish, usage, end }
+  return truncateTurn(shaped, maxTokens)
 }
-
-const joined = (planned: PlannedPart, count: number): string =>
-  planned.deltas
-    .slice(0, count)
-    .map((d) => d.text)
-    .join('')
 
 /** The block's id in Anthropic's style; Part ids are bare. */
 export const toolUseId = (id: string): string => `toolu_${id}`

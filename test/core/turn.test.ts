@@ -2,6 +2,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { matchScenario, type Scenario } from '../../src/core/scenarios.js'
+import { truncateTurn } from '../../src/core/truncate.js'
 import { planTurn, streamedText } from '../../src/core/turn.js'
 import { UNIT_KINDS, type Part } from '../../src/core/types.js'
 import { countTokens } from '../../src/core/tokens.js'
@@ -71,5 +72,31 @@ describe('matchScenario', () => {
   })
   it('matches nothing when no rule fits', () => {
     expect(matchScenario(rules.slice(0, 2), { model: 'x', user: 'y' })).toBeUndefined()
+  })
+})
+
+describe('truncateTurn', () => {
+  it('keeps a prefix of the answer of at most maxTokens tokens, on the same schedule, and finishes with length', () => {
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), fc.constantFrom(...UNIT_KINDS), fc.integer({ min: 1, max: 40 }), (parts, unit, max) => {
+        const whole = planTurn({ parts }, { unit, timing: { ttft: 10, delay: 5, jitter: 0.5 }, seed: 1, chunk: 1, inputTokens: 2 })
+        const cut = truncateTurn(whole, max)
+        if (whole.usage.output <= max) return void expect(cut).toBe(whole)
+        expect(cut.finish).toBe('length')
+        expect(cut.usage.output).toBeLessThanOrEqual(max)
+        expect(cut.usage.input).toBe(2)
+        // Every part kept is a prefix of the one planned, with the same deltas up to the cut.
+        cut.parts.forEach((p, i) => {
+          const planned = whole.parts[i]!
+          expect(p.index).toBe(i)
+          expect(p.deltas).toEqual(planned.deltas.slice(0, p.deltas.length))
+          expect(streamedText(planned.part).startsWith(streamedText(p.part))).toBe(true)
+          if (i < cut.parts.length - 1) expect(p.deltas).toEqual(planned.deltas)
+        })
+        expect(cut.usage.output).toBe(cut.parts.reduce((n, p) => n + countTokens(streamedText(p.part)), 0))
+        expect(cut.end).toBe(cut.parts.at(-1)?.end ?? whole.start)
+      }),
+      { seed: 5, numRuns: 200 },
+    )
   })
 })

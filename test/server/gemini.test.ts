@@ -166,6 +166,36 @@ describe('POST /v1beta/models/{model}:streamGenerateContent with @google/genai',
   })
 })
 
+describe('generationConfig.maxOutputTokens', () => {
+  it('stops there with finishReason MAX_TOKENS, streamed and not', async () => {
+    const config = { maxOutputTokens: 20, httpOptions: { headers: { ...fast, 'x-tokensim-reply': 'long' } } }
+    const whole = await ai.models.generateContent({ model, contents: 'hi', config })
+    expect(whole.candidates?.[0]?.finishReason).toBe('MAX_TOKENS')
+    expect(whole.usageMetadata?.candidatesTokenCount).toBeLessThanOrEqual(20)
+    const text = whole.text ?? ''
+    expect(text.length).toBeGreaterThan(0)
+    expect(BUILTIN_REPLIES.find((r) => r.name === 'long')!.text.startsWith(text)).toBe(true)
+    let streamed = ''
+    let finish: string | undefined
+    for await (const chunk of await ai.models.generateContentStream({ model, contents: 'hi', config })) {
+      streamed += chunk.text ?? ''
+      finish = chunk.candidates?.[0]?.finishReason ?? finish
+    }
+    expect([streamed, finish]).toEqual([text, 'MAX_TOKENS'])
+  })
+
+  it('is served under /v1 as well, which @google/genai 3 calls by default', async () => {
+    const response = await fetch(`${server.url}/v1/models/${model}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...fast },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { candidates: { content: { parts: { text: string }[] } }[] }
+    expect(body.candidates[0]?.content.parts[0]?.text).toBe(BUILTIN_REPLIES[0]!.text)
+  })
+})
+
 describe('the raw wire', () => {
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, {

@@ -95,6 +95,18 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     expect(whole.usage?.completion_tokens_details?.reasoning_tokens).toBe(countTokens('The user wants me to think. I will.'))
   })
 
+  it('stops at max_completion_tokens (or max_tokens) with finish_reason length, streamed and not', async () => {
+    const long = { headers: { 'x-tokensim-reply': 'long' } }
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('hi'), max_completion_tokens: 25 }, long)
+    expect(whole.choices[0]?.finish_reason).toBe('length')
+    expect(whole.usage?.completion_tokens).toBeLessThanOrEqual(25)
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(15)
+    const text = whole.choices[0]!.message.content!
+    expect(BUILTIN_REPLIES.find((r) => r.name === 'long')!.text.startsWith(text)).toBe(true)
+    const final = await client.chat.completions.stream({ model: 'gpt-4o', messages: ask('hi'), max_tokens: 25 }, long).finalChatCompletion()
+    expect(final.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: text } })
+  })
+
   it('repeats the user message with the echo reply', async () => {
     const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('Say this back: 🦜 ok') }, { headers: { 'x-tokensim-reply': 'echo' } })
     expect(whole.choices[0]?.message.content).toBe('Say this back: 🦜 ok')

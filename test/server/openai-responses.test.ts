@@ -227,6 +227,32 @@ describe('POST /v1/responses with the openai SDK', () => {
   })
 })
 
+describe('POST /v1/responses with max_output_tokens', () => {
+  it('stops there: status incomplete with reason max_output_tokens, streamed and not', async () => {
+    const options = { headers: { 'x-tokensim-reply': 'long' } }
+    const whole = await client.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 30 }, options)
+    expect(whole.status).toBe('incomplete')
+    expect(whole.incomplete_details).toEqual({ reason: 'max_output_tokens' })
+    expect(whole.usage?.output_tokens).toBeLessThanOrEqual(30)
+    expect(replyText('long').startsWith(whole.output_text)).toBe(true)
+    const events: string[] = []
+    const stream = await client.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 30, stream: true }, options)
+    let text = ''
+    for await (const event of stream) {
+      events.push(event.type)
+      if (event.type === 'response.output_text.delta') text += event.delta
+    }
+    expect(events.at(-1)).toBe('response.incomplete')
+    expect(text).toBe(whole.output_text)
+  })
+
+  it('refuses a limit below the API\'s minimum of 16', async () => {
+    const error = await client.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 5 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(error).toMatchObject({ status: 400, param: 'max_output_tokens' })
+  })
+})
+
 describe('POST /v1/responses with the AI SDK', () => {
   const provider = () => createOpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any-key', headers: fast })
 

@@ -31,7 +31,13 @@ const BODY = z.looseObject({
     )
     .min(1, { error: 'must hold at least one Content' }),
   systemInstruction: z.looseObject({ role: z.string().optional(), parts: PARTS }).optional(),
-  generationConfig: z.looseObject({ thinkingConfig: z.looseObject({ includeThoughts: z.boolean().optional() }).optional() }).optional(),
+  generationConfig: z
+    .looseObject({
+      thinkingConfig: z.looseObject({ includeThoughts: z.boolean().optional() }).optional(),
+      // Counts thinking too, as the API's does.
+      maxOutputTokens: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).optional(),
+    })
+    .optional(),
   tools: z.array(z.looseObject({})).optional(),
 })
 
@@ -63,6 +69,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     const input: ChatInput = {
       model,
       messages: [...system, ...body.contents.map((content) => ({ role: content.role ?? 'user', text: partsText(content.parts) }))],
+      maxTokens: body.generationConfig?.maxOutputTokens,
     }
     const plan = resolveTurn(input, (name) => c.req.header(name), context)
     const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }

@@ -17,6 +17,9 @@ const BODY = z.looseObject({
   model: z.string().min(1, { error: 'must name a model, e.g. "gpt-4o" or "tokensim-fast"' }),
   messages: z.array(z.looseObject({ role: z.string(), content: CONTENT })).min(1, { error: 'must hold at least one message' }),
   stream: z.boolean().nullish(),
+  // max_tokens is the older name of max_completion_tokens; both limit the answer, reasoning included.
+  max_tokens: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).nullish(),
+  max_completion_tokens: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
 })
 
@@ -27,6 +30,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     const input: ChatInput = {
       model: body.model,
       messages: body.messages.map((m) => ({ role: m.role, text: contentText(m.content) })),
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     }
     const plan = resolveTurn(input, (name) => c.req.header(name), context)
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }

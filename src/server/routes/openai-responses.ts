@@ -26,7 +26,8 @@ const BODY = z.looseObject({
   instructions: z.string().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_obfuscation: z.boolean().nullish() }).nullish(),
-  max_output_tokens: z.number().int().nullish(),
+  // The API's own lower bound for the limit.
+  max_output_tokens: z.int({ error: 'must be a whole number' }).min(16, { error: 'must be at least 16' }).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   previous_response_id: z.string().nullish(),
@@ -44,7 +45,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
   const group = routeGroup(renderOpenAIError)
   group.post('/v1/responses', async (c) => {
     const body = await readBody(c, BODY)
-    const input: ChatInput = { model: body.model, messages: messagesOf(body) }
+    const input: ChatInput = { model: body.model, messages: messagesOf(body), maxTokens: body.max_output_tokens ?? undefined }
     const plan = resolveTurn(input, (name) => c.req.header(name), context)
     const options = {
       id: newId('resp_', 48),
