@@ -109,7 +109,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const shown = host.includes(':') ? `[${host}]` : host
   const announce = (actualPort: number): void => {
     const processes = workers > 1 ? ` with ${workers} workers` : ''
-    console.log(`tokensim ${version} serving http://${shown}:${actualPort}${processes}  (page /, stream /stream, OpenAI /v1, Anthropic /v1/messages, Gemini /v1beta, AI SDK /api/chat)`)
+    console.log(
+      `tokensim ${version} serving http://${shown}:${actualPort}${processes}  (page /, stream /stream, OpenAI /v1, Anthropic /v1/messages, Gemini /v1beta, AI SDK /api/chat)`,
+    )
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
       console.warn(`tokensim: warning: bound to ${host}, so other machines on the network can reach this server`)
     }

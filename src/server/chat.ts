@@ -54,7 +54,10 @@ export function resolveTurn(input: ChatInput, header: HeaderReader, context: App
   const user = lastUserText(input)
   const scenario = matchScenario(context.scenarios, { model: input.model, user })
   const profile = chosenProfile(header(PROFILE_HEADER), scenario?.profile, input.model)
-  const defaults = profile === undefined ? context.chatDefaults : { ...context.chatDefaults, ttft: profile.ttft, delay: profile.delay, jitter: profile.jitter }
+  const defaults =
+    profile === undefined
+      ? context.chatDefaults
+      : { ...context.chatDefaults, ttft: profile.ttft, delay: profile.delay, jitter: profile.jitter }
   const query: Record<string, string> = {}
   for (const [name, param] of Object.entries(KNOB_HEADERS)) {
     const value = header(name)
@@ -109,7 +112,11 @@ function chosenProfile(named: string | undefined, scenario: string | undefined, 
   const profile = profileNamed(named.trim())
   if (profile === undefined) {
     const known = PROFILES.map((p) => p.name).join(', ')
-    throw new TokensimError('invalid_param', `${PROFILE_HEADER}: no profile named ${JSON.stringify(named)}; the profiles are: ${known}.`, PROFILE_HEADER)
+    throw new TokensimError(
+      'invalid_param',
+      `${PROFILE_HEADER}: no profile named ${JSON.stringify(named)}; the profiles are: ${known}.`,
+      PROFILE_HEADER,
+    )
   }
   return profile
 }

@@ -15,7 +15,12 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
  * Plays a vendor stream. Its frames hold a response id of their own, so they are encoded per response and not
  * shared through the frame cache as /stream's are.
  */
-export function streamFrames(c: Context, context: AppContext, frames: readonly TimedFrame[], headers: Record<string, string> = {}): Response {
+export function streamFrames(
+  c: Context,
+  context: AppContext,
+  frames: readonly TimedFrame[],
+  headers: Record<string, string> = {},
+): Response {
   return context.deliver(c, encodeFrames(frames), { ...SSE_HEADERS, ...headers }, context)
 }
 

@@ -42,12 +42,21 @@ const RULE = z
     text: z.string().optional(),
     reasoning: z.string().optional(),
     tool_calls: z
-      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' }), arguments: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' }),
+            arguments: z.record(z.string(), z.unknown()).default({}),
+          })
+          .strict(),
+      )
       .min(1)
       .optional(),
     profile: z
       .string()
-      .refine((name) => profileNamed(name) !== undefined, { error: `not a profile; the profiles are: ${PROFILES.map((p) => p.name).join(', ')}` })
+      .refine((name) => profileNamed(name) !== undefined, {
+        error: `not a profile; the profiles are: ${PROFILES.map((p) => p.name).join(', ')}`,
+      })
       .optional(),
   })
   .strict()
@@ -62,7 +71,9 @@ export function loadScenariosFile(file: string): Scenario[] {
     // Report against the shape the file is closest to, so the message points at the rule at fault.
     const listed = Array.isArray(data) ? data : (data as { scenarios?: unknown } | null)?.scenarios
     const prefix = Array.isArray(data) ? [] : ['scenarios']
-    const detail = Array.isArray(listed) ? describeIssue(z.array(RULE).safeParse(listed).error ?? result.error, prefix) : 'expected a list of rules, or the list under "scenarios:"'
+    const detail = Array.isArray(listed)
+      ? describeIssue(z.array(RULE).safeParse(listed).error ?? result.error, prefix)
+      : 'expected a list of rules, or the list under "scenarios:"'
     throw new ScenariosFileError(`${file}: not a scenarios file: ${detail}`)
   }
   const rules = Array.isArray(result.data) ? result.data : result.data.scenarios

@@ -33,7 +33,12 @@ export function openAIUsage({ input, output, reasoning }: Usage) {
     completion_tokens: output,
     total_tokens: input + output,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: reasoning,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   }
 }
 
@@ -53,7 +58,10 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
       continue
     }
     const index = toolIndex++
-    frames.push({ at: start, text: chunk({ tool_calls: [{ index, id: `call_${part.id}`, type: 'function', function: { name: part.name, arguments: '' } }] }) })
+    frames.push({
+      at: start,
+      text: chunk({ tool_calls: [{ index, id: `call_${part.id}`, type: 'function', function: { name: part.name, arguments: '' } }] }),
+    })
     for (const { text, at } of deltas) frames.push({ at, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) })
   }
   frames.push({ at: plan.end, text: chunk({}, FINISH[plan.finish]) })
@@ -68,7 +76,9 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
 /** The same answer not streamed: one `chat.completion` object. */
 export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseMeta) {
   const calls = plan.answer.parts.flatMap((part) =>
-    part.kind === 'tool_call' ? [{ id: `call_${part.id}`, type: 'function' as const, function: { name: part.name, arguments: part.arguments } }] : [],
+    part.kind === 'tool_call'
+      ? [{ id: `call_${part.id}`, type: 'function' as const, function: { name: part.name, arguments: part.arguments } }]
+      : [],
   )
   const text = partText(plan.answer, 'text')
   return {

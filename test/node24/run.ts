@@ -30,5 +30,8 @@ if (version.status !== 0) unavailable(`the Node 24 binary does not run here (${v
 console.log(`Vendor SDK suite, current majors, under Node ${version.stdout.trim()}`)
 
 const vitest = `${root}node_modules/vitest/vitest.mjs`
-const run = spawnSync(node, [vitest, 'run', '--config', `${here}vitest.config.ts`, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+const run = spawnSync(node, [vitest, 'run', '--config', `${here}vitest.config.ts`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+})
 process.exit(run.status ?? 1)

@@ -300,10 +300,16 @@ describe('tokensim --scenarios', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokensim-scenarios-'))
     tempDirs.push(dir)
     const file = join(dir, 'scenarios.yaml')
-    writeFileSync(file, ['- match: { contains: weather }', '  text: Sunny.', '- match: { model: tokensim-instant }', '  reply: echo', ''].join('\n'))
+    writeFileSync(
+      file,
+      ['- match: { contains: weather }', '  text: Sunny.', '- match: { model: tokensim-instant }', '  reply: echo', ''].join('\n'),
+    )
     const { url } = await start(['--scenarios', file, '--delay', '0', '--ttft', '0'])
     const ask = async (model: string, content: string) => {
-      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content }] }) })
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+      })
       return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content
     }
     expect(await ask('gpt-4o', 'How is the weather?')).toBe('Sunny.')

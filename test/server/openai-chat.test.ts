@@ -17,7 +17,12 @@ const ask = (content: string) => [{ role: 'user' as const, content }]
 beforeAll(async () => {
   server = await startServer({
     scenarios: [
-      { name: 'weather', match: { contains: 'weather' }, text: 'Let me look that up.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }] },
+      {
+        name: 'weather',
+        match: { contains: 'weather' },
+        text: 'Let me look that up.',
+        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
+      },
       { name: 'think', match: { contains: 'think' }, reasoning: 'The user wants me to think. I will.', text: 'Done thinking.' },
     ],
   })
@@ -61,7 +66,11 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     const last = chunks.at(-1)!
     expect(last.choices).toEqual([])
     const expectedOutput = countTokens(BUILTIN_REPLIES[0]!.text)
-    expect(last.usage).toMatchObject({ prompt_tokens: countTokens('Be brief.') + countTokens('hi'), completion_tokens: expectedOutput, total_tokens: countTokens('Be brief.hi') + expectedOutput })
+    expect(last.usage).toMatchObject({
+      prompt_tokens: countTokens('Be brief.') + countTokens('hi'),
+      completion_tokens: expectedOutput,
+      total_tokens: countTokens('Be brief.hi') + expectedOutput,
+    })
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true)
   })
 
@@ -75,7 +84,9 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     const runner = client.chat.completions.stream({
       model: 'gpt-4o',
       messages: ask("What's the weather in Paris?"),
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+      ],
     })
     const final = await runner.finalChatCompletion()
     const message = final.choices[0]!.message
@@ -108,11 +119,14 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
   })
 
   it('repeats the user message with the echo reply', async () => {
-    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('Say this back: 🦜 ok') }, { headers: { 'x-tokensim-reply': 'echo' } })
+    const whole = await client.chat.completions.create(
+      { model: 'gpt-4o', messages: ask('Say this back: 🦜 ok') },
+      { headers: { 'x-tokensim-reply': 'echo' } },
+    )
     expect(whole.choices[0]?.message.content).toBe('Say this back: 🦜 ok')
   })
 
-  it('surfaces a bad body as the SDK\'s typed 400 error in the OpenAI shape', async () => {
+  it("surfaces a bad body as the SDK's typed 400 error in the OpenAI shape", async () => {
     const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [] }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'messages' })
@@ -125,7 +139,9 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
       fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
     const invalid = await post('{"model":')
     expect(invalid.status).toBe(400)
-    expect(await invalid.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null, message: expect.stringMatching(/not valid JSON/) } })
+    expect(await invalid.json()).toMatchObject({
+      error: { type: 'invalid_request_error', param: null, message: expect.stringMatching(/not valid JSON/) },
+    })
     const good = '{"model":"m","messages":[{"role":"user","content":"x"}]}'
     const bad: [string, string][] = [
       ['x-tokensim-delay', '-1'],
@@ -182,7 +198,10 @@ describe('CORS', () => {
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    const allowed = response.headers.get('access-control-allow-headers')?.split(',').map((h) => h.trim())
+    const allowed = response.headers
+      .get('access-control-allow-headers')
+      ?.split(',')
+      .map((h) => h.trim())
     expect(allowed).toEqual(requested.split(', '))
   })
 })

@@ -246,7 +246,7 @@ describe('POST /v1/responses with max_output_tokens', () => {
     expect(text).toBe(whole.output_text)
   })
 
-  it('refuses a limit below the API\'s minimum of 16', async () => {
+  it("refuses a limit below the API's minimum of 16", async () => {
     const error = await client.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 5 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error).toMatchObject({ status: 400, param: 'max_output_tokens' })

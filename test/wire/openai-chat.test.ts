@@ -12,7 +12,8 @@ const meta = { id: 'chatcmpl-1', created: 1700000000, model: 'gpt-4o' }
 const options = { unit: 'word', timing, seed: 0, chunk: 1, inputTokens: 5 } as const
 const hello: Answer = { parts: [{ kind: 'text', text: 'Hi there!' }] }
 
-const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o","service_tier":"default","system_fingerprint":"fp_tokensim","choices":'
+const head =
+  '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o","service_tier":"default","system_fingerprint":"fp_tokensim","choices":'
 
 describe('encodeOpenAIChat', () => {
   it('sends the role, one content delta per unit, the finish reason, the usage and [DONE] (golden transcript)', () => {
@@ -51,15 +52,28 @@ describe('encodeOpenAIChat', () => {
     const chunks = events.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data) as Chunk)
     const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
     expect(calls[0]).toEqual({ index: 0, id: 'call_abc', type: 'function', function: { name: 'get_weather', arguments: '' } })
-    expect(calls.slice(1).map((c) => c.function.arguments).join('')).toBe('{"city":"Paris"}')
+    expect(
+      calls
+        .slice(1)
+        .map((c) => c.function.arguments)
+        .join(''),
+    ).toBe('{"city":"Paris"}')
     expect(calls.length).toBe(1 + '{"city":"Paris"}'.length)
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls')
     const folded = foldOpenAIChat(planTurn(answer, options), meta)
-    expect(folded.choices[0]?.message).toMatchObject({ content: null, tool_calls: [{ id: 'call_abc', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] })
+    expect(folded.choices[0]?.message).toMatchObject({
+      content: null,
+      tool_calls: [{ id: 'call_abc', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+    })
   })
 
   it('takes time for reasoning but sends none of it (the API does not stream it), and counts it', () => {
-    const answer: Answer = { parts: [{ kind: 'reasoning', text: 'Let me think about it.' }, { kind: 'text', text: 'Yes.' }] }
+    const answer: Answer = {
+      parts: [
+        { kind: 'reasoning', text: 'Let me think about it.' },
+        { kind: 'text', text: 'Yes.' },
+      ],
+    }
     const plan = planTurn(answer, options)
     const frames = encodeOpenAIChat(plan, { ...meta, includeUsage: true })
     const text = frames.map((f) => f.text).join('')
@@ -87,7 +101,13 @@ describe('encodeOpenAIChat', () => {
 })
 
 interface Chunk {
-  choices: { delta: { content?: string; tool_calls?: { index: number; id?: string; type?: string; function: { name?: string; arguments: string } }[] }; finish_reason: string | null }[]
+  choices: {
+    delta: {
+      content?: string
+      tool_calls?: { index: number; id?: string; type?: string; function: { name?: string; arguments: string } }[]
+    }
+    finish_reason: string | null
+  }[]
 }
 
 /** Feeds the frames to eventsource-parser in pieces cut at seeded random places. */
@@ -96,7 +116,7 @@ function parse(frames: readonly { text: string }[], seed = 1): EventSourceMessag
   const parser = createParser({ onEvent: (e) => events.push(e) })
   const text = frames.map((f) => f.text).join('')
   const random = createRandom(seed)
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const n = 1 + Math.floor(random() * 40)
     parser.feed(text.slice(i, i + n))
     i += n

@@ -57,7 +57,11 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     }
     const model = call.slice(0, colon)
     if (model === '')
-      throw new TokensimError('invalid_param', `The path must name a model, e.g. /${c.req.param('version')}/models/gemini-2.5-flash:generateContent.`, 'model')
+      throw new TokensimError(
+        'invalid_param',
+        `The path must name a model, e.g. /${c.req.param('version')}/models/gemini-2.5-flash:generateContent.`,
+        'model',
+      )
     const stream = action === 'streamGenerateContent'
     const alt = c.req.query('alt')
     if (stream && alt !== undefined && alt !== 'sse' && alt !== 'json') {

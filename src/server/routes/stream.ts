@@ -8,7 +8,6 @@ import { encodeFrames } from '../frames.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
 import { SSE_HEADERS } from '../respond.js'
 
-
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', (c) => {
     const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits)
