@@ -1,7 +1,7 @@
 /**
  * The same app on the workerd runtime (the open-source runtime of Cloudflare Workers, from the `workerd`
  * package): src/worker.ts bundled by esbuild as one ES module, served by a real workerd process on a free
- * loopback port, streamed and resumed through it.
+ * loopback port, streamed and resumed through it, and every vendor route read by its official SDK.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,7 +9,11 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Anthropic from '@anthropic-ai/sdk'
+import { GoogleGenAI } from '@google/genai'
+import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai'
 import { build } from 'esbuild'
+import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { readSse, until } from '../helpers/sse.js'
@@ -114,5 +118,51 @@ describe('tokensim on workerd', () => {
     const response = await fetch(`${url}/stream?unit=byte`)
     expect(response.status).toBe(400)
     expect(((await response.json()) as { error: { param: string } }).error.param).toBe('unit')
+  })
+
+  describe('every vendor route, read by its official SDK', () => {
+    const fast = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0', 'x-tokensim-reply': 'markdown' }
+    const expected = BUILTIN_REPLIES.find((r) => r.name === 'markdown')!.text
+    const ask = [{ role: 'user' as const, content: 'hi' }]
+
+    it('OpenAI Chat Completions and Responses', async () => {
+      const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'any', defaultHeaders: fast, maxRetries: 0 })
+      let text = ''
+      for await (const chunk of await openai.chat.completions.create({ model: 'gpt-4o', messages: ask, stream: true }))
+        text += chunk.choices[0]?.delta.content ?? ''
+      expect(text).toBe(expected)
+      const response = await openai.responses.stream({ model: 'gpt-4o', input: 'hi' }).finalResponse()
+      const parts = response.output.flatMap((item) => (item.type === 'message' ? item.content : []))
+      expect(parts.map((part) => (part.type === 'output_text' ? part.text : '')).join('')).toBe(expected)
+    })
+
+    it('Anthropic Messages', async () => {
+      const anthropic = new Anthropic({ baseURL: url, apiKey: 'any', defaultHeaders: fast, maxRetries: 0 })
+      const message = await anthropic.messages.stream({ model: 'claude-x', max_tokens: 4096, messages: ask }).finalMessage()
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: expected })])
+      expect(message.stop_reason).toBe('end_turn')
+    })
+
+    it('Gemini', async () => {
+      const ai = new GoogleGenAI({ apiKey: 'any', httpOptions: { baseUrl: url, headers: fast } })
+      let text = ''
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'hi' }))
+        text += chunk.text ?? ''
+      expect(text).toBe(expected)
+    })
+
+    it('the AI SDK UI message stream', async () => {
+      const transport = new DefaultChatTransport({ api: `${url}/api/chat`, headers: fast })
+      const stream = await transport.sendMessages({
+        chatId: 'workerd',
+        messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }],
+        trigger: 'submit-message',
+        messageId: undefined,
+        abortSignal: undefined,
+      })
+      let message: UIMessage | undefined
+      for await (const update of readUIMessageStream({ stream })) message = update
+      expect(message?.parts.filter((p) => p.type === 'text').map((p) => p.text)).toEqual([expected])
+    })
   })
 })
