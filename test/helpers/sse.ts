@@ -1,5 +1,6 @@
 /** Reads a whole SSE response with an independent parser (eventsource-parser): the events, comments and retry. */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { createRandom } from '../../src/core/random.js'
 import type { DoneData, TokenData } from '../../src/wire/native.js'
 
 export interface ReadStream {
@@ -54,4 +55,22 @@ export async function* chunks(body: ReadableStream<Uint8Array>): AsyncGenerator<
   } finally {
     reader.releaseLock()
   }
+}
+
+/**
+ * The events of an SSE text (or of encoded frames, joined) read by eventsource-parser fed in pieces of 1 to
+ * `longest` characters, cut at places drawn from `seed` (`longest` Infinity: in one piece). Whatever the cuts,
+ * a correct encoder gives the same events.
+ */
+export function parseInPieces(input: string | readonly { readonly text: string }[], seed = 1, longest = 40): EventSourceMessage[] {
+  const text = typeof input === 'string' ? input : input.map((frame) => frame.text).join('')
+  const events: EventSourceMessage[] = []
+  const parser = createParser({ onEvent: (e) => events.push(e) })
+  const random = createRandom(seed)
+  for (let at = 0; at < text.length;) {
+    const size = longest === Infinity ? text.length : 1 + Math.floor(random() * longest)
+    parser.feed(text.slice(at, at + size))
+    at += size
+  }
+  return events
 }

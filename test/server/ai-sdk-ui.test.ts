@@ -21,6 +21,7 @@ import { countTokens } from '../../src/core/tokens.js'
 import { createChatStreams } from '../../src/server/chat-streams.js'
 import { createClock } from '../../src/server/clock.js'
 import { encodeFrames } from '../../src/server/frames.js'
+import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { chunks, readSse } from '../helpers/sse.js'
 
@@ -51,17 +52,7 @@ async function finalMessage(stream: ReadableStream<UIMessageChunk>): Promise<UIM
 const textOf = (m: UIMessage, type: 'text' | 'reasoning' = 'text') => m.parts.map((p) => (p.type === type ? p.text : '')).join('')
 
 beforeAll(async () => {
-  server = await startServer({
-    scenarios: [
-      {
-        name: 'weather',
-        match: { contains: 'weather' },
-        text: 'Let me look that up.',
-        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
-      },
-      { name: 'think', match: { contains: 'think' }, reasoning: 'The user wants me to think. I will.', text: 'Done thinking.' },
-    ],
-  })
+  server = await startServer({ scenarios: TEST_SCENARIOS })
 })
 afterAll(() => server.close())
 
@@ -128,9 +119,9 @@ describe('POST /api/chat with DefaultChatTransport', () => {
   it('streams a reasoning phase as a reasoning part before the text', async () => {
     const message = await finalMessage(await send([user('think hard')]))
     expect(message.parts.map((p) => p.type)).toEqual(['step-start', 'reasoning', 'text'])
-    expect(textOf(message, 'reasoning')).toBe('The user wants me to think. I will.')
+    expect(textOf(message, 'reasoning')).toBe(REASONING)
     expect(textOf(message)).toBe('Done thinking.')
-    expect(message.metadata).toMatchObject({ usage: { reasoningTokens: countTokens('The user wants me to think. I will.') } })
+    expect(message.metadata).toMatchObject({ usage: { reasoningTokens: countTokens(REASONING) } })
   })
 
   it('keeps the id of an assistant message it continues, as streamText with originalMessages does', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
+import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -13,21 +14,10 @@ let client: Anthropic
 const fast = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
 const ask = (content: string) => [{ role: 'user' as const, content }]
 const reply = (name: string) => BUILTIN_REPLIES.find((r) => r.name === name)!.text
-const REASONING = 'The user wants me to think. I will.'
 const thinking = { type: 'enabled', budget_tokens: 1024 } as const
 
 beforeAll(async () => {
-  server = await startServer({
-    scenarios: [
-      {
-        name: 'weather',
-        match: { contains: 'weather' },
-        text: 'Let me look that up.',
-        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
-      },
-      { name: 'think', match: { contains: 'think' }, reasoning: REASONING, text: 'Done thinking.' },
-    ],
-  })
+  server = await startServer({ scenarios: TEST_SCENARIOS })
   client = new Anthropic({ baseURL: server.url, apiKey: 'any-key', defaultHeaders: fast, maxRetries: 0 })
 })
 afterAll(() => server.close())

@@ -5,29 +5,19 @@ import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { readSse } from '../helpers/sse.js'
+import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
 let ai: GoogleGenAI
 const fast = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
 const model = 'gemini-2.5-flash'
-const reasoning = 'The user wants me to think. I will.'
 const weatherTool = {
   functionDeclarations: [{ name: 'get_weather', parameters: { type: Type.OBJECT, properties: { city: { type: Type.STRING } } } }],
 }
 
 beforeAll(async () => {
-  server = await startServer({
-    scenarios: [
-      {
-        name: 'weather',
-        match: { contains: 'weather' },
-        text: 'Let me look that up.',
-        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
-      },
-      { name: 'think', match: { contains: 'think' }, reasoning, text: 'Done thinking.' },
-    ],
-  })
+  server = await startServer({ scenarios: TEST_SCENARIOS })
   ai = new GoogleGenAI({ apiKey: 'any-key', httpOptions: { baseUrl: server.url, headers: fast } })
 })
 afterAll(() => server.close())
@@ -127,7 +117,7 @@ describe('POST /v1beta/models/{model}:streamGenerateContent with @google/genai',
   })
 
   it('streams the reasoning as thought parts with includeThoughts, and only counts it without', async () => {
-    const thoughts = countTokens(reasoning)
+    const thoughts = countTokens(REASONING)
     const config = { thinkingConfig: { includeThoughts: true } }
     let thought = ''
     let text = ''
@@ -137,11 +127,11 @@ describe('POST /v1beta/models/{model}:streamGenerateContent with @google/genai',
         else text += part.text ?? ''
       }
     }
-    expect(thought).toBe(reasoning)
+    expect(thought).toBe(REASONING)
     expect(text).toBe('Done thinking.')
 
     const whole = await ai.models.generateContent({ model, contents: 'think hard', config })
-    expect(whole.candidates?.[0]?.content?.parts).toEqual([{ text: reasoning, thought: true }, { text: 'Done thinking.' }])
+    expect(whole.candidates?.[0]?.content?.parts).toEqual([{ text: REASONING, thought: true }, { text: 'Done thinking.' }])
     expect(whole.text).toBe('Done thinking.') // the SDK's .text leaves thoughts out
     expect(whole.usageMetadata).toMatchObject({ candidatesTokenCount: countTokens('Done thinking.'), thoughtsTokenCount: thoughts })
 

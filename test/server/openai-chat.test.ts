@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
+import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -15,17 +16,7 @@ const fast = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
 const ask = (content: string) => [{ role: 'user' as const, content }]
 
 beforeAll(async () => {
-  server = await startServer({
-    scenarios: [
-      {
-        name: 'weather',
-        match: { contains: 'weather' },
-        text: 'Let me look that up.',
-        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
-      },
-      { name: 'think', match: { contains: 'think' }, reasoning: 'The user wants me to think. I will.', text: 'Done thinking.' },
-    ],
-  })
+  server = await startServer({ scenarios: TEST_SCENARIOS })
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any-key', defaultHeaders: fast, maxRetries: 0 })
 })
 afterAll(() => server.close())
@@ -103,7 +94,7 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
   it('counts a reasoning phase in the usage without streaming it', async () => {
     const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: ask('think hard') })
     expect(whole.choices[0]?.message.content).toBe('Done thinking.')
-    expect(whole.usage?.completion_tokens_details?.reasoning_tokens).toBe(countTokens('The user wants me to think. I will.'))
+    expect(whole.usage?.completion_tokens_details?.reasoning_tokens).toBe(countTokens(REASONING))
   })
 
   it('stops at max_completion_tokens (or max_tokens) with finish_reason length, streamed and not', async () => {

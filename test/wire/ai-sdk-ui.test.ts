@@ -1,11 +1,10 @@
 /** AI SDK UI message stream frames: a golden transcript, a round trip through an independent parser, and the fold. */
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../src/core/random.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer } from '../../src/core/types.js'
 import { encodeAiSdkUi, foldAiSdkUi } from '../../src/wire/ai-sdk-ui.js'
+import { parseInPieces as parse } from '../helpers/sse.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
 const meta = { messageId: 'msg-1' }
@@ -181,17 +180,3 @@ describe('encodeAiSdkUi', () => {
     )
   })
 })
-
-/** Feeds the frames to eventsource-parser in pieces cut at seeded random places (up to `most` characters). */
-function parse(frames: readonly { text: string }[], seed = 1, most = 40): EventSourceMessage[] {
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => events.push(e) })
-  const text = frames.map((f) => f.text).join('')
-  const random = createRandom(seed)
-  for (let i = 0; i < text.length;) {
-    const n = most === Infinity ? text.length : 1 + Math.floor(random() * most)
-    parser.feed(text.slice(i, i + n))
-    i += n
-  }
-  return events
-}

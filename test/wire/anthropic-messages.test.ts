@@ -1,13 +1,12 @@
 /** Anthropic Messages frames: a golden transcript, a round trip through an independent parser, the fold, and the shaping. */
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../src/core/random.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer, TurnPlan } from '../../src/core/types.js'
 import { encodeAnthropicMessages, foldAnthropicMessages, shapeAnthropicTurn, thinkingSignature } from '../../src/wire/anthropic-messages.js'
 import type { TimedFrame } from '../../src/wire/frames.js'
+import { parseInPieces as parse } from '../helpers/sse.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
 const meta = { id: 'msg_1', created: 1700000000, model: 'claude-x', thinking: false }
@@ -117,7 +116,7 @@ describe('encodeAnthropicMessages', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.integer({ min: 0, max: 2 ** 31 }), (said, seed) => {
         const plan = shapeAnthropicTurn(planTurn({ parts: [{ kind: 'text', text: said }] }, { ...options, unit: 'char' }), open)
         const frames = encodeAnthropicMessages(plan, meta)
-        const whole = parse(frames, 0, Number.MAX_SAFE_INTEGER)
+        const whole = parse(frames, 0, Infinity)
         const cut = parse(frames, seed)
         expect(cut).toEqual(whole)
         const streamed = cut.map((e) => JSON.parse(e.data) as Event).map((d) => d.delta?.text ?? '')
@@ -177,17 +176,3 @@ interface Event {
 }
 
 const text = (frames: readonly TimedFrame[]): string => frames.map((f) => f.text).join('')
-
-/** Feeds the frames to eventsource-parser in pieces of 1 to `longest` characters cut at seeded random places. */
-function parse(frames: readonly TimedFrame[], seed = 1, longest = 40): EventSourceMessage[] {
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => events.push(e) })
-  const all = text(frames)
-  const random = createRandom(seed)
-  for (let i = 0; i < all.length;) {
-    const n = Math.min(all.length, 1 + Math.floor(random() * longest))
-    parser.feed(all.slice(i, i + n))
-    i += n
-  }
-  return events
-}

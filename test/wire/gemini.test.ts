@@ -1,12 +1,11 @@
 /** Gemini frames: a golden transcript, a round trip through an independent parser, the JSON-array form and the fold. */
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../src/core/random.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer } from '../../src/core/types.js'
 import { encodeGemini, encodeGeminiJsonArray, foldGemini, googleJson } from '../../src/wire/gemini.js'
+import { parseInPieces as parse } from '../helpers/sse.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
 const meta = { id: 'resp-1', model: 'gemini-2.5-flash', includeThoughts: false }
@@ -171,17 +170,3 @@ interface Chunk {
 }
 
 const chunks = (frames: readonly { text: string }[]): Chunk[] => parse(frames).map((e) => JSON.parse(e.data) as Chunk)
-
-/** Feeds the frames to eventsource-parser in pieces of up to `most` characters cut at seeded random places. */
-function parse(frames: readonly { text: string }[], seed = 1, most = 40): EventSourceMessage[] {
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => events.push(e) })
-  const text = frames.map((f) => f.text).join('')
-  const random = createRandom(seed)
-  for (let i = 0; i < text.length;) {
-    const n = most === Infinity ? text.length : 1 + Math.floor(random() * most)
-    parser.feed(text.slice(i, i + n))
-    i += n
-  }
-  return events
-}

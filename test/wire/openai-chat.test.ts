@@ -1,11 +1,10 @@
 /** OpenAI Chat Completions frames: a golden transcript, a round trip through an independent parser, and the fold. */
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../src/core/random.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer } from '../../src/core/types.js'
 import { encodeOpenAIChat, foldOpenAIChat } from '../../src/wire/openai-chat.js'
+import { parseInPieces as parse } from '../helpers/sse.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
 const meta = { id: 'chatcmpl-1', created: 1700000000, model: 'gpt-4o' }
@@ -108,18 +107,4 @@ interface Chunk {
     }
     finish_reason: string | null
   }[]
-}
-
-/** Feeds the frames to eventsource-parser in pieces cut at seeded random places. */
-function parse(frames: readonly { text: string }[], seed = 1): EventSourceMessage[] {
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => events.push(e) })
-  const text = frames.map((f) => f.text).join('')
-  const random = createRandom(seed)
-  for (let i = 0; i < text.length;) {
-    const n = 1 + Math.floor(random() * 40)
-    parser.feed(text.slice(i, i + n))
-    i += n
-  }
-  return events
 }

@@ -1,10 +1,9 @@
 /** The OpenAI Responses encoder: exact bytes, an independent SSE parser, and the fold agreeing with the stream. */
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../src/core/random.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer } from '../../src/core/types.js'
 import { encodeOpenAIResponses, foldOpenAIResponses, responseJson, type OpenAIResponsesOptions } from '../../src/wire/openai-responses.js'
+import { parseInPieces } from '../helpers/sse.js'
 
 const META: OpenAIResponsesOptions = { id: 'resp_abc', created: 1700000000, model: 'gpt-4o', echo: {}, obfuscation: false }
 const TIMING = { ttft: 100, delay: 10, jitter: 0 }
@@ -17,19 +16,6 @@ const RICH: Answer = {
     { kind: 'text', text: 'Hello, world' },
     { kind: 'tool_call', id: 'X1', name: 'get_weather', arguments: '{"city":"Paris"}' },
   ],
-}
-
-/** Feeds `text` to eventsource-parser in pieces cut at seeded random places, as a network delivers it. */
-function parseInPieces(text: string, seed: number): EventSourceMessage[] {
-  const events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => events.push(e) })
-  const random = createRandom(seed)
-  for (let at = 0; at < text.length;) {
-    const size = 1 + Math.floor(random() * 40)
-    parser.feed(text.slice(at, at + size))
-    at += size
-  }
-  return events
 }
 
 // The response object in progress and done, as in the captured streams (floats as `1.0`, usage null until done).
