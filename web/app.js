@@ -1,17 +1,20 @@
 /**
- * The page: runs one stream at a time from the composer and the settings, into a new assistant message, and
- * keeps the figures and the timeline up to date. Rendering happens in one requestAnimationFrame loop while a
- * stream runs, so a burst of events costs at most one render per frame.
+ * The page: runs one stream at a time from the composer and the settings, in the chosen wire format (native
+ * /stream through EventSource, a vendor format through fetch), into a new assistant message, and keeps the
+ * figures, the timeline and the wire pane up to date. Rendering happens in one requestAnimationFrame loop while
+ * a stream runs, so a burst of events costs at most one render per frame.
  */
 import { addAssistantMessage, addNotice, addUserMessage, setFooter, showError } from './chat.js'
 import { chosenReply, currentSource, initComposer, knownTotal, loadReplies } from './composer.js'
 import { $ } from './dom.js'
-import { clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
+import { chosenFormat, clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
 import { ReplyView } from './reply.js'
-import { loadFromUrl, readSettings, saveToUrl, streamUrl } from './settings.js'
+import { loadFromUrl, readSettings, saveToUrl, streamHeaders, streamUrl } from './settings.js'
 import { StreamStats, renderFigures, summary } from './stats.js'
 import { openStream } from './stream.js'
 import { Timeline } from './timeline.js'
+import { openVendorStream } from './vendor-stream.js'
+import { WirePane } from './wire.js'
 
 const app = $('app')
 const log = $('log')
@@ -22,6 +25,13 @@ const boundaries = /** @type {HTMLInputElement} */ ($('boundaries'))
 const status = $('status')
 const figures = $('figures')
 const timeline = new Timeline(/** @type {HTMLCanvasElement} */ ($('timeline')))
+const wire = new WirePane()
+
+/** A random id for the AI SDK's chat and message ids (getRandomValues works outside secure contexts too). */
+const newId = () => Array.from(crypto.getRandomValues(new Uint32Array(3)), (n) => n.toString(36)).join('')
+
+/** The conversation's id, as useChat keeps one per chat. */
+let chatId = newId()
 
 /** @type {ReplyView[]} every reply in the conversation, to re-render them all when the display mode changes */
 const views = []
@@ -57,6 +67,7 @@ function frame(now) {
   for (const view of views) changed = view.render(now) || changed
   if (run) renderFigures(figures, run.stats.snapshot(performance.now()))
   timeline.flush()
+  wire.flush()
   if (changed && stickToBottom) log.scrollTop = log.scrollHeight
   if (run?.active || views.some((view) => view.dirty)) requestFrame()
 }
@@ -71,14 +82,19 @@ function send() {
   if (run?.active) return
   const source = currentSource()
   if (source === null) return
+  run?.handle?.close() // a finished vendor stream may still be reading what trails its end event
   clearFieldErrors()
   const settings = readSettings()
   const unit = settings.unit || 'token'
+  const format = chosenFormat()
 
   empty.hidden = true
   addUserMessage(log, source)
   const chunk = settings.chunk !== '' && settings.chunk !== '1' ? ` × ${settings.chunk}` : ''
-  const msg = addAssistantMessage(log, `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}`)
+  const via = format.id === 'native' ? '' : ` · ${format.id}`
+  const msg = addAssistantMessage(log, `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}${via}`)
+  msg.root.dataset.format = format.id
+  wire.show(format, true)
   const view = new ReplyView(msg.content, msg.root, boundaries.checked)
   views.push(view)
   const stats = new StreamStats(performance.now())
@@ -95,7 +111,8 @@ function send() {
   setBusy(true)
   const live = () => run === current && current.active
 
-  current.handle = openStream(streamUrl(source, settings), {
+  /** @type {import('./stream.js').StreamHandlers} */
+  const handlers = {
     onToken(data, at) {
       if (!live()) return
       if (stats.events === 0) {
@@ -117,6 +134,7 @@ function send() {
       if (!live()) return
       stats.reconnects += 1
       current.resumed = true
+      wire.note(`reconnected with Last-Event-ID: ${lastId === '' ? '(none)' : lastId}`, performance.now() - stats.sentAt)
       addNotice(msg, `Connection dropped — resumed after unit ${lastId === '' ? 'none' : lastId}`, 'resume')
       setStatus('streaming', 'Streaming')
       requestFrame()
@@ -136,7 +154,27 @@ function send() {
       showError(msg, stats.events === 0 ? 'The stream could not start' : 'The stream broke off', failure.message)
       markFieldError(failure.param)
     },
-  })
+    onWire(message, at, text) {
+      if (run !== current) return // events that trail a finished reply still show, until the next Send
+      wire.push(message, at - stats.sentAt, text)
+      requestFrame()
+    },
+  }
+  if (format.request === null) {
+    current.handle = openStream(streamUrl(source, settings), handlers)
+  } else {
+    const chunkSize = Number(settings.chunk)
+    current.handle = openVendorStream(
+      {
+        format,
+        input: { text: 'text' in source ? source.text : source.reply, chatId, messageId: newId() },
+        headers: streamHeaders(source, settings),
+        unitsPerEvent: Number.isInteger(chunkSize) && chunkSize >= 1 ? chunkSize : 1,
+        total: stats.total,
+      },
+      handlers,
+    )
+  }
   requestFrame()
 }
 
@@ -161,6 +199,7 @@ function finish(current, state) {
   const snapshot = current.stats.snapshot(now)
   renderFigures(figures, snapshot)
   timeline.flush()
+  wire.flush()
   setStatus(state, { done: 'Done', stopped: 'Stopped', error: 'Error' }[state])
   if (state !== 'error' || snapshot.units > 0) {
     const prefix = state === 'stopped' ? `Stopped after ${snapshot.units}${snapshot.total === null ? '' : ` of ${snapshot.total}`} · ` : ''
@@ -197,6 +236,7 @@ function setUnitLabels(unit) {
 
 function newChat() {
   stop()
+  run?.handle?.close()
   for (const node of [...log.children]) if (node !== empty) node.remove()
   views.length = 0
   run = null
@@ -204,10 +244,18 @@ function newChat() {
   renderFigures(figures, null)
   setStatus('idle', 'Idle')
   timeline.reset(0)
+  wire.clear(chosenFormat())
+  chatId = newId()
 }
 
 function persist() {
-  saveToUrl({ reply: chosenReply(), boundaries: boundaries.checked })
+  saveToUrl({ reply: chosenReply(), boundaries: boundaries.checked, format: chosenFormat().id })
+}
+
+/** A setting changed: into the URL, and the wire pane names the new format while it shows nothing else. */
+function settingsChanged() {
+  persist()
+  wire.show(chosenFormat(), false)
 }
 
 // ---- wiring ------------------------------------------------------------------------------------------------
@@ -237,7 +285,8 @@ boundaries.addEventListener('change', () => {
 
 const initial = loadFromUrl()
 boundaries.checked = initial.boundaries
-initPanel(persist)
+initPanel(settingsChanged, initial.format)
+wire.show(chosenFormat(), false)
 initComposer({ onChange: persist, onPick: send })
 syncPanel()
 timeline.reset(0)

@@ -1,8 +1,9 @@
 /**
- * The settings side panel: preset buttons, the latency and unit fields (with the jitter slider and the rate
- * hint), marks on a field the server refused, and opening or closing the panel.
+ * The settings side panel: the wire format picker, preset buttons, the latency and unit fields (with the
+ * jitter slider and the rate hint), marks on a field the server refused, and opening or closing the panel.
  */
 import { $, el } from './dom.js'
+import { FORMATS, formatById } from './formats.js'
 import { PRESETS, STREAM_FIELDS, applyPreset, matchingPreset, readSettings } from './settings.js'
 
 const app = $('app')
@@ -11,16 +12,28 @@ const jitter = /** @type {HTMLInputElement} */ ($('jitter'))
 const jitterRange = /** @type {HTMLInputElement} */ ($('jitter-range'))
 const delayRate = $('delay-rate')
 const toggle = $('toggle-panel')
+const formatSelect = /** @type {HTMLSelectElement} */ ($('format'))
+const formatNote = $('format-note')
 
 /**
- * Builds the preset buttons and wires every field; `onChange` runs after any setting changes.
+ * Builds the format picker and the preset buttons and wires every field; `onChange` runs after any setting
+ * changes.
  * @param {() => void} onChange
+ * @param {string | null} format  the format to pick first (from the page URL)
  */
-export function initPanel(onChange) {
+export function initPanel(onChange, format) {
   const changed = () => {
     syncPanel()
     onChange()
   }
+  formatSelect.replaceChildren(...FORMATS.map((f) => new Option(f.label, f.id)))
+  formatSelect.value = formatById(format).id
+  describeFormat()
+  formatSelect.addEventListener('change', () => {
+    describeFormat()
+    changed()
+  })
+
   for (const preset of PRESETS) {
     const input = el('input')
     input.type = 'radio'
@@ -72,6 +85,16 @@ export function syncPanel() {
       : ms === 0
         ? 'as fast as the server can'
         : `≈ ${formatRate(1000 / ms)} ${unit || 'token'}s/s`
+}
+
+/** The wire format picked. */
+export function chosenFormat() {
+  return formatById(formatSelect.value)
+}
+
+function describeFormat() {
+  const format = chosenFormat()
+  formatNote.replaceChildren(el('code', 'format-endpoint', `${format.method} ${format.path}`), el('span', '', format.note))
 }
 
 /** @param {number} rate */

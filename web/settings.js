@@ -1,6 +1,6 @@
 /**
- * The stream settings: the latency presets, the form fields, the /stream query they make, and the page URL that
- * mirrors them (so a set-up demo can be shared as a link). Values go to the server as typed: the server is the
+ * The stream settings: the latency presets, the form fields, the /stream query and the x-tokensim-* request
+ * headers they make, and the page URL that mirrors them (so a set-up demo can be shared as a link). Values go to the server as typed: the server is the
  * one that validates them, and the page shows its error message.
  */
 
@@ -61,12 +61,28 @@ export function streamUrl(source, settings) {
   return `/stream?${query}`
 }
 
+/**
+ * The headers that carry the same settings on a vendor request (`x-tokensim-delay: 25`, ...), with the reply
+ * to give: the canned reply's name, or `echo` for the user's own text (the user message, which the server
+ * answers with word for word).
+ * @param {{ reply: string } | { text: string }} source
+ * @param {StreamSettings} settings
+ * @returns {Record<string, string>}
+ */
+export function streamHeaders(source, settings) {
+  /** @type {Record<string, string>} */
+  const headers = { 'x-tokensim-reply': 'text' in source ? 'echo' : source.reply }
+  for (const name of STREAM_FIELDS) if (settings[name] !== '') headers[`x-tokensim-${name}`] = settings[name]
+  return headers
+}
+
 /** Page URL parameters the page reads at start and keeps up to date. */
-const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries']
+const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format']
 
 /**
- * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1`); the preset fills
- * what the URL does not say. Returns the values the caller applies itself (reply, boundaries).
+ * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`); the
+ * preset fills what the URL does not say. Returns the values the caller applies itself (reply, boundaries,
+ * format).
  */
 export function loadFromUrl() {
   const query = new URLSearchParams(location.search)
@@ -78,12 +94,12 @@ export function loadFromUrl() {
     const value = query.get(name)
     if (value !== null) field(name).value = value
   }
-  return { reply: query.get('reply'), boundaries: query.get('boundaries') === '1' }
+  return { reply: query.get('reply'), boundaries: query.get('boundaries') === '1', format: query.get('format') }
 }
 
 /**
  * Mirrors the settings into the page URL without adding history entries.
- * @param {{ reply: string | null, boundaries: boolean }} extra
+ * @param {{ reply: string | null, boundaries: boolean, format: string }} extra  format: left out when native
  */
 export function saveToUrl(extra) {
   const query = new URLSearchParams(location.search)
@@ -97,6 +113,7 @@ export function saveToUrl(extra) {
   }
   if (extra.reply) query.set('reply', extra.reply)
   if (extra.boundaries) query.set('boundaries', '1')
+  if (extra.format !== 'native') query.set('format', extra.format)
   const search = query.toString()
   const next = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`
   if (next !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', next)

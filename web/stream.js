@@ -1,6 +1,7 @@
 /**
- * One /stream connection through EventSource: token and done events, the browser's own reconnection with
- * Last-Event-ID (reported as a resume), and a readable error when the stream cannot open.
+ * One /stream connection through EventSource: token and done events (each also shown on the wire), the
+ * browser's own reconnection with Last-Event-ID (reported as a resume), and a readable error when the stream
+ * cannot open.
  */
 
 /**
@@ -30,6 +31,8 @@
  * @property {() => void} onDrop                   the connection dropped; the browser is reconnecting
  * @property {() => void} onUnreachable            the first connection failed; the browser is retrying
  * @property {(failure: StreamFailure) => void} onError   fatal: the stream is over
+ * @property {(message: import('./sse.js').SseMessage, receivedAt: number, text: string) => void} [onWire]
+ *   every event as it arrived, with the visible text it added (''), before what it means is handled
  *
  * @typedef {object} StreamHandle
  * @property {() => void} close
@@ -67,7 +70,9 @@ export function openStream(url, handlers) {
 
   source.addEventListener('token', (event) => {
     if (over) return
+    const at = performance.now()
     const data = parse(event.data)
+    handlers.onWire?.({ event: 'token', data: event.data, id: event.lastEventId }, at, typeof data?.text === 'string' ? data.text : '')
     if (data === undefined || typeof data.text !== 'string')
       return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
     const index = Number.isInteger(data.index) ? data.index : lastUnit + 1
@@ -75,11 +80,12 @@ export function openStream(url, handlers) {
     if (index + units - 1 <= lastUnit) return // already have it (a resume that overlapped)
     lastUnit = index + units - 1
     lastId = event.lastEventId
-    handlers.onToken({ ...data, index, units }, performance.now())
+    handlers.onToken({ ...data, index, units }, at)
   })
 
   source.addEventListener('done', (event) => {
     if (over) return
+    handlers.onWire?.({ event: 'done', data: event.data, id: event.lastEventId }, performance.now(), '')
     finish()
     handlers.onDone(parse(event.data) ?? {})
   })
@@ -88,6 +94,7 @@ export function openStream(url, handlers) {
     if (over) return
     // A server-sent `event: error` carries data; a connection problem does not.
     if (event instanceof MessageEvent && typeof event.data === 'string' && event.data !== '') {
+      handlers.onWire?.({ event: 'error', data: event.data, id: event.lastEventId || null }, performance.now(), '')
       const body = parse(event.data)
       return fail({ message: body?.error?.message ?? body?.message ?? event.data, param: body?.error?.param ?? null })
     }
