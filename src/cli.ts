@@ -6,11 +6,13 @@ import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
+import { createProfileSet, type Profile } from './core/profiles.js'
 import type { Scenario } from './core/scenarios.js'
 import type { Reply } from './core/types.js'
 import { DEFAULTS, HEARTBEAT_MS, LIMITS } from './server/app.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
+import { loadProfilesFile, ProfilesFileError } from './server/profiles-file.js'
 import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
 import { loadScenariosFile, ScenariosFileError } from './server/scenarios-file.js'
 import { runPrimary, type FatalMessage } from './workers.js'
@@ -32,13 +34,14 @@ Usage: tokensim [options]
   --reply NAME     reply streamed when a request names none (default ${DEFAULTS.reply})
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
   --scenarios PATH rules (JSON or YAML) that choose the answer to a vendor request: text, reasoning, tool calls
+  --profiles PATH  add or replace latency profiles (JSON or YAML): ttft and gap distributions, stalls, bursts
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
   -v, --version    show the version
 
-Endpoints: GET / (the page), GET /stream, GET /replies, GET /v1/models, and the vendor APIs
+Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /v1/models, and the vendor APIs
 POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent
 and :generateContent, /api/chat. See the README for every parameter.`
 
@@ -64,6 +67,7 @@ async function main(argv: readonly string[]): Promise<void> {
         reply: { type: 'string' },
         replies: { type: 'string' },
         scenarios: { type: 'string' },
+        profiles: { type: 'string' },
         heartbeat: { type: 'string' },
         'max-text': { type: 'string' },
         workers: { type: 'string' },
@@ -96,10 +100,21 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
 
+  // Before the scenarios, which may name the user's profiles.
+  let profiles: Profile[] = []
+  if (values.profiles !== undefined) {
+    try {
+      profiles = loadProfilesFile(values.profiles)
+    } catch (error) {
+      if (error instanceof ProfilesFileError) throw new UsageError(`--profiles ${error.message}`)
+      throw error
+    }
+  }
+
   let scenarios: Scenario[] = []
   if (values.scenarios !== undefined) {
     try {
-      scenarios = loadScenariosFile(values.scenarios)
+      scenarios = loadScenariosFile(values.scenarios, createProfileSet(profiles).names)
     } catch (error) {
       if (error instanceof ScenariosFileError) throw new UsageError(`--scenarios ${error.message}`)
       throw error
@@ -121,7 +136,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let server
   try {
-    server = createServer({ defaults, replies, scenarios, heartbeat, limits: { maxTextBytes } })
+    server = createServer({ defaults, replies, scenarios, profiles, heartbeat, limits: { maxTextBytes } })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
@@ -161,11 +176,13 @@ function streamDefaults(values: Record<string, string | boolean | undefined>): P
   }
   try {
     const params = parseStreamParams(query, undefined, DEFAULTS, LIMITS)
+    const timing = params.timing
+    if (timing.kind === 'profile') throw new Error('no profile was asked for') // never: the query names none
     const given: Partial<Record<keyof StreamDefaults, unknown>> = {
       unit: params.unit,
-      delay: params.timing.delay,
-      ttft: params.timing.ttft,
-      jitter: params.timing.jitter,
+      delay: timing.delay,
+      ttft: timing.ttft,
+      jitter: timing.jitter,
       seed: params.seed,
       chunk: params.chunk,
       reply: values['reply'],

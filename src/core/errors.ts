@@ -11,8 +11,19 @@ export type ErrorCode =
   | 'resume_out_of_range'
   /** A path or resource that does not exist. */
   | 'not_found'
+  /** A fault the request asked for (`status:CODE`): answered with that status in the vendor's shape. */
+  | 'injected_status'
+  /** A fault the request asked for, mid-answer (error-after or drop-after on a response that is not streamed). */
+  | 'injected_error'
   /** Anything the server did not expect: a bug, reported without its internals. */
   | 'internal'
+
+export interface ErrorDetails {
+  /** The HTTP status, where the code does not decide it (an injected status). */
+  readonly status?: number
+  /** Seconds a client should wait before it retries (a `retry-after` header). */
+  readonly retryAfter?: number
+}
 
 export class TokensimError extends Error {
   override readonly name = 'TokensimError'
@@ -21,6 +32,7 @@ export class TokensimError extends Error {
     message: string,
     /** The request parameter at fault, as the client spelled it. */
     readonly param: string | null = null,
+    readonly details: ErrorDetails = {},
   ) {
     super(message)
   }

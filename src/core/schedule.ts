@@ -1,17 +1,24 @@
 /**
  * schedule: the latency model -> when each unit is due. Offsets are absolute (ms after the response starts:
  * ttft, then ttft plus the sum of the gaps before it), so a player that falls behind under load catches up on
- * the next tick instead of adding its lateness to every later unit.
+ * the next tick instead of adding its lateness to every later unit. A uniform timing spreads each gap around
+ * its mean; a profile draws each from its distributions (src/core/latency.ts).
  */
+import { drawGap, drawTtft } from './latency.js'
 import type { Random } from './random.js'
 import type { Timing } from './types.js'
 
 /** The due offset of each of `count` units, non-decreasing; the same random source gives the same offsets. */
 export function schedule(count: number, timing: Timing, random: Random): number[] {
   const offsets = new Array<number>(count)
-  let at = count > 0 ? spread(timing.ttft, timing.jitter, random) : 0
+  if (count === 0) return offsets
+  const [first, gap] =
+    timing.kind === 'profile'
+      ? [() => drawTtft(timing, random), () => drawGap(timing, random)]
+      : [() => spread(timing.ttft, timing.jitter, random), () => spread(timing.delay, timing.jitter, random)]
+  let at = first()
   for (let i = 0; i < count; i++) {
-    if (i > 0) at += spread(timing.delay, timing.jitter, random)
+    if (i > 0) at += gap()
     offsets[i] = at
   }
   return offsets

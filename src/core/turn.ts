@@ -38,7 +38,7 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
     const deltas: TurnDelta[] = []
     for (let first = 0; first < units.length; first += chunk) {
       const last = Math.min(first + chunk, units.length) - 1
-      deltas.push({ text: units.slice(first, last + 1).join(''), at: offsets[next + last]! })
+      deltas.push({ text: units.slice(first, last + 1).join(''), at: offsets[next + last]!, last: next + last })
     }
     next += units.length
     const start = deltas[0]?.at ?? previousEnd

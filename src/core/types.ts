@@ -5,14 +5,49 @@ export type UnitKind = 'char' | 'word' | 'token'
 
 export const UNIT_KINDS: readonly UnitKind[] = ['char', 'word', 'token']
 
-/** The latency model of one stream, in milliseconds. */
-export interface Timing {
+/** The latency model of one stream, in milliseconds: the uniform knobs, or a profile's distributions. */
+export type Timing = UniformTiming | ProfileTiming
+
+/** The uniform model of the `delay`, `ttft` and `jitter` knobs. */
+export interface UniformTiming {
+  readonly kind?: 'uniform'
   /** Time to first unit, from the moment the response starts. */
   readonly ttft: number
   /** Mean gap between two units. */
   readonly delay: number
   /** Relative spread of each gap (and of ttft): 0 is a metronome, 0.5 draws each gap from delay x [0.5, 1.5]. */
   readonly jitter: number
+}
+
+/**
+ * A log-normal distribution of ms, declared by its median and 99th percentile (p99 = median: a constant), and
+ * capped at `max` (default: its 99.9th percentile) so that one draw never runs away.
+ */
+export interface LogNormal {
+  readonly median: number
+  readonly p99: number
+  readonly max?: number
+}
+
+/** With probability `chance`, a gap is a stall drawn from this distribution instead of the usual gap. */
+export interface Stall extends LogNormal {
+  readonly chance: number
+}
+
+/** What a latency profile draws: time to first unit, the gaps, and the optional stalls and bursts. */
+export interface LatencyShape {
+  readonly ttft: LogNormal
+  readonly gap: LogNormal
+  readonly stall?: Stall
+  /** The probability that a gap is 0: the unit comes with the one before it, as a burst. */
+  readonly burst?: number
+}
+
+/** A profile's latency as one stream uses it (its medians possibly overridden by the knobs). */
+export interface ProfileTiming extends LatencyShape {
+  readonly kind: 'profile'
+  /** The profile it comes from. */
+  readonly name: string
 }
 
 /** A canned reply: a name to ask for it by, and its text. */
@@ -77,6 +112,8 @@ export interface Usage {
 export interface TurnDelta {
   readonly text: string
   readonly at: number
+  /** The index of its last unit in the whole answer (all parts counted in order): what faults count. */
+  readonly last: number
 }
 
 /** One part of the answer as it streams: opened at `start`, its deltas, closed at `end`. */

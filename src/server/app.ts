@@ -4,8 +4,12 @@
  * unchanged. Nothing here or below imports node:*; the Node adapter passes in what needs the file system.
  */
 import { Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { cors } from 'hono/cors'
 import { TokensimError } from '../core/errors.js'
+import { createProfileSet, type Profile } from '../core/profiles.js'
+import type { Fault } from '../core/faults.js'
+import { createRandom } from '../core/random.js'
 import { createReplyLibrary } from '../core/replies.js'
 import { BUILTIN_REPLIES } from '../core/replies/builtin.js'
 import type { Scenario } from '../core/scenarios.js'
@@ -24,6 +28,7 @@ import { geminiRoute } from './routes/gemini.js'
 import { modelsRoute } from './routes/models.js'
 import { openAIResponsesRoute } from './routes/openai-responses.js'
 import { openAIChatRoute } from './routes/openai-chat.js'
+import { profilesRoute } from './routes/profiles.js'
 import { repliesRoute } from './routes/replies.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
@@ -39,6 +44,8 @@ export interface AppOptions {
   readonly replies?: readonly Reply[]
   /** Rules that choose the answer to a vendor request (`--scenarios`); first match wins. */
   readonly scenarios?: readonly Scenario[]
+  /** The user's latency profiles (`--profiles`), added to the built-in ones (the same name replaces one). */
+  readonly profiles?: readonly Profile[]
   /** Reconnection delay sent to EventSource clients, ms. */
   readonly retry?: number
   /** Longest silence before a `: ping` comment, ms. */
@@ -49,6 +56,8 @@ export interface AppOptions {
   readonly staticFiles?: ReadonlyMap<string, StaticFile>
   /** How streams reach clients; the Node server passes its fast path (src/server/deliver-node.ts). */
   readonly deliver?: Deliver
+  /** Faults for every request (`--fault`), each with probability `rate` (`--fault-rate`), drawn from `seed`. */
+  readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number }
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -61,12 +70,14 @@ export function createApp({
   limits,
   replies = [],
   scenarios = [],
+  profiles = [],
   retry = RETRY_MS,
   heartbeat = HEARTBEAT_MS,
   clock = createClock(),
   registry = createStreamRegistry(),
   staticFiles,
   deliver = deliverWebStream,
+  faults,
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const context: AppContext = {
@@ -79,13 +90,22 @@ export function createApp({
     registry,
     library,
     scenarios,
+    profiles: createProfileSet(profiles),
     units: createUnitSource(library),
     frames: createFrameCache(),
     deliver,
+    faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
   }
-  // A default reply or a scenario's reply that does not exist is a start-up error, not a 400 later.
+  // A default reply or profile, or a scenario's, that does not exist is a start-up error, not a 400 later.
   library.get(context.defaults.reply)
+  const checkProfile = (name: string | undefined, where: string, param: string): void => {
+    if (name === undefined || context.profiles.get(name) !== undefined) return
+    const known = context.profiles.names.join(', ')
+    throw new TokensimError('invalid_param', `${where}no profile named ${JSON.stringify(name)}; the profiles are: ${known}`, param)
+  }
+  checkProfile(context.defaults.profile, '', 'profile')
   for (const scenario of scenarios) {
+    checkProfile(scenario.profile, `scenario ${scenario.name}: `, 'scenarios')
     if (scenario.reply === undefined || scenario.reply === ECHO) continue
     try {
       library.get(scenario.reply)
@@ -104,7 +124,8 @@ export function createApp({
   anthropicMessagesRoute(app, context)
   geminiRoute(app, context)
   aiSdkUiRoute(app, context)
-  modelsRoute(app)
+  modelsRoute(app, context)
+  profilesRoute(app, context)
   if (staticFiles !== undefined) staticRoute(app, staticFiles)
 
   app.notFound((c) =>
@@ -121,8 +142,8 @@ export function createApp({
     ),
   )
   app.onError((error, c) => {
-    const { status, body } = renderNativeError(asTokensimError(error))
-    return c.json(body, status)
+    const { status, body, headers } = renderNativeError(asTokensimError(error))
+    return c.json(body, status as ContentfulStatusCode, headers)
   })
   return app
 }

@@ -56,7 +56,7 @@ export function createChatStreams(clock: Clock, limit = 1000): ChatStreams {
       if (entry === undefined) return undefined
       const elapsed = clock.now() - entry.started
       // Already due: at once (0), in order; the rest when the original stream sends them.
-      return { at: entry.frames.at.map((at) => Math.max(0, at - elapsed)), bytes: entry.frames.bytes, size: entry.frames.size }
+      return { ...entry.frames, at: entry.frames.at.map((at) => Math.max(0, at - elapsed)) }
     },
     get size() {
       return active.size

@@ -1,11 +1,10 @@
 /**
  * From a vendor request to the plan of its answer, the same for every wire format: which reply (a scenario
- * rule, the `x-tokensim-reply` header, or the default), which latency (the server's defaults, then a profile
- * named by `x-tokensim-profile` or by a `tokensim-NAME` model, then the `x-tokensim-*` knobs), and the usage
- * counts. Each vendor route parses its own body into a ChatInput and encodes the plan in its own format.
+ * rule, the `x-tokensim-reply` header, or the default), which latency (the server's defaults, or a profile
+ * named by `x-tokensim-profile`, the scenario or a `tokensim-NAME` model, with the `x-tokensim-*` knobs applied),
+ * and the usage counts. Each vendor route parses its own body into a ChatInput and encodes the plan in its own format.
  */
 import { TokensimError } from '../core/errors.js'
-import { profileNamed, profileOfModel, PROFILES, type Profile } from '../core/profiles.js'
 import { countTokens } from '../core/tokens.js'
 import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
@@ -33,6 +32,7 @@ export interface ChatInput {
 /** The request headers that tune one answer, and the /stream parameter each stands for. */
 export const KNOB_HEADERS = {
   'x-tokensim-reply': 'reply',
+  'x-tokensim-profile': 'profile',
   'x-tokensim-unit': 'unit',
   'x-tokensim-delay': 'delay',
   'x-tokensim-tps': 'tps',
@@ -53,17 +53,15 @@ export type HeaderReader = (name: string) => string | undefined
 export function resolveTurn(input: ChatInput, header: HeaderReader, context: AppContext): TurnPlan {
   const user = lastUserText(input)
   const scenario = matchScenario(context.scenarios, { model: input.model, user })
-  const profile = chosenProfile(header(PROFILE_HEADER), scenario?.profile, input.model)
-  const defaults =
-    profile === undefined
-      ? context.chatDefaults
-      : { ...context.chatDefaults, ttft: profile.ttft, delay: profile.delay, jitter: profile.jitter }
+  // The profile header (a knob like the others) wins over the scenario's profile, which wins over the model's.
+  const profile = scenario?.profile ?? context.profiles.ofModel(input.model)?.name
+  const defaults = profile === undefined ? context.chatDefaults : { ...context.chatDefaults, profile }
   const query: Record<string, string> = {}
   for (const [name, param] of Object.entries(KNOB_HEADERS)) {
     const value = header(name)
-    if (value !== undefined) query[param] = value
+    if (value !== undefined) query[param] = name === PROFILE_HEADER ? value.trim() : value
   }
-  const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits))
+  const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits, context.profiles))
 
   const parts: Part[] = []
   if (scenario?.reasoning !== undefined) parts.push({ kind: 'reasoning', text: scenario.reasoning })
@@ -104,21 +102,6 @@ function asHeaderError<T>(read: () => T): T {
 /** A canned reply's text, or the user's own message for `echo`. */
 function replyText(name: string, user: string, context: AppContext): string {
   return name === ECHO ? user : context.library.get(name).text
-}
-
-/** The profile header first, then the scenario's, then a `tokensim-NAME` model. */
-function chosenProfile(named: string | undefined, scenario: string | undefined, model: string): Profile | undefined {
-  if (named === undefined) return scenario !== undefined ? profileNamed(scenario) : profileOfModel(model)
-  const profile = profileNamed(named.trim())
-  if (profile === undefined) {
-    const known = PROFILES.map((p) => p.name).join(', ')
-    throw new TokensimError(
-      'invalid_param',
-      `${PROFILE_HEADER}: no profile named ${JSON.stringify(named)}; the profiles are: ${known}.`,
-      PROFILE_HEADER,
-    )
-  }
-  return profile
 }
 
 /** The text of the last user message, or '' when there is none. */

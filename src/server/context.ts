@@ -1,8 +1,10 @@
 /** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
+import type { ProfileSet } from '../core/profiles.js'
 import type { ReplyLibrary } from '../core/replies.js'
 import type { Scenario } from '../core/scenarios.js'
 import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
+import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import type { StreamRegistry } from './streams.js'
@@ -22,7 +24,11 @@ export interface AppContext {
   readonly library: ReplyLibrary
   /** The user's scenario rules, first match wins (none: every request gets the default reply). */
   readonly scenarios: readonly Scenario[]
+  /** The latency profiles: the built-in ones and the user's (`--profiles`). */
+  readonly profiles: ProfileSet
   readonly units: UnitSource
   readonly frames: FrameCache
   readonly deliver: Deliver
+  /** The server-wide faults (`--fault`, `--fault-rate`). */
+  readonly faults: ServerFaults
 }

@@ -4,6 +4,7 @@
  * Each vendor's routes live in a group of their own whose error handler speaks that vendor's shape.
  */
 import { Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { TokensimError } from '../core/errors.js'
 import type { ErrorResponse } from '../wire/errors.js'
 
@@ -19,8 +20,8 @@ export function asTokensimError(error: unknown): TokensimError {
 export function routeGroup(render: RenderError): Hono {
   const group = new Hono()
   group.onError((error, c) => {
-    const { status, body } = render(asTokensimError(error))
-    return c.json(body as object, status)
+    const { status, body, headers } = render(asTokensimError(error))
+    return c.json(body as object, status as ContentfulStatusCode, headers)
   })
   return group
 }

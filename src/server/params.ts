@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { TokensimError } from '../core/errors.js'
+import { BUILTIN_PROFILES, profileTiming, type ProfileSet } from '../core/profiles.js'
 import { UNIT_KINDS, type Timing, type UnitKind } from '../core/types.js'
 
 /** Server-wide defaults (set by the CLI flags); a query parameter overrides each for one stream. */
@@ -16,6 +17,8 @@ export interface StreamDefaults {
   readonly chunk: number
   /** The reply streamed when the request names neither `text` nor `reply`. */
   readonly reply: string
+  /** A latency profile used when the request names none; it replaces delay, ttft and jitter above. */
+  readonly profile?: string | undefined
 }
 
 export interface StreamLimits {
@@ -71,6 +74,7 @@ function querySchema(limits: StreamLimits) {
       })
       .optional(),
     reply: z.string().min(1, { error: 'reply must name a reply; see GET /replies' }).optional(),
+    profile: z.string().optional(),
     unit: z
       .enum(UNIT_KINDS, { error: (issue) => `unit must be one of ${UNIT_KINDS.join(', ')}; got ${JSON.stringify(issue.input)}` })
       .optional(),
@@ -96,13 +100,16 @@ function schemaFor(limits: StreamLimits): ReturnType<typeof querySchema> {
 
 /**
  * Parses one request. `lastEventId` is the Last-Event-ID header if present (EventSource sends it when it
- * reconnects), else the `lastEventId` query parameter (for polyfills that cannot set headers).
+ * reconnects), else the `lastEventId` query parameter (for polyfills that cannot set headers). With a profile
+ * (`profile`, else the defaults' one), the server's default delay, ttft and jitter do not apply: the profile's
+ * distributions do, with the request's own knobs applied by profileTiming's rule.
  */
 export function parseStreamParams(
   query: Record<string, string>,
   lastEventIdHeader: string | undefined,
   defaults: StreamDefaults,
   limits: StreamLimits,
+  profiles: ProfileSet = BUILTIN_PROFILES,
 ): StreamParams {
   const input = lastEventIdHeader === undefined ? query : { ...query, lastEventId: lastEventIdHeader.trim() }
   const result = schemaFor(limits).safeParse(input)
@@ -118,14 +125,21 @@ export function parseStreamParams(
   if (q.delay !== undefined && q.tps !== undefined) {
     throw new TokensimError('invalid_param', 'give either delay (ms between units) or tps (units per second), not both', 'tps')
   }
+  const delay = q.tps !== undefined ? 1000 / q.tps : q.delay
+  const profileName = q.profile ?? defaults.profile
+  let timing: Timing = { ttft: q.ttft ?? defaults.ttft, delay: delay ?? defaults.delay, jitter: q.jitter ?? defaults.jitter }
+  if (profileName !== undefined) {
+    const profile = profiles.get(profileName)
+    if (profile === undefined) {
+      const message = `profile must name a latency profile (see GET /profiles): ${profiles.names.join(', ')}; got ${JSON.stringify(profileName)}`
+      throw new TokensimError('invalid_param', message, 'profile')
+    }
+    timing = profileTiming(profile, { ttft: q.ttft, delay, jitter: q.jitter })
+  }
   return {
     source: q.text !== undefined ? { text: q.text } : { reply: q.reply ?? defaults.reply },
     unit: q.unit ?? defaults.unit,
-    timing: {
-      ttft: q.ttft ?? defaults.ttft,
-      delay: q.tps !== undefined ? 1000 / q.tps : (q.delay ?? defaults.delay),
-      jitter: q.jitter ?? defaults.jitter,
-    },
+    timing,
     seed: q.seed ?? defaults.seed,
     chunk: q.chunk ?? defaults.chunk,
     after: q.lastEventId ?? -1,

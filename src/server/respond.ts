@@ -1,8 +1,10 @@
 /** What every streaming route shares: the SSE headers, playing encoded frames to the client, and ids. */
 import type { Context } from 'hono'
+import type { FaultPlan } from '../core/faults.js'
+import { applyFaults } from '../wire/faults.js'
 import type { TimedFrame } from '../wire/frames.js'
 import type { AppContext } from './context.js'
-import { encodeFrames } from './frames.js'
+import { encodeFrames, type EncodedFrames } from './frames.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -12,16 +14,25 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 }
 
 /**
- * Plays a vendor stream. Its frames hold a response id of their own, so they are encoded per response and not
- * shared through the frame cache as /stream's are.
+ * Plays a vendor stream with the request's faults applied (`error` renders the format's in-stream error, given
+ * the number of frames before it). Its frames hold a response id of their own, so they are encoded per
+ * response and not shared through the frame cache as /stream's are.
  */
 export function streamFrames(
   c: Context,
   context: AppContext,
   frames: readonly TimedFrame[],
+  faults: FaultPlan,
+  error: (kept: number) => string,
   headers: Record<string, string> = {},
 ): Response {
-  return context.deliver(c, encodeFrames(frames), { ...SSE_HEADERS, ...headers }, context)
+  return context.deliver(c, encodeFaulted(frames, faults, error), { ...SSE_HEADERS, ...headers }, context)
+}
+
+/** The frames with the faults' silences and cut applied, encoded. */
+export function encodeFaulted(frames: readonly TimedFrame[], faults: FaultPlan, error: (kept: number) => string): EncodedFrames {
+  const faulted = applyFaults(frames, faults, error)
+  return encodeFrames(faulted.frames, faulted.ending)
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

@@ -3,9 +3,10 @@
  * under `scenarios:`. Each rule is checked here (its regular expression compiles, its profile exists, it says
  * what to answer), so a broken file is one ScenariosFileError naming the file, the rule and the problem at start,
  * never a failure later on a request. Whether its `reply` exists is checked by createApp against the library.
+ * The profiles it may name are the built-in ones, or the server's with `--profiles`.
  */
 import { z } from 'zod'
-import { PROFILES, profileNamed } from '../core/profiles.js'
+import { BUILTIN_PROFILES } from '../core/profiles.js'
 import type { Scenario } from '../core/scenarios.js'
 import { DataFileError, describeIssue, readData } from './data-file.js'
 
@@ -34,37 +35,37 @@ const MATCH = z
   })
   .strict()
 
-const RULE = z
-  .object({
-    name: z.string().min(1).optional(),
-    match: MATCH.optional(),
-    reply: z.string().min(1).optional(),
-    text: z.string().optional(),
-    reasoning: z.string().optional(),
-    tool_calls: z
-      .array(
-        z
-          .object({
-            name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' }),
-            arguments: z.record(z.string(), z.unknown()).default({}),
-          })
-          .strict(),
-      )
-      .min(1)
-      .optional(),
-    profile: z
-      .string()
-      .refine((name) => profileNamed(name) !== undefined, {
-        error: `not a profile; the profiles are: ${PROFILES.map((p) => p.name).join(', ')}`,
-      })
-      .optional(),
-  })
-  .strict()
-  .refine((rule) => !(rule.reply !== undefined && rule.text !== undefined), { error: 'give reply or text, not both' })
+/** The schema of one rule, for a server with these profiles. */
+const ruleSchema = (profiles: readonly string[]) =>
+  z
+    .object({
+      name: z.string().min(1).optional(),
+      match: MATCH.optional(),
+      reply: z.string().min(1).optional(),
+      text: z.string().optional(),
+      reasoning: z.string().optional(),
+      tool_calls: z
+        .array(
+          z
+            .object({
+              name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' }),
+              arguments: z.record(z.string(), z.unknown()).default({}),
+            })
+            .strict(),
+        )
+        .min(1)
+        .optional(),
+      profile: z
+        .string()
+        .refine((name) => profiles.includes(name), { error: `not a profile; the profiles are: ${profiles.join(', ')}` })
+        .optional(),
+    })
+    .strict()
+    .refine((rule) => !(rule.reply !== undefined && rule.text !== undefined), { error: 'give reply or text, not both' })
 
-const FILE = z.union([z.array(RULE), z.object({ scenarios: z.array(RULE) }).strict()])
-
-export function loadScenariosFile(file: string): Scenario[] {
+export function loadScenariosFile(file: string, profiles: readonly string[] = BUILTIN_PROFILES.names): Scenario[] {
+  const RULE = ruleSchema(profiles)
+  const FILE = z.union([z.array(RULE), z.object({ scenarios: z.array(RULE) }).strict()])
   const data = readData(file, ScenariosFileError)
   const result = FILE.safeParse(data)
   if (!result.success) {

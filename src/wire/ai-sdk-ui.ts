@@ -77,7 +77,8 @@ export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): Timed
     if (part.kind === 'tool_call') {
       const toolCallId = TOOL_CALL_PREFIX + part.id
       frames.push({ at: start, text: chunk({ type: 'tool-input-start', toolCallId, toolName: part.name }) })
-      for (const { text, at } of deltas) frames.push({ at, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) })
+      for (const { text, at, last } of deltas)
+        frames.push({ at, last, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) })
       frames.push({
         at: end,
         text: chunk({ type: 'tool-input-available', toolCallId, toolName: part.name, input: toolInput(part.arguments) }),
@@ -88,7 +89,7 @@ export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): Timed
     const id = String(index)
     const kind = part.kind // 'text' | 'reasoning'
     frames.push({ at: start, text: chunk({ type: `${kind}-start`, id }) })
-    for (const { text, at } of deltas) frames.push({ at, text: chunk({ type: `${kind}-delta`, id, delta: text }) })
+    for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ type: `${kind}-delta`, id, delta: text }) })
     frames.push({ at: end, text: chunk({ type: `${kind}-end`, id }) })
   }
   const metadata = aiSdkUiMetadata(plan.finish, plan.usage)
@@ -126,4 +127,9 @@ export function foldAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): AiSdkUi
     }
   }
   return { id: messageId, role: 'assistant', metadata: aiSdkUiMetadata(plan.finish, plan.usage), parts }
+}
+
+/** A mid-stream error: the `error` chunk (`errorText`), which useChat shows as the chat's error. */
+export function aiSdkUiStreamError(message: string): string {
+  return chunk({ type: 'error', errorText: message })
 }

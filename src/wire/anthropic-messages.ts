@@ -97,7 +97,8 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
   const frames: TimedFrame[] = [{ at: plan.start, text: plan.parts.length === 0 ? start + ping : start }]
 
   for (const { part, index, deltas, start: opened, end } of plan.parts) {
-    const delta = (at: number, body: object) => frames.push({ at, text: event({ type: 'content_block_delta', index, delta: body }) })
+    const delta = (at: number, body: object, last?: number) =>
+      frames.push({ at, ...(last !== undefined ? { last } : {}), text: event({ type: 'content_block_delta', index, delta: body }) })
     const block =
       part.kind === 'reasoning'
         ? { type: 'thinking', thinking: '', signature: '' }
@@ -107,10 +108,10 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
     const open = event({ type: 'content_block_start', index, content_block: block })
     frames.push({ at: opened, text: index === 0 ? open + ping : open })
     if (part.kind === 'tool_call') delta(opened, { type: 'input_json_delta', partial_json: '' })
-    for (const { text, at } of deltas) {
-      if (part.kind === 'reasoning') delta(at, { type: 'thinking_delta', thinking: text })
-      else if (part.kind === 'text') delta(at, { type: 'text_delta', text })
-      else delta(at, { type: 'input_json_delta', partial_json: text })
+    for (const { text, at, last } of deltas) {
+      if (part.kind === 'reasoning') delta(at, { type: 'thinking_delta', thinking: text }, last)
+      else if (part.kind === 'text') delta(at, { type: 'text_delta', text }, last)
+      else delta(at, { type: 'input_json_delta', partial_json: text }, last)
     }
     if (part.kind === 'reasoning') delta(end, { type: 'signature_delta', signature: thinkingSignature(meta.id, index) })
     frames.push({ at: end, text: event({ type: 'content_block_stop', index }) })
@@ -145,4 +146,12 @@ function toolInput(json: string): unknown {
   } catch {
     return {}
   }
+}
+
+/**
+ * A mid-stream error as the API sends one (https://docs.anthropic.com/en/api/messages-streaming#error-events):
+ * an `error` event, in practice most often `overloaded_error`, which the SDK throws as an APIError.
+ */
+export function anthropicStreamError(message: string): string {
+  return sseEvent({ event: 'error', data: JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message } }) })
 }

@@ -6,20 +6,26 @@
  */
 import type { ErrorCode, TokensimError } from '../core/errors.js'
 
-export type ErrorStatus = 400 | 404 | 500
-
 export interface ErrorResponse<Body> {
-  readonly status: ErrorStatus
+  readonly status: number
   readonly body: Body
+  /** `retry-after` and the vendor's rate-limit headers, where they apply. */
+  readonly headers: Readonly<Record<string, string>>
 }
 
-const STATUS: Record<ErrorCode, ErrorStatus> = {
+const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   invalid_param: 400,
   unknown_reply: 400,
   resume_out_of_range: 400,
   not_found: 404,
+  injected_error: 500,
   internal: 500,
 }
+
+const statusOf = (error: TokensimError): number => error.details.status ?? (error.code === 'injected_status' ? 500 : STATUS[error.code])
+
+const retryAfter = (error: TokensimError): Record<string, string> =>
+  error.details.retryAfter === undefined ? {} : { 'retry-after': String(error.details.retryAfter) }
 
 export interface OpenAIErrorBody {
   readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string }
@@ -27,9 +33,31 @@ export interface OpenAIErrorBody {
 
 /** OpenAI's shape (https://platform.openai.com/docs/guides/error-codes): what the openai SDK turns into its typed errors. */
 export function renderOpenAIError(error: TokensimError): ErrorResponse<OpenAIErrorBody> {
-  const status = STATUS[error.code]
-  const type = status === 500 ? 'server_error' : status === 404 ? 'not_found_error' : 'invalid_request_error'
-  return { status, body: { error: { message: error.message, type, param: error.param, code: error.code } } }
+  const status = statusOf(error)
+  const [type, code] =
+    status === 429
+      ? ['requests', 'rate_limit_exceeded']
+      : status === 401
+        ? ['invalid_request_error', 'invalid_api_key']
+        : status >= 500
+          ? ['server_error', error.code]
+          : status === 404
+            ? ['not_found_error', error.code]
+            : ['invalid_request_error', error.code]
+  // The API's rate-limit headers (https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers).
+  const limits =
+    status === 429
+      ? {
+          'x-ratelimit-limit-requests': '10000',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': `${error.details.retryAfter ?? 1}s`,
+        }
+      : {}
+  return {
+    status,
+    body: { error: { message: error.message, type, param: error.param, code } },
+    headers: { ...retryAfter(error), ...limits },
+  }
 }
 
 /** The native routes speak the OpenAI shape. */
@@ -42,9 +70,21 @@ export interface AnthropicErrorBody {
 
 /** Anthropic's shape (https://docs.anthropic.com/en/api/errors): `{"type":"error","error":{type,message}}`. */
 export function renderAnthropicError(error: TokensimError): ErrorResponse<AnthropicErrorBody> {
-  const status = STATUS[error.code]
-  const type = status === 500 ? 'api_error' : status === 404 ? 'not_found_error' : 'invalid_request_error'
-  return { status, body: { type: 'error', error: { type, message: error.message } } }
+  const status = statusOf(error)
+  const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
+  // The API's rate-limit headers (https://docs.anthropic.com/en/api/rate-limits#response-headers).
+  const limits = status === 429 ? { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0' } : {}
+  return { status, body: { type: 'error', error: { type, message: error.message } }, headers: { ...retryAfter(error), ...limits } }
+}
+
+/** https://docs.anthropic.com/en/api/errors#http-errors */
+const ANTHROPIC_TYPES: Record<number, string> = {
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
 }
 
 export interface GeminiErrorBody {
@@ -53,7 +93,19 @@ export interface GeminiErrorBody {
 
 /** Google's shape (https://ai.google.dev/gemini-api/docs/troubleshooting): `{"error":{code,message,status}}`. */
 export function renderGeminiError(error: TokensimError): ErrorResponse<GeminiErrorBody> {
-  const status = STATUS[error.code]
-  const name = status === 500 ? 'INTERNAL' : status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT'
-  return { status, body: { error: { code: status, message: error.message, status: name } } }
+  const status = statusOf(error)
+  const name = GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION')
+  return { status, body: { error: { code: status, message: error.message, status: name } }, headers: retryAfter(error) }
+}
+
+/** https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes */
+const GOOGLE_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
 }

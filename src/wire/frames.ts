@@ -4,4 +4,6 @@ export interface TimedFrame {
   readonly at: number
   /** The SSE text to write at that moment (one or more whole events or comments). */
   readonly text: string
+  /** For a frame that carries units of the answer: the index of the last one (see TurnDelta.last). */
+  readonly last?: number
 }

@@ -48,8 +48,8 @@ export function geminiUsage({ input, output, reasoning }: Usage): Record<string,
 }
 
 /** The stream as GenerateContentResponse objects, each due at an offset. */
-export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): { at: number; body: object }[] {
-  const pieces: { at: number; part: GeminiPart; usage: Usage }[] = []
+export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): { at: number; last?: number; body: object }[] {
+  const pieces: { at: number; last?: number; part: GeminiPart; usage: Usage }[] = []
   let candidates = 0
   let thoughts = 0
   // Running counts: each delta's own tokens summed, never past the whole answer's exact count.
@@ -60,28 +60,42 @@ export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Gem
   for (const { part, deltas, end } of plan.parts) {
     if (part.kind === 'tool_call') {
       candidates += countTokens(part.arguments)
-      pieces.push({ at: end, part: { functionCall: { name: part.name, args: parseArgs(part.arguments) } }, usage: usageNow() })
+      const last = deltas.at(-1)?.last
+      pieces.push({
+        at: end,
+        ...(last !== undefined ? { last } : {}),
+        part: { functionCall: { name: part.name, args: parseArgs(part.arguments) } },
+        usage: usageNow(),
+      })
       continue
     }
-    for (const { text, at } of deltas) {
+    for (const { text, at, last } of deltas) {
       if (part.kind === 'reasoning') thoughts += countTokens(text)
       else candidates += countTokens(text)
-      if (part.kind === 'text') pieces.push({ at, part: { text }, usage: usageNow() })
-      else if (includeThoughts) pieces.push({ at, part: { text, thought: true }, usage: usageNow() })
+      if (part.kind === 'text') pieces.push({ at, last, part: { text }, usage: usageNow() })
+      else if (includeThoughts) pieces.push({ at, last, part: { text, thought: true }, usage: usageNow() })
     }
   }
   // Nothing to carry the finish reason (an empty answer, or hidden reasoning only): an empty text part, as the API sends.
   const last = pieces.at(-1)
   if (last === undefined || last.at < plan.end) pieces.push({ at: plan.end, part: { text: '' }, usage: plan.usage })
-  return pieces.map(({ at, part, usage }, index) => {
+  return pieces.map(({ at, last, part, usage }, index) => {
     const final = index === pieces.length - 1
-    return { at, body: response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model) }
+    return {
+      at,
+      ...(last !== undefined ? { last } : {}),
+      body: response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
+    }
   })
 }
 
 /** `alt=sse`: one `data:` event per chunk. */
 export function encodeGemini(plan: TurnPlan, options: GeminiOptions): TimedFrame[] {
-  return geminiChunks(plan, options).map(({ at, body }) => ({ at, text: sseEvent({ data: googleJson(body) }) }))
+  return geminiChunks(plan, options).map(({ at, last, body }) => ({
+    at,
+    ...(last !== undefined ? { last } : {}),
+    text: sseEvent({ data: googleJson(body) }),
+  }))
 }
 
 /**
@@ -89,8 +103,9 @@ export function encodeGemini(plan: TurnPlan, options: GeminiOptions): TimedFrame
  * what the API answers a streamGenerateContent without `alt=sse`, for clients that parse a streamed array.
  */
 export function encodeGeminiJsonArray(plan: TurnPlan, options: GeminiOptions): TimedFrame[] {
-  const frames = geminiChunks(plan, options).map(({ at, body }, index) => ({
+  const frames: TimedFrame[] = geminiChunks(plan, options).map(({ at, last, body }, index) => ({
     at,
+    ...(last !== undefined ? { last } : {}),
     text: `${index === 0 ? '[' : '\n,\r\n'}${JSON.stringify(body, null, 2)}`,
   }))
   frames.push({ at: plan.end, text: '\n]' })
@@ -147,4 +162,10 @@ export function googleJson(value: unknown): string {
     return `{${members.map(([k, v]) => `${JSON.stringify(k)}: ${googleJson(v)}`).join(',')}}`
   }
   return JSON.stringify(value)
+}
+
+/** A mid-stream error: a chunk holding only `error`, in the shape of the API's error bodies, which @google/genai throws as an ApiError. */
+export function geminiStreamError(message: string, jsonArray: boolean): string {
+  const body = { error: { code: 500, message, status: 'INTERNAL' } }
+  return jsonArray ? `\n,\r\n${JSON.stringify(body, null, 2)}\n]` : sseEvent({ data: googleJson(body) })
 }

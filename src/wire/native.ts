@@ -51,7 +51,7 @@ export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[]
   const frames: TimedFrame[] = [{ at: 0, text: sseRetry(retry) }]
   for (const event of plan.events) {
     const data: TokenData = { text: event.text, index: event.first, units: event.last - event.first + 1, t: ms(event.at) }
-    frames.push({ at: event.at, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
+    frames.push({ at: event.at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
   }
   const done: DoneData = {
     tokens: plan.total,
@@ -64,4 +64,9 @@ export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[]
   }
   frames.push({ at: plan.end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) })
   return frames
+}
+
+/** A mid-stream error (fault error-after): an `error` event, which EventSource dispatches to its `error` listeners with the data. */
+export function nativeStreamError(message: string): string {
+  return sseEvent({ event: 'error', data: JSON.stringify({ message, code: 'injected_fault' }) })
 }

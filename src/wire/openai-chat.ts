@@ -54,7 +54,7 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
   for (const { part, deltas, start } of plan.parts) {
     if (part.kind === 'reasoning') continue
     if (part.kind === 'text') {
-      for (const { text, at } of deltas) frames.push({ at, text: chunk({ content: text }) })
+      for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ content: text }) })
       continue
     }
     const index = toolIndex++
@@ -62,7 +62,8 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
       at: start,
       text: chunk({ tool_calls: [{ index, id: `call_${part.id}`, type: 'function', function: { name: part.name, arguments: '' } }] }),
     })
-    for (const { text, at } of deltas) frames.push({ at, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) })
+    for (const { text, at, last } of deltas)
+      frames.push({ at, last, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) })
   }
   frames.push({ at: plan.end, text: chunk({}, FINISH[plan.finish]) })
   if (includeUsage) {
@@ -104,4 +105,9 @@ export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseM
     service_tier: 'default',
     system_fingerprint: SYSTEM_FINGERPRINT,
   }
+}
+
+/** A mid-stream error as the API sends one: a data event holding only `error`, which the SDK throws as an APIError. */
+export function openAIChatStreamError(message: string): string {
+  return sseEvent({ data: JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } }) })
 }

@@ -148,14 +148,14 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
     for (let n = 16 - (delta.length % 16); n > 0; n--) out += OBFUSCATION_ALPHABET[Math.floor(random() * OBFUSCATION_ALPHABET.length)]
     return out
   }
-  const emit = (at: number, type: string, fields: Record<string, unknown>): void => {
+  const emit = (at: number, type: string, fields: Record<string, unknown>, last?: number): void => {
     const all: Record<string, unknown> = { ...fields, sequence_number: sequence++ }
     let data = `{"type":${JSON.stringify(type)}`
     for (const key of Object.keys(all).sort()) {
       const value = all[key]
       data += `,${JSON.stringify(key)}:${value instanceof Raw ? value.json : JSON.stringify(value)}`
     }
-    frames.push({ at, text: sseEvent({ event: type, data: `${data}}` }) })
+    frames.push({ at, ...(last !== undefined ? { last } : {}), text: sseEvent({ event: type, data: `${data}}` }) })
   }
   const delta = (text: string): Record<string, unknown> => (options.obfuscation ? { delta: text, obfuscation: pad(text) } : { delta: text })
 
@@ -169,7 +169,7 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
       const at = { item_id, output_index, summary_index: 0 }
       emit(start, 'response.output_item.added', { item: { id: item_id, type: 'reasoning', summary: [] }, output_index })
       emit(start, 'response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } })
-      for (const d of deltas) emit(d.at, 'response.reasoning_summary_text.delta', { ...at, ...delta(d.text) })
+      for (const d of deltas) emit(d.at, 'response.reasoning_summary_text.delta', { ...at, ...delta(d.text) }, d.last)
       emit(end, 'response.reasoning_summary_text.done', { ...at, text: part.text })
       emit(end, 'response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: part.text } })
     } else if (part.kind === 'text') {
@@ -179,13 +179,13 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
         output_index,
       })
       emit(start, 'response.content_part.added', { ...at, part: outputText('') })
-      for (const d of deltas) emit(d.at, 'response.output_text.delta', { ...at, ...delta(d.text), logprobs: [] })
+      for (const d of deltas) emit(d.at, 'response.output_text.delta', { ...at, ...delta(d.text), logprobs: [] }, d.last)
       emit(end, 'response.output_text.done', { ...at, logprobs: [], text: part.text })
       emit(end, 'response.content_part.done', { ...at, part: outputText(part.text) })
     } else {
       const item = { id: item_id, type: 'function_call', status: 'in_progress', arguments: '', call_id: `call_${part.id}`, name: part.name }
       emit(start, 'response.output_item.added', { item, output_index })
-      for (const d of deltas) emit(d.at, 'response.function_call_arguments.delta', { item_id, output_index, ...delta(d.text) })
+      for (const d of deltas) emit(d.at, 'response.function_call_arguments.delta', { item_id, output_index, ...delta(d.text) }, d.last)
       emit(end, 'response.function_call_arguments.done', { arguments: part.arguments, item_id, output_index })
     }
     emit(end, 'response.output_item.done', { item: doneItem(item_id, planned), output_index })
@@ -193,4 +193,13 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
   const final = foldOpenAIResponses(plan, options)
   emit(plan.end, final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: new Raw(responseJson(final)) })
   return frames
+}
+
+/**
+ * A mid-stream error as the API sends one: an `error` event (https://platform.openai.com/docs/api-reference/responses-streaming/error)
+ * numbered after the events before it, keys in the order of the other events (type first, then alphabetical).
+ */
+export function openAIResponsesStreamError(message: string, sequence: number): string {
+  const data = `{"type":"error","code":"server_error","message":${JSON.stringify(message)},"param":null,"sequence_number":${sequence}}`
+  return sseEvent({ event: 'error', data })
 }

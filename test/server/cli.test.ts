@@ -202,6 +202,7 @@ describe('tokensim --help and --version', () => {
       '--reply',
       '--replies',
       '--scenarios',
+      '--profiles',
       '--heartbeat',
       '--max-text',
       '--workers',
@@ -318,6 +319,33 @@ describe('tokensim --scenarios', () => {
   })
 })
 
+describe('tokensim --profiles', () => {
+  it('adds profiles that /stream, the scenarios, GET /profiles and /v1/models know', { timeout: TEST_MS }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokensim-profiles-'))
+    tempDirs.push(dir)
+    const profiles = join(dir, 'profiles.yaml')
+    writeFileSync(
+      profiles,
+      ['- name: steady', '  description: a metronome', '  ttft: { median: 5 }', '  gap: { median: 2 }', ''].join('\n'),
+    )
+    const scenarios = join(dir, 'scenarios.json')
+    writeFileSync(scenarios, JSON.stringify([{ match: { contains: 'calm' }, text: 'Calm.', profile: 'steady' }]))
+    const { url } = await start(['--profiles', profiles, '--scenarios', scenarios])
+
+    const tokens = tokensOf(await readEvents(`${url}/stream?text=${encodeURIComponent('a b c')}&unit=word&profile=steady`))
+    expect(tokens.map((t) => t.t)).toEqual([5, 7, 9])
+    const listed = (await (await fetch(`${url}/profiles`)).json()) as { profiles: { name: string; description: string }[] }
+    expect(listed.profiles.at(-1)).toMatchObject({ name: 'steady', description: 'a metronome' })
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] }
+    expect(models.data.map((m) => m.id)).toContain('tokensim-steady')
+    const answer = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'tokensim-steady', messages: [{ role: 'user', content: 'stay calm' }] }),
+    })
+    expect(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('Calm.')
+  })
+})
+
 describe('tokensim refuses bad flags with one line on stderr and exit 2', () => {
   const brokenDir = mkdtempSync(join(tmpdir(), 'tokensim-cli-'))
   tempDirs.push(brokenDir)
@@ -325,6 +353,10 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
   writeFileSync(broken, '{"greeting": "no closing quote}')
   const badScenario = join(brokenDir, 'scenarios.yaml')
   writeFileSync(badScenario, 'scenarios:\n  - name: greet\n    match: { contains: hi }\n    reply: nope\n')
+  const badProfile = join(brokenDir, 'profiles.yaml')
+  writeFileSync(badProfile, '- name: wobbly\n  ttft: { median: 400, p99: 100 }\n  gap: { median: 10 }\n')
+  const userProfileScenario = join(brokenDir, 'needs-profile.yaml')
+  writeFileSync(userProfileScenario, '- text: x\n  profile: wobbly\n')
 
   const cases: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
     ['an unknown flag', ['--frobnicate'], /--frobnicate/],
@@ -350,6 +382,22 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ],
     ['--scenarios with broken JSON', ['--scenarios', broken], /--scenarios .*broken\.json: not valid JSON/],
     ['--scenarios naming a reply that does not exist', ['--scenarios', badScenario], /--scenarios: scenario greet: .*"nope"/],
+    [
+      '--profiles /nonexistent/p.yaml',
+      ['--profiles', '/nonexistent/p.yaml'],
+      /--profiles \/nonexistent\/p\.yaml: cannot read it \(ENOENT\)/,
+    ],
+    ['--profiles with broken JSON', ['--profiles', broken], /--profiles .*broken\.json: not valid JSON/],
+    [
+      '--profiles with a bad profile',
+      ['--profiles', badProfile],
+      /--profiles .*profiles\.yaml: profile "wobbly": at ttft\.p99: p99 must be at least the median/,
+    ],
+    [
+      '--scenarios naming a profile that no --profiles file adds',
+      ['--scenarios', userProfileScenario],
+      /--scenarios .*needs-profile\.yaml: .*not a profile; the profiles are: instant, fast, typical, slow, reasoning, flaky$/,
+    ],
   ]
 
   // One after the other: each is a tsx start-up, which takes a core for a second or more.

@@ -175,7 +175,7 @@ describe('GET /v1/models', () => {
   it('lists one tokensim model per latency profile, which the SDK pages through', async () => {
     const ids: string[] = []
     for await (const model of client.models.list()) ids.push(model.id)
-    expect(ids).toEqual(['tokensim-instant', 'tokensim-fast', 'tokensim-typical', 'tokensim-slow'])
+    expect(ids).toEqual(['tokensim-instant', 'tokensim-fast', 'tokensim-typical', 'tokensim-slow', 'tokensim-reasoning', 'tokensim-flaky'])
   })
 })
 

@@ -65,6 +65,54 @@ describe('GET /stream', () => {
     expect(await offsets('5')).not.toEqual(await offsets('6'))
   })
 
+  describe('with profile=NAME', () => {
+    const words = 'a b c d'
+
+    it('draws from the profile: exact offsets for a fixed seed, whatever the server defaults', async () => {
+      const read = await readSse(await get(q({ text: words, unit: 'word', profile: 'fast', seed: '7' })))
+      expect(read.tokens.map((t) => t.t)).toEqual([95.206, 114.109, 119.463, 124.976])
+      const again = await readSse(await get(q({ text: words, unit: 'word', profile: 'fast', seed: '7' })))
+      expect(again.tokens.map((t) => t.t)).toEqual(read.tokens.map((t) => t.t))
+      const slowServer = createApp({ defaults: { delay: 5000, ttft: 5000, jitter: 1 } })
+      const instant = await readSse(await slowServer.request(`/stream?${q({ text: words, unit: 'word', profile: 'instant' })}`))
+      expect(instant.tokens.map((t) => t.t)).toEqual([0, 0, 0, 0])
+    })
+
+    it('ttft and delay set the medians, keeping the spread and the stalls and bursts', async () => {
+      // The same draws as without the knobs, scaled: flaky's ttft median is 700, its gap median 30.
+      const base = await readSse(await get(q({ text: words, unit: 'word', profile: 'flaky', seed: '7' })))
+      const scaled = await readSse(await get(q({ text: words, unit: 'word', profile: 'flaky', seed: '7', ttft: '70', delay: '3' })))
+      expect(scaled.tokens.map((t) => t.t)).toEqual([28.142, 29.623, 29.623, 35.08])
+      const gaps = (ts: number[]) => ts.slice(1).map((t, i) => t - ts[i]!)
+      expect(scaled.tokens[0]!.t).toBeCloseTo(base.tokens[0]!.t / 10, 2)
+      gaps(scaled.tokens.map((t) => t.t)).forEach((gap, i) => expect(gap).toBeCloseTo(gaps(base.tokens.map((t) => t.t))[i]! / 10, 2))
+    })
+
+    it('jitter asks for the uniform model at the profile medians', async () => {
+      const read = await readSse(await get(q({ text: 'a b c', unit: 'word', profile: 'fast', jitter: '0' })))
+      expect(read.tokens.map((t) => t.t)).toEqual([150, 158, 166])
+      const knobs = await readSse(await get(q({ text: 'a b c', unit: 'word', profile: 'slow', jitter: '0', ttft: '10', tps: '200' })))
+      expect(knobs.tokens.map((t) => t.t)).toEqual([10, 15, 20])
+    })
+
+    it('refuses an unknown profile with a 400 naming the parameter and listing the profiles', async () => {
+      const response = await get('text=abc&profile=warp')
+      expect(response.status).toBe(400)
+      const body = (await response.json()) as { error: { message: string; param: string } }
+      expect(body.error.param).toBe('profile')
+      expect(body.error.message).toMatch(/"warp"/)
+      expect(body.error.message).toContain('instant, fast, typical, slow, reasoning, flaky')
+    })
+
+    it("knows the app's own profiles", async () => {
+      const custom = createApp({
+        profiles: [{ name: 'steady', description: 'd', ttft: { median: 5, p99: 5 }, gap: { median: 2, p99: 2 } }],
+      })
+      const read = await readSse(await custom.request(`/stream?${q({ text: 'a b c', unit: 'word', profile: 'steady' })}`))
+      expect(read.tokens.map((t) => t.t)).toEqual([5, 7, 9])
+    })
+  })
+
   describe('resumes after Last-Event-ID', () => {
     const text = 'The quick brown fox jumps over the lazy dog.'
 
@@ -122,6 +170,8 @@ describe('GET /stream', () => {
       ['unit=byte', 'unit'],
       ['unit=', 'unit'],
       ['reply=nope', 'reply'],
+      ['profile=warp', 'profile'],
+      ['profile=', 'profile'],
       ['reply=', 'reply'],
       ['text=a&reply=greeting', 'text'],
       ['delay=5&tps=5', 'tps'],

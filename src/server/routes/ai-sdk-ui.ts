@@ -10,15 +10,15 @@
  */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { encodeAiSdkUi } from '../../wire/ai-sdk-ui.js'
+import { aiSdkUiStreamError, encodeAiSdkUi } from '../../wire/ai-sdk-ui.js'
 import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import { createChatStreams } from '../chat-streams.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
-import { encodeFrames } from '../frames.js'
-import { newId, SSE_HEADERS } from '../respond.js'
+import { faultTurn, midStreamMessage } from '../faults.js'
+import { encodeFaulted, newId, SSE_HEADERS } from '../respond.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
 export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = { ...SSE_HEADERS, 'x-vercel-ai-ui-message-stream': 'v1' }
@@ -53,12 +53,18 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
         text: m.parts.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join(''),
       })),
     }
-    const plan = resolveTurn(input, (name) => c.req.header(name), context)
+    // Always streamed: an error-after or drop-after breaks the stream, never the request.
+    const { plan, faults } = await faultTurn(
+      c,
+      context,
+      resolveTurn(input, (name) => c.req.header(name), context),
+      true,
+    )
     // As streamText with originalMessages (ai, getResponseUIMessageId): a continuation (the last message is the
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!
     const messageId = last.role === 'assistant' && last.id !== undefined ? last.id : newId('msg-', 16)
-    const frames = encodeFrames(encodeAiSdkUi(plan, { messageId }))
+    const frames = encodeFaulted(encodeAiSdkUi(plan, { messageId }), faults, () => aiSdkUiStreamError(midStreamMessage(faults)))
     if (body.id !== undefined) streams.add(body.id, frames)
     // context.deliver rather than streamFrames: the encoded frames are shared with a resumed stream.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)

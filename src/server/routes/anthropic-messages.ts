@@ -1,13 +1,15 @@
 /** POST /v1/messages: Anthropic Messages, streamed (`stream: true`) and not. */
 import type { Context, Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
-import { encodeAnthropicMessages, foldAnthropicMessages, shapeAnthropicTurn } from '../../wire/anthropic-messages.js'
+import { anthropicStreamError, encodeAnthropicMessages, foldAnthropicMessages, shapeAnthropicTurn } from '../../wire/anthropic-messages.js'
 import { renderAnthropicError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { asTokensimError, routeGroup } from '../errors.js'
+import { faultTurn, midStreamMessage } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
 /**
@@ -61,8 +63,8 @@ export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
     try {
       return await answer(c, context, id)
     } catch (error) {
-      const { status, body } = renderError(asTokensimError(error), id)
-      return c.json(body, status)
+      const { status, body, headers } = renderError(asTokensimError(error), id)
+      return c.json(body, status as ContentfulStatusCode, headers)
     }
   })
   app.route('/', group)
@@ -83,11 +85,15 @@ async function answer(c: Context, context: AppContext, id: string): Promise<Resp
     messages: [...system, ...body.messages.map((m) => ({ role: m.role, text: contentText(m.content) }))],
   }
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
-  const turn = resolveTurn(input, (name) => c.req.header(name), context)
-  const plan = shapeAnthropicTurn(turn, { thinking, maxTokens: body.max_tokens })
+  const turn = shapeAnthropicTurn(
+    resolveTurn(input, (name) => c.req.header(name), context),
+    { thinking, maxTokens: body.max_tokens },
+  )
+  const { plan, faults } = await faultTurn(c, context, turn, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
   if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
-  return streamFrames(c, context, encodeAnthropicMessages(plan, meta), { 'request-id': id })
+  const error = () => anthropicStreamError(midStreamMessage(faults))
+  return streamFrames(c, context, encodeAnthropicMessages(plan, meta), faults, error, { 'request-id': id })
 }
 
 function contentText(content: z.output<typeof CONTENT>): string {
@@ -97,8 +103,8 @@ function contentText(content: z.output<typeof CONTENT>): string {
 
 /** Errors in Anthropic's shape, with a `request_id` as the API adds. */
 function renderError(error: TokensimError, id: string) {
-  const { status, body } = renderAnthropicError(error)
-  return { status, body: { ...body, request_id: id } }
+  const { status, body, headers } = renderAnthropicError(error)
+  return { status, body: { ...body, request_id: id }, headers }
 }
 
 /** A request id in the API's form (`req_011CYfUGm894GvnVxoN9fNaL`). */

@@ -7,12 +7,13 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
-import { encodeGemini, encodeGeminiJsonArray, foldGemini } from '../../wire/gemini.js'
+import { encodeGemini, encodeGeminiJsonArray, foldGemini, geminiStreamError } from '../../wire/gemini.js'
 import { renderGeminiError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
+import { faultTurn, midStreamMessage } from '../faults.js'
 import { newId, streamFrames } from '../respond.js'
 
 /** A Content's parts, of which the text ones count (inline data, files and function results are ignored). */
@@ -75,15 +76,23 @@ export function geminiRoute(app: Hono, context: AppContext): void {
       messages: [...system, ...body.contents.map((content) => ({ role: content.role ?? 'user', text: partsText(content.parts) }))],
       maxTokens: body.generationConfig?.maxOutputTokens,
     }
-    const plan = resolveTurn(input, (name) => c.req.header(name), context)
+    const { plan, faults } = await faultTurn(
+      c,
+      context,
+      resolveTurn(input, (name) => c.req.header(name), context),
+      stream,
+    )
     const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }
     // The API pretty-prints its JSON responses with two spaces.
     if (!stream)
       return c.body(JSON.stringify(foldGemini(plan, options), null, 2), 200, { 'content-type': 'application/json; charset=UTF-8' })
-    if (alt === 'sse') return streamFrames(c, context, encodeGemini(plan, options))
+    const error = (jsonArray: boolean) => () => geminiStreamError(midStreamMessage(faults), jsonArray)
+    if (alt === 'sse') return streamFrames(c, context, encodeGemini(plan, options), faults, error(false))
     // A streamed JSON array: no `: ping` comments, which would break the JSON (the heartbeat never comes due).
     const quiet = { ...context, heartbeat: Number.MAX_SAFE_INTEGER }
-    return streamFrames(c, quiet, encodeGeminiJsonArray(plan, options), { 'content-type': 'application/json; charset=UTF-8' })
+    return streamFrames(c, quiet, encodeGeminiJsonArray(plan, options), faults, error(true), {
+      'content-type': 'application/json; charset=UTF-8',
+    })
   })
   // Anything else under /v1beta answers in Google's shape too, so the SDK shows it as its own ApiError.
   group.all('/v1beta/*', (c) => {

@@ -1,16 +1,18 @@
 /**
  * GET /v1/models: the model ids tokensim offers, one per latency profile (`tokensim-fast`, ...), in the OpenAI
  * list shape, which the Anthropic SDK's models.list() also reads (`data`, `has_more`, `first_id`, `last_id`).
- * Any other model id is accepted too and gets the server's default latency.
+ * Any other model id is accepted too and gets the server's default latency. The user's profiles (`--profiles`)
+ * are models too.
  */
 import type { Hono } from 'hono'
-import { MODEL_PREFIX, PROFILES } from '../../core/profiles.js'
+import { MODEL_PREFIX } from '../../core/profiles.js'
+import type { AppContext } from '../context.js'
 
 /** A fixed creation time: these models never change. */
 const CREATED = 1_735_689_600 // 2025-01-01T00:00:00Z
 
-export function modelsRoute(app: Hono): void {
-  const data = PROFILES.map((profile) => ({
+export function modelsRoute(app: Hono, context: AppContext): void {
+  const data = context.profiles.list.map((profile) => ({
     id: `${MODEL_PREFIX}${profile.name}`,
     object: 'model',
     created: CREATED,

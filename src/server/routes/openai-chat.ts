@@ -1,12 +1,13 @@
 /** POST /v1/chat/completions: OpenAI Chat Completions, streamed (`stream: true`) and not. */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { encodeOpenAIChat, foldOpenAIChat } from '../../wire/openai-chat.js'
+import { encodeOpenAIChat, foldOpenAIChat, openAIChatStreamError } from '../../wire/openai-chat.js'
 import { renderOpenAIError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
+import { faultTurn, midStreamMessage } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
 /** A message's content: a string, or parts of which the text ones count (images, audio and files are ignored). */
@@ -32,11 +33,16 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
       messages: body.messages.map((m) => ({ role: m.role, text: contentText(m.content) })),
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     }
-    const plan = resolveTurn(input, (name) => c.req.header(name), context)
+    const { plan, faults } = await faultTurn(
+      c,
+      context,
+      resolveTurn(input, (name) => c.req.header(name), context),
+      body.stream === true,
+    )
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }
     if (body.stream !== true) return c.json(foldOpenAIChat(plan, meta))
     const frames = encodeOpenAIChat(plan, { ...meta, includeUsage: body.stream_options?.include_usage === true })
-    return streamFrames(c, context, frames)
+    return streamFrames(c, context, frames, faults, () => openAIChatStreamError(midStreamMessage(faults)))
   })
   app.route('/', group)
 }

@@ -3,11 +3,12 @@ import type { Hono } from 'hono'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
 import { renderOpenAIError } from '../../wire/errors.js'
-import { encodeOpenAIResponses, foldOpenAIResponses, responseJson } from '../../wire/openai-responses.js'
+import { encodeOpenAIResponses, foldOpenAIResponses, openAIResponsesStreamError, responseJson } from '../../wire/openai-responses.js'
 import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput, type ChatMessage } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
+import { faultTurn, midStreamMessage } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
 /** A message's content: a string, or parts of which input_text and output_text count (images, files, audio do not). */
@@ -46,7 +47,12 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
   group.post('/v1/responses', async (c) => {
     const body = await readBody(c, BODY)
     const input: ChatInput = { model: body.model, messages: messagesOf(body), maxTokens: body.max_output_tokens ?? undefined }
-    const plan = resolveTurn(input, (name) => c.req.header(name), context)
+    const { plan, faults } = await faultTurn(
+      c,
+      context,
+      resolveTurn(input, (name) => c.req.header(name), context),
+      body.stream === true,
+    )
     const options = {
       id: newId('resp_', 48),
       created: unixSeconds(),
@@ -58,7 +64,8 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
     if (body.stream !== true) {
       return c.body(responseJson(foldOpenAIResponses(plan, options)), 200, { 'content-type': 'application/json' })
     }
-    return streamFrames(c, context, encodeOpenAIResponses(plan, options))
+    const error = (kept: number) => openAIResponsesStreamError(midStreamMessage(faults), kept)
+    return streamFrames(c, context, encodeOpenAIResponses(plan, options), faults, error)
   })
   app.route('/', group)
 }

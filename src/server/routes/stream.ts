@@ -10,7 +10,7 @@ import { SSE_HEADERS } from '../respond.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', (c) => {
-    const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits)
+    const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits, context.profiles)
     const units =
       'text' in params.source
         ? context.units.ofText(params.source.text, params.unit)
@@ -32,5 +32,6 @@ export function streamRoute(app: Hono, context: AppContext): void {
 /** Everything that decides a stream's bytes (the retry delay is the app's, the same for every key). */
 function cacheKey({ source, unit, timing, seed, chunk, after }: StreamParams): string {
   const what = 'text' in source ? `t${source.text}` : `r${source.reply}`
-  return `${unit} ${timing.ttft} ${timing.delay} ${timing.jitter} ${seed} ${chunk} ${after} ${what}`
+  const latency = timing.kind === 'profile' ? JSON.stringify(timing) : `${timing.ttft} ${timing.delay} ${timing.jitter}`
+  return `${unit} ${latency} ${seed} ${chunk} ${after} ${what}`
 }

@@ -1,0 +1,99 @@
+/**
+ * The faults of one request, from every place they can be asked for (the `x-tokensim-fault` header, the
+ * `fault` query parameter on /stream, a scenario's `fault`, and the server's `--fault`, which applies to a
+ * request with probability `--fault-rate`, drawn from the server's seeded source so a run can be repeated),
+ * and what happens before the first byte: a slow start (slow-headers) and an injected status.
+ */
+import type { Context } from 'hono'
+import { TokensimError } from '../core/errors.js'
+import { parseFaults, planFaults, type Fault, type FaultPlan } from '../core/faults.js'
+import type { Random } from '../core/random.js'
+import { truncateAfterUnit } from '../core/truncate.js'
+import type { TurnPlan } from '../core/types.js'
+import type { AppContext } from './context.js'
+
+export const FAULT_HEADER = 'x-tokensim-fault'
+
+/** The server-wide faults (`--fault`, `--fault-rate`). */
+export interface ServerFaults {
+  readonly faults: readonly Fault[]
+  /** Probability that a request gets them, 0 to 1. */
+  readonly rate: number
+  /** One draw per request. */
+  readonly random: Random
+}
+
+export interface FaultSources {
+  readonly header?: string | undefined
+  /** `fault` on /stream. */
+  readonly query?: string | undefined
+  readonly scenario?: string | undefined
+}
+
+/** What the request's faults do to its response; `resumedAfter` is the last unit the client already has. */
+export function requestFaults({ header, query, scenario }: FaultSources, server: ServerFaults, resumedAfter = -1): FaultPlan {
+  const faults: Fault[] = []
+  if (header !== undefined) faults.push(...parseFaults(header, FAULT_HEADER))
+  if (query !== undefined) faults.push(...parseFaults(query, 'fault'))
+  if (scenario !== undefined) faults.push(...parseFaults(scenario, 'scenario fault'))
+  if (server.faults.length > 0 && server.random() < server.rate) faults.push(...server.faults)
+  return planFaults(faults, resumedAfter)
+}
+
+/**
+ * Before the response: waits out slow-headers (given up at once if the client goes away), then throws an
+ * injected status, which the route's error handler renders in its vendor's shape with `retry-after`.
+ */
+export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | undefined): Promise<void> {
+  if (plan.headersDelay > 0) await delay(plan.headersDelay, signal)
+  if (plan.status !== undefined) {
+    const { status, retryAfter } = plan.status
+    throw new TokensimError(
+      'injected_status',
+      `tokensim: injected status ${status} (fault status:${status}${retryAfter === undefined ? '' : `:${retryAfter}`})`,
+      null,
+      retryAfter === undefined ? { status } : { status, retryAfter },
+    )
+  }
+}
+
+/**
+ * A vendor route's faults for this request, done with what comes before the first byte (slow-headers, status)
+ * and with `plan` cut as truncate-after asks; a response that is not streamed and asks for error-after or
+ * drop-after gets an injected 500 instead.
+ */
+export async function faultTurn(
+  c: Context,
+  context: AppContext,
+  plan: TurnPlan,
+  stream: boolean,
+): Promise<{ plan: TurnPlan; faults: FaultPlan }> {
+  const faults = requestFaults({ header: c.req.header(FAULT_HEADER) }, context.faults)
+  await beforeResponse(faults, c.req.raw.signal)
+  if (!stream) refuseUnstreamed(faults)
+  return { plan: faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan, faults }
+}
+
+/** The error a response that is not streamed gets for error-after and drop-after: it has no middle to break in. */
+export function refuseUnstreamed(plan: FaultPlan): void {
+  if (plan.cut === undefined || plan.cut.how === 'truncate') return
+  throw new TokensimError('injected_error', `tokensim: injected ${plan.cut.how} after unit ${plan.cut.after} (fault ${plan.cut.how}-after)`)
+}
+
+/** The message of an injected mid-stream error. */
+export const midStreamMessage = (plan: FaultPlan): string =>
+  `tokensim: injected error after unit ${plan.cut?.after ?? 0} (fault error-after)`
+
+/** Resolves after `ms`, or at once when `signal` aborts; its timer never outlives it. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}

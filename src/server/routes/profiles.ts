@@ -1,0 +1,32 @@
+/**
+ * GET /profiles: the latency profiles with their distributions as declared, and what those give, computed from
+ * them (src/core/latency-stats.ts): the p50, p90 and p99 of the time to first token and of the gap, and the cap.
+ */
+import type { Hono } from 'hono'
+import { latencyStats, type Quantiles } from '../../core/latency-stats.js'
+import { MODEL_PREFIX } from '../../core/profiles.js'
+import type { AppContext } from '../context.js'
+
+/** Tenths of a ms: finer than any timer, and it keeps the listing readable. */
+const round = (ms: number): number => Math.round(ms * 10) / 10
+
+const rounded = (q: Quantiles): Quantiles => ({ p50: round(q.p50), p90: round(q.p90), p99: round(q.p99), max: round(q.max) })
+
+export function profilesRoute(app: Hono, { profiles }: AppContext): void {
+  const listing = {
+    profiles: profiles.list.map(({ name, description, ttft, gap, stall, burst }) => {
+      const stats = latencyStats({ ttft, gap, ...(stall !== undefined ? { stall } : {}), ...(burst !== undefined ? { burst } : {}) })
+      return {
+        name,
+        model: `${MODEL_PREFIX}${name}`,
+        description,
+        ttft,
+        gap,
+        ...(stall !== undefined ? { stall } : {}),
+        ...(burst !== undefined ? { burst } : {}),
+        stats: { ttft: rounded(stats.ttft), gap: rounded(stats.gap) },
+      }
+    }),
+  }
+  app.get('/profiles', (c) => c.json(listing))
+}

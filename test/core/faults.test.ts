@@ -1,0 +1,68 @@
+/** parseFaults and planFaults: the one fault vocabulary, its errors, and which faults a resumed stream has already met. */
+import { describe, expect, it } from 'vitest'
+import { TokensimError } from '../../src/core/errors.js'
+import { parseFaults, planFaults } from '../../src/core/faults.js'
+
+describe('parseFaults', () => {
+  it('reads every fault, with spaces and empty items ignored', () => {
+    expect(parseFaults(' status:429:2, error-after:3,drop-after:0 ,stall-after:5:1500,slow-headers:200,truncate-after:9,', 'f')).toEqual([
+      { kind: 'status', status: 429, retryAfter: 2 },
+      { kind: 'error-after', after: 3 },
+      { kind: 'drop-after', after: 0 },
+      { kind: 'stall-after', after: 5, ms: 1500 },
+      { kind: 'slow-headers', ms: 200 },
+      { kind: 'truncate-after', after: 9 },
+    ])
+    expect(parseFaults('status:503', 'f')).toEqual([{ kind: 'status', status: 503 }])
+    expect(parseFaults('', 'f')).toEqual([])
+  })
+
+  it.each([
+    ['status', /takes a status code/],
+    ['status:200', /an HTTP status from 400 to 599/],
+    ['status:429:-1', /retry-after/],
+    ['error-after', /takes 1 value/],
+    ['error-after:x', /a number of units/],
+    ['stall-after:3', /takes 2 values/],
+    ['stall-after:3:9999999', /ms from 0 to 600000/],
+    ['slow-headers:1:2', /takes 1 value/],
+    ['explode:1', /is not a fault/],
+  ])('refuses %j, naming the parameter and the vocabulary', (spec, pattern) => {
+    let error: unknown
+    try {
+      parseFaults(spec, 'x-tokensim-fault')
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(TokensimError)
+    expect(error).toMatchObject({ code: 'invalid_param', param: 'x-tokensim-fault' })
+    expect((error as Error).message).toMatch(pattern)
+    expect((error as Error).message).toMatch(/^x-tokensim-fault: .*a fault is status:CODE/)
+  })
+})
+
+describe('planFaults', () => {
+  it('keeps the first status, adds header delays, sorts stalls and keeps the earliest cut', () => {
+    const faults = parseFaults(
+      'stall-after:9:10,status:500,truncate-after:7,slow-headers:5,error-after:4,status:429,stall-after:2:20,drop-after:6,slow-headers:5',
+      'f',
+    )
+    expect(planFaults(faults)).toEqual({
+      status: { status: 500 },
+      headersDelay: 10,
+      stalls: [
+        { after: 2, ms: 20 },
+        { after: 9, ms: 10 },
+      ],
+      cut: { after: 4, how: 'error' },
+    })
+  })
+
+  it('spends a fault at or before the last unit a resumed client has, so its reconnect gets the rest', () => {
+    const faults = parseFaults('drop-after:5,stall-after:5:100,stall-after:8:100,error-after:9', 'f')
+    expect(planFaults(faults, 4)).toMatchObject({ cut: { after: 5, how: 'drop' }, stalls: [{ after: 5 }, { after: 8 }] })
+    expect(planFaults(faults, 5)).toMatchObject({ cut: { after: 9, how: 'error' }, stalls: [{ after: 8 }] })
+    expect(planFaults(faults, 9)).toEqual({ headersDelay: 0, stalls: [] })
+    expect(planFaults(parseFaults('drop-after:0', 'f'))).toMatchObject({ cut: { after: 0, how: 'drop' } })
+  })
+})
