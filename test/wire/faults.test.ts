@@ -1,0 +1,64 @@
+/** applyFaults on real encoded streams: silences after a unit, a cut with the format's error, and a drop. */
+import { describe, expect, it } from 'vitest'
+import { parseFaults, planFaults } from '../../src/core/faults.js'
+import { plan } from '../../src/core/plan.js'
+import { planTurn } from '../../src/core/turn.js'
+import { applyFaults } from '../../src/wire/faults.js'
+import { encodeNative, nativeStreamError } from '../../src/wire/native.js'
+import { encodeOpenAIChat } from '../../src/wire/openai-chat.js'
+import { parseInPieces } from '../helpers/sse.js'
+
+const timing = { ttft: 100, delay: 10, jitter: 0 }
+const native = (after = -1) =>
+  encodeNative(plan(['a', 'b', 'c', 'd', 'e'], { unit: 'char', timing, seed: 0, chunk: 1, after }), { retry: 1000 })
+const faults = (spec: string, after = -1) => planFaults(parseFaults(spec, 'fault'), after)
+const error = () => nativeStreamError('boom')
+
+describe('applyFaults', () => {
+  it('changes nothing without faults', () => {
+    expect(applyFaults(native(), faults(''), error)).toEqual({ frames: native(), ending: 'end' })
+  })
+
+  it('delays every frame after the one carrying unit N by the stall', () => {
+    const { frames } = applyFaults(native(), faults('stall-after:1:500'), error)
+    expect(frames.map((f) => f.at)).toEqual([0, 100, 110, 620, 630, 640, 640])
+  })
+
+  it("after unit N sends the format's error when the next unit was due, and nothing after it", () => {
+    const { frames, ending } = applyFaults(native(), faults('error-after:2'), error)
+    expect(ending).toBe('end')
+    const events = parseInPieces(frames)
+    expect(events.map((e) => [e.id, e.event])).toEqual([
+      ['0', 'token'],
+      ['1', 'token'],
+      ['2', 'token'],
+      [undefined, 'error'],
+    ])
+    expect(frames.at(-1)?.at).toBe(130)
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ message: 'boom', code: 'injected_fault' })
+  })
+
+  it('after unit N drops the connection: no end marker, and the ending says so', () => {
+    const chat = encodeOpenAIChat(
+      planTurn({ parts: [{ kind: 'text', text: 'one two three' }] }, { unit: 'word', timing, seed: 0, chunk: 1, inputTokens: 1 }),
+      {
+        id: 'x',
+        created: 0,
+        model: 'm',
+        includeUsage: false,
+      },
+    )
+    const { frames, ending } = applyFaults(chat, faults('drop-after:1'), error)
+    expect(ending).toBe('drop')
+    const text = frames.map((f) => f.text).join('')
+    expect(text).toContain('"content":"two "')
+    expect(text).not.toContain('three')
+    expect(text).not.toContain('[DONE]')
+  })
+
+  it('leaves a stream alone when the answer ends before unit N, and a resumed stream past N', () => {
+    expect(applyFaults(native(), faults('drop-after:99'), error)).toEqual({ frames: native(), ending: 'end' })
+    expect(applyFaults(native(2), faults('drop-after:2', 2), error)).toEqual({ frames: native(2), ending: 'end' })
+    expect(applyFaults(native(2), faults('drop-after:3', 2), error).ending).toBe('drop')
+  })
+})
