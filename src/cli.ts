@@ -7,9 +7,10 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
 import { createProfileSet, type Profile } from './core/profiles.js'
+import { parseFaults } from './core/faults.js'
 import type { Scenario } from './core/scenarios.js'
 import type { Reply } from './core/types.js'
-import { DEFAULTS, HEARTBEAT_MS, LIMITS } from './server/app.js'
+import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
 import { loadProfilesFile, ProfilesFileError } from './server/profiles-file.js'
@@ -35,6 +36,8 @@ Usage: tokensim [options]
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
   --scenarios PATH rules (JSON or YAML) that choose the answer to a vendor request: text, reasoning, tool calls
   --profiles PATH  add or replace latency profiles (JSON or YAML): ttft and gap distributions, stalls, bursts
+  --fault SPEC     faults for every request, e.g. "status:503:1" or "error-after:20" (see the README's Faults)
+  --fault-rate P   the probability, 0 to 1, that a request gets the --fault faults (default 1; drawn from --seed)
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
@@ -68,6 +71,8 @@ async function main(argv: readonly string[]): Promise<void> {
         replies: { type: 'string' },
         scenarios: { type: 'string' },
         profiles: { type: 'string' },
+        fault: { type: 'string' },
+        'fault-rate': { type: 'string' },
         heartbeat: { type: 'string' },
         'max-text': { type: 'string' },
         workers: { type: 'string' },
@@ -136,7 +141,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let server
   try {
-    server = createServer({ defaults, replies, scenarios, profiles, heartbeat, limits: { maxTextBytes } })
+    server = createServer({ defaults, replies, scenarios, profiles, faults: serverFaults(values), heartbeat, limits: { maxTextBytes } })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
@@ -192,6 +197,27 @@ function streamDefaults(values: Record<string, string | boolean | undefined>): P
     if (error instanceof TokensimError) throw new UsageError(`--${error.message}`)
     throw error
   }
+}
+
+/** --fault and --fault-rate, checked with the same messages a request's faults get; seeded by --seed. */
+function serverFaults(values: Record<string, string | boolean | undefined>): AppOptions['faults'] {
+  const spec = values['fault']
+  const rateText = values['fault-rate']
+  if (typeof rateText === 'string' && !/^(0(\.\d+)?|1(\.0+)?)$/.test(rateText))
+    throw new UsageError(`--fault-rate must be a probability from 0 to 1; got ${JSON.stringify(rateText)}`)
+  if (typeof spec !== 'string') {
+    if (typeof rateText === 'string') throw new UsageError('--fault-rate needs --fault: the faults it applies')
+    return undefined
+  }
+  let faults
+  try {
+    faults = parseFaults(spec, '--fault')
+  } catch (error) {
+    if (error instanceof TokensimError) throw new UsageError(error.message)
+    throw error
+  }
+  const seed = typeof values['seed'] === 'string' ? Number(values['seed']) : 0
+  return { faults, rate: typeof rateText === 'string' ? Number(rateText) : 1, seed }
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {

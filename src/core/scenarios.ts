@@ -32,6 +32,8 @@ export interface Scenario {
   readonly toolCalls?: readonly ScenarioToolCall[]
   /** A latency profile by name. */
   readonly profile?: string
+  /** Faults, in the vocabulary of src/core/faults.ts (`error-after:20,stall-after:5:2000`). */
+  readonly fault?: string
 }
 
 export interface ScenarioRequest {

@@ -57,7 +57,7 @@ export interface AppOptions {
   /** How streams reach clients; the Node server passes its fast path (src/server/deliver-node.ts). */
   readonly deliver?: Deliver
   /** Faults for every request (`--fault`), each with probability `rate` (`--fault-rate`), drawn from `seed`. */
-  readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number }
+  readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number } | undefined
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }

@@ -49,8 +49,14 @@ export const ECHO = 'echo'
 
 export type HeaderReader = (name: string) => string | undefined
 
+/** The answer to a request, and the faults its scenario asks for (src/server/faults.ts applies them). */
+export interface ResolvedTurn {
+  readonly plan: TurnPlan
+  readonly scenarioFault?: string | undefined
+}
+
 /** The plan of the answer to `input`. Throws a TokensimError naming the header or field at fault. */
-export function resolveTurn(input: ChatInput, header: HeaderReader, context: AppContext): TurnPlan {
+export function resolveTurn(input: ChatInput, header: HeaderReader, context: AppContext): ResolvedTurn {
   const user = lastUserText(input)
   const scenario = matchScenario(context.scenarios, { model: input.model, user })
   // The profile header (a knob like the others) wins over the scenario's profile, which wins over the model's.
@@ -85,7 +91,7 @@ export function resolveTurn(input: ChatInput, header: HeaderReader, context: App
   let inputTokens = 0
   for (const message of input.messages) inputTokens += countTokens(message.text)
   const plan = planTurn({ parts }, { unit: params.unit, timing: params.timing, seed: params.seed, chunk: params.chunk, inputTokens })
-  return input.maxTokens === undefined ? plan : truncateTurn(plan, input.maxTokens)
+  return { plan: input.maxTokens === undefined ? plan : truncateTurn(plan, input.maxTokens), scenarioFault: scenario?.fault }
 }
 
 /** Runs `read`, reporting a bad parameter by the header that carried it (`delay` -> `x-tokensim-delay`). */

@@ -10,6 +10,7 @@ import { parseFaults, planFaults, type Fault, type FaultPlan } from '../core/fau
 import type { Random } from '../core/random.js'
 import { truncateAfterUnit } from '../core/truncate.js'
 import type { TurnPlan } from '../core/types.js'
+import type { ResolvedTurn } from './chat.js'
 import type { AppContext } from './context.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
@@ -65,10 +66,10 @@ export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | unde
 export async function faultTurn(
   c: Context,
   context: AppContext,
-  plan: TurnPlan,
+  { plan, scenarioFault }: ResolvedTurn,
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: FaultPlan }> {
-  const faults = requestFaults({ header: c.req.header(FAULT_HEADER) }, context.faults)
+  const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
   await beforeResponse(faults, c.req.raw.signal)
   if (!stream) refuseUnstreamed(faults)
   return { plan: faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan, faults }

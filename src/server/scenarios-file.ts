@@ -6,6 +6,7 @@
  * The profiles it may name are the built-in ones, or the server's with `--profiles`.
  */
 import { z } from 'zod'
+import { parseFaults } from '../core/faults.js'
 import { BUILTIN_PROFILES } from '../core/profiles.js'
 import type { Scenario } from '../core/scenarios.js'
 import { DataFileError, describeIssue, readData } from './data-file.js'
@@ -55,6 +56,16 @@ const ruleSchema = (profiles: readonly string[]) =>
         )
         .min(1)
         .optional(),
+      fault: z
+        .string()
+        .superRefine((spec, ctx) => {
+          try {
+            parseFaults(spec, 'fault')
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^fault: /, '') })
+          }
+        })
+        .optional(),
       profile: z
         .string()
         .refine((name) => profiles.includes(name), { error: `not a profile; the profiles are: ${profiles.join(', ')}` })
@@ -87,5 +98,6 @@ export function loadScenariosFile(file: string, profiles: readonly string[] = BU
     ...(rule.reasoning !== undefined ? { reasoning: rule.reasoning } : {}),
     ...(rule.tool_calls !== undefined ? { toolCalls: rule.tool_calls } : {}),
     ...(rule.profile !== undefined ? { profile: rule.profile } : {}),
+    ...(rule.fault !== undefined ? { fault: rule.fault } : {}),
   }))
 }

@@ -202,6 +202,8 @@ describe('tokensim --help and --version', () => {
       '--reply',
       '--replies',
       '--scenarios',
+      '--fault',
+      '--fault-rate',
       '--profiles',
       '--heartbeat',
       '--max-text',
@@ -346,6 +348,20 @@ describe('tokensim --profiles', () => {
   })
 })
 
+describe('tokensim --fault', () => {
+  it("faults every request: a 503 with retry-after in each route's shape", { timeout: TEST_MS }, async () => {
+    const { url } = await start(['--fault', 'status:503:7', '--fault-rate', '1'])
+    const stream = await fetch(`${url}/stream`)
+    expect([stream.status, stream.headers.get('retry-after')]).toEqual([503, '7'])
+    const messages = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(messages.status).toBe(503)
+    expect(await messages.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+  })
+})
+
 describe('tokensim refuses bad flags with one line on stderr and exit 2', () => {
   const brokenDir = mkdtempSync(join(tmpdir(), 'tokensim-cli-'))
   tempDirs.push(brokenDir)
@@ -380,6 +396,9 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
       ['--replies', broken],
       new RegExp(`--replies ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`),
     ],
+    ['--fault with a bad fault', ['--fault', 'explode:1'], /--fault: "explode:1" is not a fault/],
+    ['--fault-rate 2', ['--fault', 'status:500', '--fault-rate', '2'], /--fault-rate must be a probability from 0 to 1; got "2"/],
+    ['--fault-rate without --fault', ['--fault-rate', '0.5'], /--fault-rate needs --fault/],
     ['--scenarios with broken JSON', ['--scenarios', broken], /--scenarios .*broken\.json: not valid JSON/],
     ['--scenarios naming a reply that does not exist', ['--scenarios', badScenario], /--scenarios: scenario greet: .*"nope"/],
     [

@@ -11,6 +11,8 @@ import { parseFaults } from '../../src/core/faults.js'
 import { createRandom } from '../../src/core/random.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
+import { EventSource } from 'eventsource'
+import { readSse, until } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -29,7 +31,9 @@ const openai = (headers: Record<string, string>, options: Partial<ConstructorPar
   new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any', defaultHeaders: { ...fast, ...headers }, maxRetries: 0, ...options })
 
 beforeAll(async () => {
-  server = await startServer()
+  server = await startServer({
+    scenarios: [{ name: 'flaky', match: { contains: 'flaky' }, reply: 'greeting', fault: 'error-after:1' }],
+  })
 })
 afterAll(() => server.close())
 
@@ -204,8 +208,71 @@ describe('timing faults', () => {
     const headersAt = performance.now() - started
     const arrivals: number[] = []
     for await (const chunk of stream) if (chunk.choices[0]?.delta.content) arrivals.push(performance.now() - started)
-    expect(headersAt).toBeGreaterThanOrEqual(290)
-    expect(arrivals[3]! - arrivals[2]!).toBeGreaterThanOrEqual(390)
+    expect(headersAt).toBeGreaterThanOrEqual(290) // setTimeout never fires early
+    expect(arrivals[3]! - arrivals[2]!).toBeGreaterThanOrEqual(300) // 400 ms after unit 2 was due; it may itself have come late
     expect(arrivals).toHaveLength(tokens.length)
+  })
+})
+
+describe('GET /stream faults', () => {
+  const url = (query: string) => `${server.url}/stream?text=abcdefgh&delay=0&ttft=0&${query}`
+
+  it('error-after sends units 0 to N, then an error event, and a reconnect with Last-Event-ID gets the rest', async () => {
+    const first = await readSse(await fetch(url('fault=error-after:2')))
+    expect(first.tokens.map((t) => t.text).join('')).toBe('abc')
+    expect(first.events.at(-1)).toMatchObject({ event: 'error' })
+    expect(JSON.parse(first.events.at(-1)!.data)).toMatchObject({ code: 'injected_fault' })
+    const rest = await readSse(await fetch(url('fault=error-after:2'), { headers: { 'last-event-id': '2' } }))
+    expect(rest.text).toBe('defgh')
+    expect(rest.done?.tokens).toBe(8)
+  })
+
+  it('drop-after: EventSource reconnects by itself and gets every unit exactly once', async () => {
+    const source = new EventSource(url('fault=drop-after:3&chunk=2'))
+    const texts: string[] = []
+    let opened = 0
+    let done = false
+    source.addEventListener('open', () => opened++)
+    source.addEventListener('token', (e) => texts.push((JSON.parse(e.data) as { text: string }).text))
+    source.addEventListener('done', () => {
+      done = true
+      source.close()
+    })
+    try {
+      await until(() => done, 'the stream to complete after its reconnect', 10_000)
+    } finally {
+      source.close()
+    }
+    expect(texts.join('')).toBe('abcdefgh')
+    expect(opened).toBe(2)
+  })
+
+  it('the header works on /stream too, and a status fault answers in the OpenAI shape with retry-after', async () => {
+    const response = await fetch(url(''), { headers: { 'x-tokensim-fault': 'status:429:3' } })
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('3')
+    expect(await response.json()).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded' } })
+    const truncated = await readSse(await fetch(url('fault=truncate-after:4')))
+    expect([truncated.text, truncated.done?.tokens]).toEqual(['abcde', 5])
+  })
+
+  it('a bad fault is a 400 naming the parameter', async () => {
+    const response = await fetch(url('fault=drop-after:x'))
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: { param: 'fault' } })
+  })
+})
+
+describe("a scenario's faults", () => {
+  it('apply to the requests the scenario matches', async () => {
+    const stream = await openai({}).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'be flaky' }],
+      stream: true,
+    })
+    const error = await (async () => {
+      for await (const chunk of stream) void chunk
+    })().catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(/injected error after unit 1/)
   })
 })

@@ -60,8 +60,8 @@ describe('loadScenariosFile', () => {
   })
 
   it('reads the list under "scenarios:" in JSON', () => {
-    const file = write('s.json', JSON.stringify({ scenarios: [{ match: { model: 'x' }, text: 'y' }] }))
-    expect(loadScenariosFile(file)).toEqual([{ name: '#1', match: { model: 'x' }, text: 'y' }])
+    const file = write('s.json', JSON.stringify({ scenarios: [{ match: { model: 'x' }, text: 'y', fault: 'stall-after:3:500' }] }))
+    expect(loadScenariosFile(file)).toEqual([{ name: '#1', match: { model: 'x' }, text: 'y', fault: 'stall-after:3:500' }])
   })
 
   it.each([
@@ -74,6 +74,7 @@ describe('loadScenariosFile', () => {
     ['profile.json', '[{"profile": "warp", "text": "x"}]', /at 0\.profile: not a profile; the profiles are: instant/],
     ['both.json', '[{"reply": "greeting", "text": "x"}]', /give reply or text, not both/],
     ['unknown.json', '{"scenarios": [{"text": "x", "colour": "red"}]}', /at scenarios\.0: .*colour/],
+    ['fault.json', '[{"text": "x", "fault": "explode:1"}]', /at 0\.fault: "explode:1" is not a fault/],
     ['tool.json', '[{"tool_calls": [{"name": "bad name"}]}]', /at 0\.tool_calls\.0\.name: a tool name/],
   ])('%s is refused', (name, content, pattern) => {
     const file = content === null ? join(root, 'does-not-exist.json') : write(name, content)

@@ -85,11 +85,9 @@ async function answer(c: Context, context: AppContext, id: string): Promise<Resp
     messages: [...system, ...body.messages.map((m) => ({ role: m.role, text: contentText(m.content) }))],
   }
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
-  const turn = shapeAnthropicTurn(
-    resolveTurn(input, (name) => c.req.header(name), context),
-    { thinking, maxTokens: body.max_tokens },
-  )
-  const { plan, faults } = await faultTurn(c, context, turn, body.stream === true)
+  const turn = resolveTurn(input, (name) => c.req.header(name), context)
+  const shaped = { ...turn, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
+  const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
   if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
   const error = () => anthropicStreamError(midStreamMessage(faults))

@@ -2,14 +2,15 @@
 import type { Hono } from 'hono'
 import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
-import { encodeNative } from '../../wire/native.js'
+import { encodeNative, nativeStreamError } from '../../wire/native.js'
 import type { AppContext } from '../context.js'
 import { encodeFrames } from '../frames.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
-import { SSE_HEADERS } from '../respond.js'
+import { beforeResponse, FAULT_HEADER, midStreamMessage, requestFaults } from '../faults.js'
+import { encodeFaulted, SSE_HEADERS } from '../respond.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
-  app.get('/stream', (c) => {
+  app.get('/stream', async (c) => {
     const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits, context.profiles)
     const units =
       'text' in params.source
@@ -24,8 +25,21 @@ export function streamRoute(app: Hono, context: AppContext): void {
         param,
       )
     }
-    const frames = context.frames.get(cacheKey(params), () => encodeFrames(encodeNative(plan(units, params), { retry: context.retry })))
-    return context.deliver(c, frames, SSE_HEADERS, context)
+    const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
+    await beforeResponse(faults, c.req.raw.signal)
+    if (faults.cut === undefined && faults.stalls.length === 0) {
+      const frames = context.frames.get(cacheKey(params), () => encodeFrames(encodeNative(plan(units, params), { retry: context.retry })))
+      return context.deliver(c, frames, SSE_HEADERS, context)
+    }
+    // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
+    const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
+    const native = encodeNative(plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) }), { retry: context.retry })
+    return context.deliver(
+      c,
+      encodeFaulted(native, faults, () => nativeStreamError(midStreamMessage(faults))),
+      SSE_HEADERS,
+      context,
+    )
   })
 }
 
