@@ -22,6 +22,7 @@ export const SDK_TESTS = [
   'test/server/anthropic-messages.test.ts',
   'test/server/gemini.test.ts',
   'test/server/ai-sdk-ui.test.ts',
+  'test/server/faults.test.ts',
 ]
 
 export default defineConfig({

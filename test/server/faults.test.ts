@@ -142,9 +142,16 @@ describe('mid-stream errors', () => {
   it('OpenAI Responses: an error event, numbered after the events before it', async () => {
     const stream = await openai({ 'x-tokensim-fault': 'error-after:1' }).responses.create({ model: 'gpt-4o', input: 'hi', stream: true })
     const events = []
-    for await (const event of stream) events.push(event)
-    const last = events.at(-1)!
-    expect(last).toMatchObject({ type: 'error', code: 'server_error', sequence_number: events.length - 1 })
+    // The same bytes, two SDK behaviours: openai 6 yields the `error` event, openai 7 throws it as an APIError.
+    const thrown = await (async () => {
+      for await (const event of stream) events.push(event)
+    })().catch((e: unknown) => e)
+    if (thrown === undefined) {
+      expect(events.at(-1)).toMatchObject({ type: 'error', code: 'server_error', sequence_number: events.length - 1 })
+    } else {
+      expect(thrown).toBeInstanceOf(OpenAI.APIError)
+      expect((thrown as Error).message).toMatch(/injected error after unit 1/)
+    }
     expect(events.filter((e) => e.type === 'response.output_text.delta')).toHaveLength(2)
   })
 
