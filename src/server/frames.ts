@@ -11,8 +11,6 @@ export interface EncodedFrames {
   readonly bytes: readonly Uint8Array[]
   /** Total bytes, for the cache's bound. */
   readonly size: number
-  /** How the response ends after the last frame: closed normally, or cut off with no end marker (fault drop-after). */
-  readonly ending?: 'end' | 'drop'
 }
 
 const encoder = new TextEncoder()
@@ -21,7 +19,7 @@ const encoder = new TextEncoder()
 const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer
 const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
 
-export function encodeFrames(frames: readonly TimedFrame[], ending: 'end' | 'drop' = 'end'): EncodedFrames {
+export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
   const at: number[] = []
   const bytes: Uint8Array[] = []
   let size = 0
@@ -31,7 +29,7 @@ export function encodeFrames(frames: readonly TimedFrame[], ending: 'end' | 'dro
     bytes.push(encoded)
     size += encoded.length
   }
-  return ending === 'drop' ? { at, bytes, size, ending } : { at, bytes, size }
+  return { at, bytes, size }
 }
 
 export interface FrameCache {

@@ -6,7 +6,7 @@
 import { createAdaptorServer } from '@hono/node-server'
 import type { Server } from 'node:http'
 import { createApp, type AppOptions } from './app.js'
-import { deliverNode } from './deliver-node.js'
+import { deliverNode, destroyDetached } from './deliver-node.js'
 import { loadStaticFiles } from './static.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 
@@ -62,7 +62,11 @@ export function createServer(options: AppOptions = {}): TokensimServer {
       return new Promise((resolve) => {
         if (!http.listening) return resolve()
         closing = true
-        const force = setTimeout(() => http.closeAllConnections(), grace)
+        const force = setTimeout(() => {
+          http.closeAllConnections()
+          // Streams detached from node:http (src/server/deliver-node.ts) are not among its connections.
+          destroyDetached(http)
+        }, grace)
         http.close(() => {
           clearTimeout(force)
           resolve()

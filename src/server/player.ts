@@ -1,20 +1,29 @@
 /**
  * Plays encoded frames to a sink on the shared clock: each frame when it is due, the frames that fell due
  * together in one write, a `: ping` comment in any silence longer than the heartbeat. The same player drives
- * the Node fast path (writes straight to the socket's response) and the web-streams path (other runtimes and
+ * the Node fast path (writes straight to the socket) and the web-streams path (other runtimes and
  * `app.request()`), each behind a Sink.
  *
  * Backpressure: when the sink says its buffer is full, the stream's schedule pauses until the sink drains;
  * frames then due go out together, late but never lost, in batches of at most 64 KiB, so the unsent bytes held
  * per stream stay bounded by the sink's buffer plus one batch, whatever the reader does.
+ *
+ * Memory: a server holds one player per open stream, tens of thousands of them, so a player is one object
+ * (its methods on the class) that is also its own clock timer and its own registry entry, not a set of
+ * closures: each closure costs a function object and a context, and under tsx (the benchmark, `npm run dev`)
+ * esbuild's keepNames gives each named closure a `name` property, which turns its properties into a 256-byte
+ * dictionary.
  */
 import { sseComment } from '../wire/sse.js'
-import { createTimer, type Clock } from './clock.js'
+import type { Clock, Timer } from './clock.js'
 import type { EncodedFrames } from './frames.js'
-import type { StreamRegistry } from './streams.js'
+import type { OpenStream, StreamRegistry } from './streams.js'
 
 export interface Sink {
-  /** Writes the chunks; false when the buffer is full and `onDrain` will be called once it empties. */
+  /**
+   * Writes the chunks; false when the buffer is full and `onDrain` will be called once it empties. The array
+   * is the player's and is reused after the call: take the chunks, not the array.
+   */
   write(chunks: readonly Uint8Array[]): boolean
   onDrain(resume: () => void): void
   /** Ends the response normally. */
@@ -28,82 +37,125 @@ export interface PlayOptions {
   readonly heartbeat: number
 }
 
+/** A stream being played. */
+export interface Playing {
+  /** Stops it at once (the client went away); safe to call twice. */
+  stop(): void
+}
+
 /** The most bytes written in one go; beyond it the player waits for the sink to take the batch. */
 const BATCH_BYTES = 64 * 1024
 
 const encoder = new TextEncoder()
 const PING = [encoder.encode(sseComment('ping'))]
 
-/** Starts playing; the returned function stops it at once (the client went away) and is safe to call twice. */
-export function play(frames: EncodedFrames, sink: Sink, { clock, registry, heartbeat }: PlayOptions): () => void {
-  const start = clock.now()
-  let lastWrite = start
-  let next = 0
-  let ended = false
+/**
+ * One array for every player's batch: a sink takes the chunks during `write` (the Sink contract above), so
+ * the array is free again when `write` returns. `undefined` while in use, so that a sink that ever called
+ * back into another player during a write would make that one use an array of its own, not clobber this one.
+ */
+let sharedBatch: Uint8Array[] | undefined = []
+
+class Player implements Timer, OpenStream, Playing {
+  /** The clock's slot (see Timer). */
+  slot = -1
+  private readonly start: number
+  private lastWrite: number
+  private next = 0
+  private ended = false
   /** Whether the timer is armed for a heartbeat rather than for the next frame. */
-  let pinging = false
-  const batch: Uint8Array[] = []
+  private pinging = false
+  /** `resume` bound to this player, made the first time the sink is full (most streams never are). */
+  private resumer: (() => void) | undefined
 
-  const stop = (): void => {
-    if (ended) return
-    ended = true
-    clock.cancel(timer)
-    unregister()
+  constructor(
+    private readonly frames: EncodedFrames,
+    private readonly sink: Sink,
+    private readonly options: PlayOptions,
+  ) {
+    this.start = this.lastWrite = options.clock.now()
+    options.registry.add(this)
   }
 
-  const resume = (): void => {
-    if (!ended) step()
+  stop(): void {
+    if (this.ended) return
+    this.ended = true
+    this.options.clock.cancel(this)
+    this.options.registry.delete(this)
   }
 
-  const step = (): void => {
-    const now = clock.now()
+  /** The registry's shutdown: a clean end with a final comment. */
+  end(reason: string): void {
+    if (this.ended) return
+    this.stop()
+    this.sink.write([encoder.encode(sseComment(reason))])
+    this.sink.end()
+  }
+
+  /** The clock's timer fired: a heartbeat, or frames due. */
+  run(): void {
+    if (this.pinging) {
+      this.lastWrite = this.options.clock.now()
+      if (!this.sink.write(PING)) return this.waitForDrain()
+    }
+    this.step()
+  }
+
+  private resume(): void {
+    if (!this.ended) this.step()
+  }
+
+  private waitForDrain(): void {
+    this.sink.onDrain((this.resumer ??= () => this.resume()))
+  }
+
+  step(): void {
+    const { frames, start } = this
+    const now = this.options.clock.now()
     // Write what is due, a batch of at most BATCH_BYTES at a time, while the sink takes it: a stream that
     // falls due all at once (delay=0, or a reader that paused) never queues more than one batch in memory.
-    while (start + frames.at[next]! <= now) {
-      batch.length = 0
+    while (start + frames.at[this.next]! <= now) {
+      const batch = sharedBatch ?? []
+      sharedBatch = undefined
       let bytes = 0
+      let next = this.next
       while (next < frames.at.length && start + frames.at[next]! <= now && bytes < BATCH_BYTES) {
         const frame = frames.bytes[next++]!
         batch.push(frame)
         bytes += frame.length
       }
-      lastWrite = now
-      const flowing = sink.write(batch)
+      this.next = next
+      this.lastWrite = now
+      let flowing: boolean
+      try {
+        flowing = this.sink.write(batch)
+      } finally {
+        batch.length = 0
+        sharedBatch = batch
+      }
       if (next === frames.at.length) {
-        stop()
-        sink.end()
+        this.stop()
+        this.sink.end()
         return
       }
-      if (!flowing) return sink.onDrain(resume)
+      if (!flowing) return this.waitForDrain()
     }
-    const due = start + frames.at[next]!
-    const ping = lastWrite + heartbeat
-    if (ping < due) {
-      pinging = true
-      clock.schedule(timer, ping)
-    } else {
-      pinging = false
-      clock.schedule(timer, due)
-    }
+    const due = start + frames.at[this.next]!
+    const ping = this.lastWrite + this.options.heartbeat
+    this.pinging = ping < due
+    this.options.clock.schedule(this, this.pinging ? ping : due)
   }
+}
 
-  const timer = createTimer(() => {
-    if (pinging) {
-      lastWrite = clock.now()
-      if (!sink.write(PING)) return sink.onDrain(resume)
-    }
-    step()
-  })
+/** Starts playing; the result stops it. */
+export function startPlaying(frames: EncodedFrames, sink: Sink, options: PlayOptions): Playing {
+  const player = new Player(frames, sink, options)
+  player.step()
+  return player
+}
 
-  const unregister = registry.add({
-    end(reason) {
-      if (ended) return
-      stop()
-      sink.write([encoder.encode(sseComment(reason))])
-      sink.end()
-    },
-  })
-
-  step()
-  return stop
+/** Starts playing; the returned function stops it at once (the client went away) and is safe to call twice. */
+export function play(frames: EncodedFrames, sink: Sink, options: PlayOptions): () => void {
+  const player = startPlaying(frames, sink, options)
+  return () => player.stop()
 }

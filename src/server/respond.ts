@@ -31,8 +31,7 @@ export function streamFrames(
 
 /** The frames with the faults' silences and cut applied, encoded. */
 export function encodeFaulted(frames: readonly TimedFrame[], faults: FaultPlan, error: (kept: number) => string): EncodedFrames {
-  const faulted = applyFaults(frames, faults, error)
-  return encodeFrames(faulted.frames, faulted.ending)
+  return encodeFrames(applyFaults(frames, faults, error))
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

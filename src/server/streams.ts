@@ -5,7 +5,12 @@ export interface OpenStream {
 }
 
 export interface StreamRegistry {
-  add(stream: OpenStream): () => void
+  /**
+   * Adds a stream until `delete`. (No unregister function is handed back: a server holds one entry per open
+   * stream, and a closure each would cost more than the entry.)
+   */
+  add(stream: OpenStream): void
+  delete(stream: OpenStream): void
   readonly size: number
   /** Ends every open stream; the ones added later are not affected. */
   endAll(reason: string): void
@@ -16,7 +21,9 @@ export function createStreamRegistry(): StreamRegistry {
   return {
     add(stream) {
       open.add(stream)
-      return () => open.delete(stream)
+    },
+    delete(stream) {
+      open.delete(stream)
     },
     get size() {
       return open.size

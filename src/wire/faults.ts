@@ -3,35 +3,31 @@
  * every format. A frame that carries units of the answer says which (`last`); a silence after unit N delays
  * every frame after the one that carries unit N, and a cut after unit N keeps the frames up to that one and
  * drops the rest, closing events included, so a client sees the answer stop mid-way: then the format's own
- * in-stream error (error-after) or nothing at all (drop-after: the connection closes).
+ * in-stream error (error-after) or nothing at all (drop-after). Either way the response then ends, and the
+ * connection closes: on Node a stream's body is delimited by the connection's close, so a drop is exactly
+ * what a client sees when a flaky proxy cuts it (on web-stream runtimes the chunked body ends without the
+ * format's end marker).
  */
 import type { FaultPlan } from '../core/faults.js'
 import type { TimedFrame } from './frames.js'
-
-export interface FaultedFrames {
-  readonly frames: readonly TimedFrame[]
-  /** How the response ends: normally, or by closing the connection abruptly (drop-after). */
-  readonly ending: 'end' | 'drop'
-}
 
 /**
  * `error(kept)` renders the format's in-stream error given how many frames went before it (Responses numbers
  * its events). Truncation is not done here: a truncated answer ends normally, with the finish reason for it,
  * so it is cut in the plan before encoding (truncateTurn).
  */
-export function applyFaults(frames: readonly TimedFrame[], { stalls, cut }: FaultPlan, error: (kept: number) => string): FaultedFrames {
-  let out = frames
+export function applyFaults(frames: readonly TimedFrame[], { stalls, cut }: FaultPlan, error: (kept: number) => string): TimedFrame[] {
+  let out = [...frames]
   for (const { after, ms } of stalls) {
     const carrier = out.findIndex((f) => f.last !== undefined && f.last >= after)
     if (carrier < 0 || carrier === out.length - 1 || ms === 0) continue
     out = out.map((frame, i) => (i > carrier ? { ...frame, at: frame.at + ms } : frame))
   }
-  if (cut === undefined || cut.how === 'truncate') return { frames: out, ending: 'end' }
+  if (cut === undefined || cut.how === 'truncate') return out
   const carrier = out.findIndex((f) => f.last !== undefined && f.last >= cut.after)
-  if (carrier < 0) return { frames: out, ending: 'end' } // the answer is shorter: nothing to cut
+  if (carrier < 0) return out // the answer is shorter: nothing to cut
   const kept = out.slice(0, carrier + 1)
   // The fault strikes when the next frame was due: the client waits as it would for the next unit.
   const at = out[carrier + 1]?.at ?? out[carrier]!.at
-  if (cut.how === 'error') return { frames: [...kept, { at, text: error(kept.length) }], ending: 'end' }
-  return { frames: [...kept, { at, text: '' }], ending: 'drop' }
+  return [...kept, { at, text: cut.how === 'error' ? error(kept.length) : '' }]
 }

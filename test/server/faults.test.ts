@@ -141,7 +141,7 @@ describe('mid-stream errors', () => {
 
   it('OpenAI Responses: an error event, numbered after the events before it', async () => {
     const stream = await openai({ 'x-tokensim-fault': 'error-after:1' }).responses.create({ model: 'gpt-4o', input: 'hi', stream: true })
-    const events = []
+    const events: { type: string; sequence_number: number }[] = []
     // The same bytes, two SDK behaviours: openai 6 yields the `error` event, openai 7 throws it as an APIError.
     const thrown = await (async () => {
       for await (const event of stream) events.push(event)

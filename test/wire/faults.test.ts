@@ -16,17 +16,16 @@ const error = () => nativeStreamError('boom')
 
 describe('applyFaults', () => {
   it('changes nothing without faults', () => {
-    expect(applyFaults(native(), faults(''), error)).toEqual({ frames: native(), ending: 'end' })
+    expect(applyFaults(native(), faults(''), error)).toEqual(native())
   })
 
   it('delays every frame after the one carrying unit N by the stall', () => {
-    const { frames } = applyFaults(native(), faults('stall-after:1:500'), error)
+    const frames = applyFaults(native(), faults('stall-after:1:500'), error)
     expect(frames.map((f) => f.at)).toEqual([0, 100, 110, 620, 630, 640, 640])
   })
 
   it("after unit N sends the format's error when the next unit was due, and nothing after it", () => {
-    const { frames, ending } = applyFaults(native(), faults('error-after:2'), error)
-    expect(ending).toBe('end')
+    const frames = applyFaults(native(), faults('error-after:2'), error)
     const events = parseInPieces(frames)
     expect(events.map((e) => [e.id, e.event])).toEqual([
       ['0', 'token'],
@@ -38,7 +37,7 @@ describe('applyFaults', () => {
     expect(JSON.parse(events.at(-1)!.data)).toEqual({ message: 'boom', code: 'injected_fault' })
   })
 
-  it('after unit N drops the connection: no end marker, and the ending says so', () => {
+  it('after unit N drops the connection: no end marker, no error, the close when the next unit was due', () => {
     const chat = encodeOpenAIChat(
       planTurn({ parts: [{ kind: 'text', text: 'one two three' }] }, { unit: 'word', timing, seed: 0, chunk: 1, inputTokens: 1 }),
       {
@@ -48,8 +47,8 @@ describe('applyFaults', () => {
         includeUsage: false,
       },
     )
-    const { frames, ending } = applyFaults(chat, faults('drop-after:1'), error)
-    expect(ending).toBe('drop')
+    const frames = applyFaults(chat, faults('drop-after:1'), error)
+    expect(frames.at(-1)).toEqual({ at: chat[3]!.at, text: '' })
     const text = frames.map((f) => f.text).join('')
     expect(text).toContain('"content":"two "')
     expect(text).not.toContain('three')
@@ -57,8 +56,8 @@ describe('applyFaults', () => {
   })
 
   it('leaves a stream alone when the answer ends before unit N, and a resumed stream past N', () => {
-    expect(applyFaults(native(), faults('drop-after:99'), error)).toEqual({ frames: native(), ending: 'end' })
-    expect(applyFaults(native(2), faults('drop-after:2', 2), error)).toEqual({ frames: native(2), ending: 'end' })
-    expect(applyFaults(native(2), faults('drop-after:3', 2), error).ending).toBe('drop')
+    expect(applyFaults(native(), faults('drop-after:99'), error)).toEqual(native())
+    expect(applyFaults(native(2), faults('drop-after:2', 2), error)).toEqual(native(2))
+    expect(applyFaults(native(2), faults('drop-after:3', 2), error)).toHaveLength(3) // retry, unit 3, the close
   })
 })
