@@ -1,12 +1,18 @@
 /**
- * The page: runs one stream at a time from the composer and the settings, in the chosen wire format (native
- * /stream through EventSource, a vendor format through fetch), into a new assistant message, and keeps the
- * figures, the timeline and the wire pane up to date. Rendering happens in one requestAnimationFrame loop while
- * a stream runs, so a burst of events costs at most one render per frame.
+ * The page: runs the streams of a Send from the composer and the settings, in the chosen wire format (native
+ * /stream through EventSource, a vendor format through fetch), with the chosen faults: one stream into a new
+ * assistant message, or, in the compare view, one per pane, started together, each with its own latency
+ * and figures. It keeps the figures, the timeline and the wire pane up to date (for the first pane in the
+ * compare view) and watches the native stream for buffering. Rendering happens in one requestAnimationFrame
+ * loop while a stream runs, so a burst of events costs at most one render per frame.
  */
+import { createBufferingDetector, describeBurst } from './buffering.js'
 import { addAssistantMessage, addNotice, addUserMessage, setFooter, showError } from './chat.js'
+import { compareOn, comparePanes, initCompare } from './compare-panel.js'
+import { addCompareMessage } from './compare-view.js'
 import { chosenReply, currentSource, initComposer, knownTotal, loadReplies } from './composer.js'
-import { $ } from './dom.js'
+import { $, el } from './dom.js'
+import { chosenFaults, initFaults, markFaults, setFaultTransport, unmarkFaults } from './faults.js'
 import { chosenFormat, clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
 import { ReplyView } from './reply.js'
 import { loadFromUrl, readSettings, saveToUrl, streamHeaders, streamUrl } from './settings.js'
@@ -22,8 +28,10 @@ const empty = $('empty')
 const sendButton = /** @type {HTMLButtonElement} */ ($('send'))
 const stopButton = /** @type {HTMLButtonElement} */ ($('stop'))
 const boundaries = /** @type {HTMLInputElement} */ ($('boundaries'))
+const compareToggle = /** @type {HTMLInputElement} */ ($('compare'))
 const status = $('status')
 const figures = $('figures')
+const figuresOf = $('figures-of')
 const timeline = new Timeline(/** @type {HTMLCanvasElement} */ ($('timeline')))
 const wire = new WirePane()
 
@@ -37,16 +45,31 @@ let chatId = newId()
 const views = []
 
 /**
- * The stream in progress (or the last one, whose figures stay on show).
- * @typedef {object} Run
+ * One stream of a Send, into one reply: the conversation's new message, or one pane of the compare view.
+ * @typedef {object} Lane
  * @property {boolean} active
  * @property {ReplyView} view
  * @property {StreamStats} stats
  * @property {import('./chat.js').AssistantMessage} msg
- * @property {string} unit
+ * @property {HTMLElement | null} figures   a pane's own figures (the panel's show the first lane's)
+ * @property {HTMLElement | null} scroller  a pane's scrolling body, kept at its end unless scrolled up
+ * @property {HTMLProgressElement | null} bar  a pane's progress bar
+ * @property {boolean} stick
  * @property {boolean} resumed   the next token is the first after a reconnect
  * @property {boolean} warned    the "cannot reach the server" notice is shown
+ * @property {ReturnType<typeof createBufferingDetector>} buffering
+ * @property {HTMLElement | null} bufferNotice
+ * @property {'done' | 'stopped' | 'error' | null} outcome
  * @property {{ close(): void } | null} handle
+ */
+
+/**
+ * The streams of the Send in progress (or of the last one, whose figures stay on show).
+ * @typedef {object} Run
+ * @property {boolean} active   some lane still streams
+ * @property {Lane[]} lanes
+ * @property {string} unit
+ * @property {HTMLElement | null} compare   the compare view's message, when there is one
  */
 /** @type {Run | null} */
 let run = null
@@ -65,7 +88,17 @@ function frame(now) {
   frameId = 0
   let changed = false
   for (const view of views) changed = view.render(now) || changed
-  if (run) renderFigures(figures, run.stats.snapshot(performance.now()))
+  if (run) {
+    const at = performance.now()
+    run.lanes.forEach((lane, i) => {
+      if (!lane.active) return
+      const snapshot = lane.stats.snapshot(at)
+      if (i === 0) renderFigures(figures, snapshot)
+      if (lane.figures) renderFigures(lane.figures, snapshot)
+      if (lane.bar) setProgress(lane.bar, snapshot)
+      if (lane.scroller && lane.stick) lane.scroller.scrollTop = lane.scroller.scrollHeight
+    })
+  }
   timeline.flush()
   wire.flush()
   if (changed && stickToBottom) log.scrollTop = log.scrollHeight
@@ -78,41 +111,144 @@ log.addEventListener('scroll', () => {
 
 // ---- sending and stopping --------------------------------------------------------------------------------
 
+/**
+ * Where one lane streams to, and with what.
+ * @typedef {object} Target
+ * @property {import('./chat.js').AssistantMessage} msg
+ * @property {HTMLElement | null} figures
+ * @property {HTMLElement | null} scroller
+ * @property {HTMLProgressElement | null} bar
+ * @property {import('./settings.js').StreamExtras} extras
+ * @property {number} gap   the mean gap between units, ms
+ */
+
 function send() {
   if (run?.active) return
   const source = currentSource()
   if (source === null) return
-  run?.handle?.close() // a finished vendor stream may still be reading what trails its end event
+  for (const lane of run?.lanes ?? []) lane.handle?.close() // a finished vendor stream may still be reading what trails its end event
   clearFieldErrors()
+  unmarkFaults()
   const settings = readSettings()
   const unit = settings.unit || 'token'
   const format = chosenFormat()
+  const fault = chosenFaults()
+  const panes = comparePanes()
 
   empty.hidden = true
   addUserMessage(log, source)
   const chunk = settings.chunk !== '' && settings.chunk !== '1' ? ` × ${settings.chunk}` : ''
   const via = format.id === 'native' ? '' : ` · ${format.id}`
-  const msg = addAssistantMessage(log, `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}${via}`)
-  msg.root.dataset.format = format.id
+  const label = `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}${via}${fault === '' ? '' : ` · fault ${fault}`}`
   wire.show(format, true)
-  const view = new ReplyView(msg.content, msg.root, boundaries.checked)
-  views.push(view)
-  const stats = new StreamStats(performance.now())
-  stats.total = knownTotal(source, unit)
-  timeline.reset(Number(settings.delay) * (Number(settings.chunk) || 1)) // the mean gap between events
-  setUnitLabels(unit)
 
+  /** @type {Target[]} */
+  let targets
+  /** @type {HTMLElement | null} */
+  let compare = null
+  if (panes.length === 0) {
+    const msg = addAssistantMessage(log, label)
+    msg.root.dataset.format = format.id
+    targets = [{ msg, figures: null, scroller: null, bar: null, extras: { fault }, gap: Number(settings.delay) }]
+    figuresOf.hidden = true
+  } else {
+    const view = addCompareMessage(log, label, panes)
+    view.root.dataset.format = format.id
+    view.root.dataset.state = 'waiting'
+    compare = view.root
+    targets = view.panes.map((pane, i) => {
+      const choice = /** @type {import('./compare-panel.js').PaneChoice} */ (panes[i])
+      return {
+        msg: pane,
+        figures: pane.figures,
+        scroller: pane.scroller,
+        bar: pane.bar,
+        extras: choice.profile ? { fault, profile: choice.name } : choice.preset ? { fault, preset: choice.preset } : { fault },
+        gap: choice.gap,
+      }
+    })
+    const firstName = panes[0]?.name ?? ''
+    figuresOf.textContent = `· ${firstName}`
+    figuresOf.title = `The figures of pane 1 (${firstName}); each pane shows its own`
+    figuresOf.hidden = false
+    wire.label.textContent = `${format.label} · pane 1, ${firstName}`
+  }
+
+  const sentAt = performance.now()
+  const total = knownTotal(source, unit)
   /** @type {Run} */
-  const current = { active: true, view, stats, msg, unit, resumed: false, warned: false, handle: null }
+  const current = {
+    active: true,
+    unit,
+    compare,
+    lanes: targets.map(({ msg, figures, scroller, bar }) => {
+      const view = new ReplyView(msg.content, msg.root, boundaries.checked)
+      views.push(view)
+      const stats = new StreamStats(sentAt)
+      stats.total = total
+      return {
+        active: true,
+        view,
+        stats,
+        msg,
+        figures,
+        scroller,
+        bar,
+        stick: true,
+        resumed: false,
+        warned: false,
+        buffering: createBufferingDetector(sentAt),
+        bufferNotice: null,
+        outcome: null,
+        handle: null,
+      }
+    }),
+  }
+  timeline.reset((targets[0]?.gap ?? 0) * (Number(settings.chunk) || 1)) // the mean gap between events
+  setUnitLabels(unit, compare)
   run = current
   stickToBottom = true
   log.scrollTop = log.scrollHeight
   setStatus('waiting', 'Waiting')
   setBusy(true)
-  const live = () => run === current && current.active
 
-  /** @type {import('./stream.js').StreamHandlers} */
-  const handlers = {
+  const chunkSize = Number(settings.chunk)
+  current.lanes.forEach((lane, i) => {
+    const { extras } = /** @type {Target} */ (targets[i])
+    lane.scroller?.addEventListener('scroll', () => {
+      const box = /** @type {HTMLElement} */ (lane.scroller)
+      lane.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 24
+    })
+    const handlers = laneHandlers(current, lane, i === 0)
+    if (format.request === null) {
+      lane.handle = openStream(streamUrl(source, settings, extras), handlers)
+    } else {
+      lane.handle = openVendorStream(
+        {
+          format,
+          input: { text: 'text' in source ? source.text : source.reply, chatId, messageId: newId() },
+          headers: streamHeaders(source, settings, extras),
+          unitsPerEvent: Number.isInteger(chunkSize) && chunkSize >= 1 ? chunkSize : 1,
+          total: lane.stats.total,
+        },
+        handlers,
+      )
+    }
+  })
+  requestFrame()
+}
+
+/**
+ * What one lane does with its stream's events; the first lane also feeds the timeline and the wire pane.
+ * @param {Run} current
+ * @param {Lane} lane
+ * @param {boolean} first
+ * @returns {import('./stream.js').StreamHandlers}
+ */
+function laneHandlers(current, lane, first) {
+  const { msg, stats, view } = lane
+  const live = () => run === current && lane.active
+  return {
     onToken(data, at) {
       if (!live()) return
       if (stats.events === 0) {
@@ -120,21 +256,23 @@ function send() {
         setStatus('streaming', 'Streaming')
       }
       const gap = stats.token(data.units, at)
-      timeline.push(gap, stats.events === 1 ? 'first' : current.resumed ? 'resume' : 'gap')
-      current.resumed = false
+      if (first) timeline.push(gap, stats.events === 1 ? 'first' : lane.resumed ? 'resume' : 'gap')
+      lane.resumed = false
       view.append(data.text, data.index, data.units)
+      watchBuffering(lane, data.t, at)
       requestFrame()
     },
     onDone(data) {
       if (!live()) return
       if (Number.isInteger(data.tokens)) stats.total = data.tokens
-      finish(current, 'done')
+      finishLane(current, lane, 'done')
     },
     onResume(lastId) {
       if (!live()) return
       stats.reconnects += 1
-      current.resumed = true
-      wire.note(`reconnected with Last-Event-ID: ${lastId === '' ? '(none)' : lastId}`, performance.now() - stats.sentAt)
+      lane.resumed = true
+      lane.buffering.reset(performance.now()) // the new connection's `t` values count from its own start
+      if (first) wire.note(`reconnected with Last-Event-ID: ${lastId === '' ? '(none)' : lastId}`, performance.now() - stats.sentAt)
       addNotice(msg, `Connection dropped — resumed after unit ${lastId === '' ? 'none' : lastId}`, 'resume')
       setStatus('streaming', 'Streaming')
       requestFrame()
@@ -143,70 +281,115 @@ function send() {
       if (live()) setStatus('reconnecting', 'Reconnecting')
     },
     onUnreachable() {
-      if (!live() || current.warned) return
-      current.warned = true
+      if (!live() || lane.warned) return
+      lane.warned = true
       addNotice(msg, 'Cannot reach the server yet; the browser keeps retrying. Press Stop to give up.', 'warn')
       setStatus('reconnecting', 'Connecting')
     },
     onError(failure) {
       if (!live()) return
-      finish(current, 'error')
-      showError(msg, stats.events === 0 ? 'The stream could not start' : 'The stream broke off', failure.message)
-      markFieldError(failure.param)
+      const units = stats.units
+      finishLane(current, lane, 'error')
+      const title =
+        stats.events === 0 ? 'The stream could not start' : `The stream broke off after ${units} ${current.unit}${units === 1 ? '' : 's'}`
+      /** @type {import('./chat.js').ErrorDetails} */
+      const details = {}
+      if (failure.status !== undefined) details.status = `${failure.status} ${failure.statusText ?? ''}`.trim()
+      if (failure.retryAfter) details.retryAfter = failure.retryAfter
+      if (failure.code) details.code = failure.code
+      showError(msg, title, failure.message, details)
+      if (first && details.status) {
+        const retry = details.retryAfter ? ` (retry-after: ${details.retryAfter})` : ''
+        wire.note(`HTTP ${details.status}${retry}: no event stream`, performance.now() - stats.sentAt, 'error')
+        wire.flush()
+      }
+      if (failure.param === 'fault') markFaults()
+      else markFieldError(failure.param)
     },
     onWire(message, at, text) {
-      if (run !== current) return // events that trail a finished reply still show, until the next Send
+      if (!first || run !== current) return // events that trail a finished reply still show, until the next Send
       wire.push(message, at - stats.sentAt, text)
       requestFrame()
     },
   }
-  if (format.request === null) {
-    current.handle = openStream(streamUrl(source, settings), handlers)
-  } else {
-    const chunkSize = Number(settings.chunk)
-    current.handle = openVendorStream(
-      {
-        format,
-        input: { text: 'text' in source ? source.text : source.reply, chatId, messageId: newId() },
-        headers: streamHeaders(source, settings),
-        unitsPerEvent: Number.isInteger(chunkSize) && chunkSize >= 1 ? chunkSize : 1,
-        total: stats.total,
-      },
-      handlers,
-    )
-  }
-  requestFrame()
+}
+
+/**
+ * Feeds a native token event to the lane's buffering detector, and says so under the reply when a burst of
+ * held-back events arrives (vendor events carry no scheduled offset: their `t` is NaN, and nothing is said).
+ * @param {Lane} lane
+ * @param {number} t
+ * @param {number} at
+ */
+function watchBuffering(lane, t, at) {
+  const burst = lane.buffering.push(t, at)
+  if (burst === null) return
+  const text = describeBurst(burst)
+  if (lane.bufferNotice === null) {
+    const notice = addNotice(lane.msg, '', 'buffer')
+    notice.setAttribute('role', 'status')
+    lane.bufferNotice = el('span', 'notice-text', text)
+    notice.append(el('strong', 'notice-title', 'Buffering detected'), ' ', lane.bufferNotice)
+    lane.msg.root.dataset.buffered = 'true'
+  } else if (lane.bufferNotice.textContent !== text) lane.bufferNotice.textContent = text
 }
 
 function stop() {
   if (!run?.active) return
-  run.handle?.close()
-  finish(run, 'stopped')
+  const current = run
+  for (const lane of current.lanes) {
+    if (!lane.active) continue
+    lane.handle?.close()
+    finishLane(current, lane, 'stopped')
+  }
 }
 
 /**
  * @param {Run} current
+ * @param {Lane} lane
  * @param {'done' | 'stopped' | 'error'} state
  */
-function finish(current, state) {
+function finishLane(current, lane, state) {
   const now = performance.now()
-  current.active = false
-  current.stats.end(now)
-  current.view.setStreaming(false)
-  current.view.render(now, true)
-  current.msg.root.dataset.state = state
-  current.msg.root.setAttribute('aria-busy', 'false')
-  const snapshot = current.stats.snapshot(now)
-  renderFigures(figures, snapshot)
-  timeline.flush()
-  wire.flush()
-  setStatus(state, { done: 'Done', stopped: 'Stopped', error: 'Error' }[state])
+  lane.active = false
+  lane.outcome = state
+  lane.stats.end(now)
+  lane.view.setStreaming(false)
+  lane.view.render(now, true)
+  lane.msg.root.dataset.state = state
+  lane.msg.root.setAttribute('aria-busy', 'false')
+  const snapshot = lane.stats.snapshot(now)
+  if (lane.figures) renderFigures(lane.figures, snapshot)
+  if (lane.bar) setProgress(lane.bar, snapshot)
+  if (lane === current.lanes[0]) {
+    renderFigures(figures, snapshot)
+    timeline.flush()
+    wire.flush()
+  }
   if (state !== 'error' || snapshot.units > 0) {
     const prefix = state === 'stopped' ? `Stopped after ${snapshot.units}${snapshot.total === null ? '' : ` of ${snapshot.total}`} · ` : ''
-    setFooter(current.msg, prefix + summary(snapshot, current.unit), current.view.raw)
+    setFooter(lane.msg, prefix + summary(snapshot, current.unit), lane.view.raw)
   }
+  if (current.lanes.some((l) => l.active)) return
+  // the last lane is over: so is the Send
+  current.active = false
+  const outcomes = current.lanes.map((l) => l.outcome)
+  const overall = outcomes.includes('error') ? 'error' : outcomes.includes('stopped') ? 'stopped' : 'done'
+  if (current.compare) current.compare.dataset.state = overall
+  setStatus(overall, { done: 'Done', stopped: 'Stopped', error: 'Error' }[overall])
   setBusy(false)
   if (stickToBottom) log.scrollTop = log.scrollHeight
+}
+
+/**
+ * A pane's bar: the share of the reply received, when its length is known (else full once anything came).
+ * @param {HTMLProgressElement} bar
+ * @param {import('./stats.js').Snapshot} snapshot
+ */
+function setProgress(bar, { units, total }) {
+  const max = total ?? Math.max(units, 1)
+  if (bar.max !== max) bar.max = max
+  if (bar.value !== units) bar.value = units
 }
 
 /** @param {boolean} busy */
@@ -222,8 +405,12 @@ function setStatus(state, label) {
   status.textContent = label
 }
 
-/** "Tokens / s" and "Tokens", or words, or chars. @param {string} unit */
-function setUnitLabels(unit) {
+/**
+ * "Tokens / s" and "Tokens", or words, or chars, in the panel's figures and in the compare view's panes.
+ * @param {string} unit
+ * @param {HTMLElement | null} compare
+ */
+function setUnitLabels(unit, compare) {
   const plural = `${unit.charAt(0).toUpperCase()}${unit.slice(1)}s`
   for (const [name, text] of [
     ['tps', `${plural} / s`],
@@ -232,16 +419,21 @@ function setUnitLabels(unit) {
     const label = figures.querySelector(`[data-figure-label="${name}"]`)
     if (label) label.textContent = text
   }
+  if (compare === null) return
+  const short = { token: 'Tok', word: 'Words', char: 'Chars' }[unit] ?? plural
+  for (const label of compare.querySelectorAll('[data-figure-label="tps"]')) label.textContent = `${short}/s`
+  for (const label of compare.querySelectorAll('[data-figure-label="count"]')) label.textContent = plural
 }
 
 function newChat() {
   stop()
-  run?.handle?.close()
+  for (const lane of run?.lanes ?? []) lane.handle?.close()
   for (const node of [...log.children]) if (node !== empty) node.remove()
   views.length = 0
   run = null
   empty.hidden = false
   renderFigures(figures, null)
+  figuresOf.hidden = true
   setStatus('idle', 'Idle')
   timeline.reset(0)
   wire.clear(chosenFormat())
@@ -249,13 +441,20 @@ function newChat() {
 }
 
 function persist() {
-  saveToUrl({ reply: chosenReply(), boundaries: boundaries.checked, format: chosenFormat().id })
+  saveToUrl({
+    reply: chosenReply(),
+    boundaries: boundaries.checked,
+    format: chosenFormat().id,
+    compare: compareOn() ? comparePanes().map((pane) => pane.name) : [],
+    fault: chosenFaults(),
+  })
 }
 
 /** A setting changed: into the URL, and the wire pane names the new format while it shows nothing else. */
 function settingsChanged() {
   persist()
   wire.show(chosenFormat(), false)
+  setFaultTransport(chosenFormat().request === null)
 }
 
 // ---- wiring ------------------------------------------------------------------------------------------------
@@ -283,14 +482,23 @@ boundaries.addEventListener('change', () => {
   requestFrame()
 })
 
+// the compare view wants the room side by side: the wire pane (which shows the first pane's events) closes
+compareToggle.addEventListener('change', () => {
+  if (compareToggle.checked) wire.setOpen(false)
+})
+
 const initial = loadFromUrl()
 boundaries.checked = initial.boundaries
 initPanel(settingsChanged, initial.format)
 wire.show(chosenFormat(), false)
+initFaults(persist, initial.fault)
+setFaultTransport(chosenFormat().request === null)
 initComposer({ onChange: persist, onPick: send })
 syncPanel()
 timeline.reset(0)
-loadReplies(initial.reply).then(() => {
+const comparing = initCompare(persist, initial.compare)
+if (initial.compare.length >= 2) wire.setOpen(false)
+Promise.all([loadReplies(initial.reply), comparing]).then(() => {
   persist()
   app.dataset.ready = 'true'
 })

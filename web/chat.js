@@ -60,7 +60,7 @@ export function addAssistantMessage(log, label) {
 /**
  * @param {AssistantMessage} msg
  * @param {string} text
- * @param {'resume' | 'warn'} kind
+ * @param {'resume' | 'warn' | 'buffer'} kind
  */
 export function addNotice(msg, text, kind) {
   const item = el('li', `notice notice-${kind}`, text)
@@ -69,15 +69,31 @@ export function addNotice(msg, text, kind) {
 }
 
 /**
- * Shows an error inside the assistant bubble.
+ * What an error says besides its message: the HTTP status a refused request got (`429 Too Many Requests`),
+ * when to retry (the `retry-after` header, in seconds), the error's type or code (`overloaded_error`).
+ * @typedef {object} ErrorDetails
+ * @property {string} [status]
+ * @property {string} [retryAfter]
+ * @property {string} [code]
+ */
+
+/**
+ * Shows an error inside the assistant bubble: a title, chips for the status, retry-after and error code, and
+ * the server's message.
  * @param {AssistantMessage} msg
  * @param {string} title
  * @param {string} message
+ * @param {ErrorDetails} [details]
  */
-export function showError(msg, title, message) {
+export function showError(msg, title, message, details = {}) {
   const box = el('div', 'error-box')
   box.setAttribute('role', 'alert')
-  box.append(el('strong', 'error-title', title), el('p', 'error-message', message))
+  const head = el('div', 'error-head')
+  head.append(el('strong', 'error-title', title))
+  if (details.status) head.append(el('span', 'error-chip error-status', `HTTP ${details.status}`))
+  if (details.retryAfter) head.append(el('span', 'error-chip', `retry after ${details.retryAfter} s`))
+  if (details.code) head.append(el('code', 'error-chip error-code', details.code))
+  box.append(head, el('p', 'error-message', message))
   msg.content.after(box)
 }
 

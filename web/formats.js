@@ -13,6 +13,7 @@
  * @property {string} [text]   visible text the event adds ('' counts as none)
  * @property {boolean} [end]   the format's last event: the reply is complete
  * @property {string} [error]  the stream reports an error (the reply is over)
+ * @property {string} [code]   that error's type or code, when it gives one (`overloaded_error`, `INTERNAL`)
  */
 
 /**
@@ -47,6 +48,16 @@ function json(data) {
 /** @param {unknown} value */
 const str = (value) => (typeof value === 'string' ? value : undefined)
 
+/**
+ * An in-stream error: its message and its type or code, in any vendor's shape.
+ * @param {any} body
+ * @returns {Reading}
+ */
+function streamError(body) {
+  const code = [body?.error?.code, body?.error?.status, body?.error?.type, body?.code].find((c) => typeof c === 'string' && c !== '')
+  return code ? { error: errorMessage(body), code } : { error: errorMessage(body) }
+}
+
 /** @param {any} body  an error object's message, in any vendor's shape */
 const errorMessage = (body) => str(body?.error?.message) ?? str(body?.message) ?? str(body?.errorText) ?? 'The server reported an error.'
 
@@ -76,7 +87,7 @@ export const FORMATS = [
     read: ({ data }) => {
       if (data === '[DONE]') return { end: true }
       const chunk = json(data)
-      if (chunk?.error) return { error: errorMessage(chunk) }
+      if (chunk?.error) return streamError(chunk)
       return { text: str(chunk?.choices?.[0]?.delta?.content) ?? '' }
     },
   },
@@ -93,8 +104,8 @@ export const FORMATS = [
       const type = str(body?.type) ?? event
       if (type === 'response.output_text.delta') return { text: str(body?.delta) ?? '' }
       if (type === 'response.completed' || type === 'response.incomplete') return { end: true }
-      if (type === 'response.failed') return { error: errorMessage(body?.response) }
-      if (type === 'error') return { error: errorMessage(body) }
+      if (type === 'response.failed') return streamError(body?.response)
+      if (type === 'error') return streamError(body)
       return {}
     },
   },
@@ -114,7 +125,7 @@ export const FORMATS = [
       const type = str(body?.type) ?? event
       if (type === 'content_block_delta' && body?.delta?.type === 'text_delta') return { text: str(body.delta.text) ?? '' }
       if (type === 'message_stop') return { end: true }
-      if (type === 'error') return { error: errorMessage(body) }
+      if (type === 'error') return streamError(body)
       return {}
     },
   },
@@ -131,7 +142,7 @@ export const FORMATS = [
     }),
     read: ({ data }) => {
       const body = json(data)
-      if (body?.error) return { error: errorMessage(body) }
+      if (body?.error) return streamError(body)
       const candidate = body?.candidates?.[0]
       const parts = Array.isArray(candidate?.content?.parts) ? candidate.content.parts : []
       const text = parts.map((/** @type {any} */ part) => (part?.thought === true ? '' : (str(part?.text) ?? ''))).join('')
@@ -153,7 +164,7 @@ export const FORMATS = [
       if (data === '[DONE]') return { end: true }
       const chunk = json(data)
       if (chunk?.type === 'text-delta') return { text: str(chunk.delta) ?? '' }
-      if (chunk?.type === 'error') return { error: errorMessage(chunk) }
+      if (chunk?.type === 'error') return streamError(chunk)
       return {}
     },
   },

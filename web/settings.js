@@ -1,7 +1,8 @@
 /**
  * The stream settings: the latency presets, the form fields, the /stream query and the x-tokensim-* request
- * headers they make, and the page URL that mirrors them (so a set-up demo can be shared as a link). Values go to the server as typed: the server is the
- * one that validates them, and the page shows its error message.
+ * headers they make (with a fault list, and a compare pane's profile or preset in place of the latency fields),
+ * and the page URL that mirrors them (so a set-up demo can be shared as a link). Values go to the server as
+ * typed: the server is the one that validates them, and the page shows its error message.
  */
 
 /** @typedef {{ id: string, label: string, ttft: number, delay: number, jitter: number }} Preset */
@@ -51,38 +52,71 @@ export function matchingPreset() {
 }
 
 /**
+ * What a stream sends besides the form's fields.
+ * @typedef {object} StreamExtras
+ * @property {string} [fault]     a fault list in the server's vocabulary ('' or absent: none)
+ * @property {string} [profile]   a latency profile by name (compare view): it replaces the latency fields
+ * @property {Preset} [preset]    a preset's latency instead of the latency fields (compare view, without GET /profiles)
+ */
+
+const LATENCY_FIELDS = ['ttft', 'delay', 'jitter']
+
+/**
+ * The settings a stream sends, by /stream query name, in query order: the form's fields (empty ones left out),
+ * with a profile or a preset in place of the latency fields, then the fault list.
+ * @param {StreamSettings} settings
+ * @param {StreamExtras} extras
+ * @returns {[string, string][]}
+ */
+function streamParams(settings, { fault, profile, preset }) {
+  /** @type {[string, string][]} */
+  const out = []
+  for (const name of STREAM_FIELDS) {
+    const latency = LATENCY_FIELDS.includes(name)
+    if (latency && profile) continue
+    const value = latency && preset ? String(preset[/** @type {'ttft' | 'delay' | 'jitter'} */ (name)]) : settings[name]
+    if (value !== '') out.push([name, value])
+  }
+  if (profile) out.push(['profile', profile])
+  if (fault) out.push(['fault', fault])
+  return out
+}
+
+/**
  * The /stream URL for a canned reply or a literal text. Empty optional fields are left out.
  * @param {{ reply: string } | { text: string }} source
  * @param {StreamSettings} settings
+ * @param {StreamExtras} [extras]
  */
-export function streamUrl(source, settings) {
+export function streamUrl(source, settings, extras = {}) {
   const query = new URLSearchParams('text' in source ? { text: source.text } : { reply: source.reply })
-  for (const name of STREAM_FIELDS) if (settings[name] !== '') query.set(name, settings[name])
+  for (const [name, value] of streamParams(settings, extras)) query.set(name, value)
   return `/stream?${query}`
 }
 
 /**
- * The headers that carry the same settings on a vendor request (`x-tokensim-delay: 25`, ...), with the reply
- * to give: the canned reply's name, or `echo` for the user's own text (the user message, which the server
- * answers with word for word).
+ * The headers that carry the same settings on a vendor request (`x-tokensim-delay: 25`, `x-tokensim-fault:
+ * error-after:40`, ...), with the reply to give: the canned reply's name, or `echo` for the user's own text
+ * (the user message, which the server answers with word for word).
  * @param {{ reply: string } | { text: string }} source
  * @param {StreamSettings} settings
+ * @param {StreamExtras} [extras]
  * @returns {Record<string, string>}
  */
-export function streamHeaders(source, settings) {
+export function streamHeaders(source, settings, extras = {}) {
   /** @type {Record<string, string>} */
   const headers = { 'x-tokensim-reply': 'text' in source ? 'echo' : source.reply }
-  for (const name of STREAM_FIELDS) if (settings[name] !== '') headers[`x-tokensim-${name}`] = settings[name]
+  for (const [name, value] of streamParams(settings, extras)) headers[`x-tokensim-${name}`] = value
   return headers
 }
 
 /** Page URL parameters the page reads at start and keeps up to date. */
-const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format']
+const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format', 'compare', 'fault']
 
 /**
  * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`); the
  * preset fills what the URL does not say. Returns the values the caller applies itself (reply, boundaries,
- * format).
+ * format, the compare view's panes as `compare=fast,typical,slow`, the fault list as `fault=error-after:40`).
  */
 export function loadFromUrl() {
   const query = new URLSearchParams(location.search)
@@ -94,12 +128,19 @@ export function loadFromUrl() {
     const value = query.get(name)
     if (value !== null) field(name).value = value
   }
-  return { reply: query.get('reply'), boundaries: query.get('boundaries') === '1', format: query.get('format') }
+  return {
+    reply: query.get('reply'),
+    boundaries: query.get('boundaries') === '1',
+    format: query.get('format'),
+    compare: (query.get('compare') ?? '').split(',').filter((name) => name.trim() !== ''),
+    fault: query.get('fault') ?? '',
+  }
 }
 
 /**
  * Mirrors the settings into the page URL without adding history entries.
- * @param {{ reply: string | null, boundaries: boolean, format: string }} extra  format: left out when native
+ * @param {{ reply: string | null, boundaries: boolean, format: string, compare: string[], fault: string }} extra
+ *   format: left out when native; compare: the panes' profiles, left out when the compare view is off
  */
 export function saveToUrl(extra) {
   const query = new URLSearchParams(location.search)
@@ -114,7 +155,10 @@ export function saveToUrl(extra) {
   if (extra.reply) query.set('reply', extra.reply)
   if (extra.boundaries) query.set('boundaries', '1')
   if (extra.format !== 'native') query.set('format', extra.format)
-  const search = query.toString()
+  if (extra.compare.length > 0) query.set('compare', extra.compare.join(','))
+  if (extra.fault !== '') query.set('fault', extra.fault)
+  // `,` and `:` need no escaping in a query: `compare=fast,slow&fault=error-after:40` stays readable
+  const search = query.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':')
   const next = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`
   if (next !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', next)
 }

@@ -23,6 +23,10 @@
  * @typedef {object} StreamFailure
  * @property {string} message
  * @property {string | null} param   the request parameter at fault, when the server names one
+ * @property {number} [status]       the HTTP status of a refused request
+ * @property {string} [statusText]   its reason phrase
+ * @property {string} [retryAfter]   its `retry-after` header
+ * @property {string} [code]         the error's type or code, when the server gives one (`overloaded_error`)
  *
  * @typedef {object} StreamHandlers
  * @property {(data: TokenData, receivedAt: number) => void} onToken
@@ -96,7 +100,12 @@ export function openStream(url, handlers) {
     if (event instanceof MessageEvent && typeof event.data === 'string' && event.data !== '') {
       handlers.onWire?.({ event: 'error', data: event.data, id: event.lastEventId || null }, performance.now(), '')
       const body = parse(event.data)
-      return fail({ message: body?.error?.message ?? body?.message ?? event.data, param: body?.error?.param ?? null })
+      const code = body?.error?.code ?? body?.error?.type ?? body?.code
+      return fail({
+        message: body?.error?.message ?? body?.message ?? event.data,
+        param: body?.error?.param ?? null,
+        ...(typeof code === 'string' ? { code } : {}),
+      })
     }
     if (source.readyState === EventSource.CLOSED) {
       finish()
@@ -135,13 +144,46 @@ export async function describeFailure(url, whenOk) {
       controller.abort() // it streams now: the failure was transient, not a refusal
       return { message: whenOk, param: null }
     }
-    const body = (response.headers.get('content-type') ?? '').includes('json') ? await response.json().catch(() => undefined) : undefined
-    const message = body?.error?.message
-    if (typeof message === 'string') return { message, param: typeof body.error.param === 'string' ? body.error.param : null }
-    return { message: `The server answered ${response.status} ${response.statusText}`.trim() + '.', param: null }
+    return await refusal(response)
   } catch {
     return { message: 'Could not reach the tokensim server. Is it running?', param: null }
   }
+}
+
+/**
+ * The failure a refused request's response describes: its status, its `retry-after`, and the message (and the
+ * setting at fault, and the error's type) of its JSON error body, in any vendor's shape:
+ * `{"error":{"message","type","param"}}` (native, OpenAI, AI SDK), `{"type":"error","error":{"message","type"}}`
+ * (Anthropic), `{"error":{"code","message","status"}}` (Gemini).
+ * @param {Response} response
+ * @returns {Promise<StreamFailure>}
+ */
+export async function refusal(response) {
+  const status = { status: response.status, statusText: STATUS_TEXT[response.status] ?? response.statusText }
+  const retryAfter = response.headers.get('retry-after')
+  const meta = retryAfter === null ? status : { ...status, retryAfter }
+  const body = (response.headers.get('content-type') ?? '').includes('json') ? await response.json().catch(() => undefined) : undefined
+  const message = body?.error?.message
+  if (typeof message !== 'string')
+    return { ...meta, message: `The server answered ${response.status} ${status.statusText}`.trim() + '.', param: null }
+  const code = [body.error.code, body.error.status, body.error.type].find((c) => typeof c === 'string' && c !== '')
+  return { ...meta, message, param: typeof body.error.param === 'string' ? body.error.param : null, ...(code ? { code } : {}) }
+}
+
+/** The reason phrases of the statuses a fault may inject (529 is Anthropic's own: Node calls it unknown). @type {Record<number, string>} */
+const STATUS_TEXT = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  529: 'Overloaded',
 }
 
 /** @param {string} text */

@@ -5,6 +5,7 @@
  * readable failure, naming the setting at fault when the server does.
  */
 import { readSse } from './sse.js'
+import { refusal } from './stream.js'
 
 /**
  * @typedef {object} VendorRequest
@@ -47,7 +48,8 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
       handlers.onToken({ text, index: units, units: count, t: Number.NaN }, at)
       units += count
     }
-    if (reading.error !== undefined) return fail({ message: reading.error, param: paramOf(reading.error, null) })
+    if (reading.error !== undefined)
+      return fail({ message: reading.error, param: paramOf(reading.error, null), ...(reading.code ? { code: reading.code } : {}) })
     if (reading.end) {
       done = true
       // the unit count, when it is exact: known beforehand, or one unit per event
@@ -69,7 +71,10 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
       if (!over) fail({ message: isAbort(error) ? 'The request was aborted.' : describeFetchError(error), param: null })
       return
     }
-    if (!response.ok) return fail(await refusal(response))
+    if (!response.ok) {
+      const failure = await refusal(response)
+      return fail({ ...failure, param: paramOf(failure.message, failure.param) })
+    }
     if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || response.body === null) {
       controller.abort()
       return fail({
@@ -95,20 +100,6 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
       controller.abort()
     },
   }
-}
-
-/**
- * The failure a refused request's body describes: `{"error":{"message","param"}}` (OpenAI, AI SDK),
- * `{"type":"error","error":{"message"}}` (Anthropic) or `{"error":{"code","message","status"}}` (Gemini).
- * @param {Response} response
- * @returns {Promise<import('./stream.js').StreamFailure>}
- */
-async function refusal(response) {
-  const body = (response.headers.get('content-type') ?? '').includes('json') ? await response.json().catch(() => undefined) : undefined
-  const message = body?.error?.message
-  if (typeof message !== 'string')
-    return { message: `The server answered ${response.status} ${response.statusText}`.trim() + '.', param: null }
-  return { message, param: paramOf(message, typeof body.error.param === 'string' ? body.error.param : null) }
 }
 
 /**

@@ -3,7 +3,7 @@
  * lines, and when it came, in ms after Send), newest at the bottom, following the newest unless the reader has
  * scrolled up. Rows are added from the page's frame loop (flush), a frame's events at once; past MAX_ROWS the
  * oldest rows go. Events that carried visible text are marked, with that text beside them, so the text's path
- * through a format shows.
+ * through a format shows, and events that report an error are marked too.
  */
 import { $, el } from './dom.js'
 
@@ -14,8 +14,9 @@ const LONG_LINE = 160
 
 /**
  * @typedef {object} WireRow
- * @property {import('./sse.js').SseMessage | null} message   null: a note (a reconnect)
+ * @property {import('./sse.js').SseMessage | null} message   null: a note (a reconnect, a refused request)
  * @property {string} note
+ * @property {'resume' | 'error'} [kind]   what the note is about
  * @property {number} at       ms after Send
  * @property {string} text     the visible text the event added ('' for none)
  */
@@ -98,9 +99,12 @@ export class WirePane {
     this.events += 1
   }
 
-  /** A line between events (a reconnect). @param {string} note @param {number} at */
-  note(note, at) {
-    this.pending.push({ message: null, note, at, text: '' })
+  /**
+   * A line between events: a reconnect, or the status of a refused request (which sent no events).
+   * @param {string} note @param {number} at @param {'resume' | 'error'} [kind]
+   */
+  note(note, at, kind = 'resume') {
+    this.pending.push({ message: null, note, at, text: '', kind })
   }
 
   /** Adds what arrived since the last flush. */
@@ -124,8 +128,12 @@ export class WirePane {
   }
 
   /** @param {WireRow} row */
-  row({ message, note, at, text }) {
-    const item = el('li', message === null ? 'wire-row wire-note' : text !== '' ? 'wire-row wire-text' : 'wire-row')
+  row({ message, note, at, text, kind }) {
+    const item = el(
+      'li',
+      message === null ? `wire-row wire-note wire-note-${kind ?? 'resume'}` : text !== '' ? 'wire-row wire-text' : 'wire-row',
+    )
+    if (message !== null && isError(message)) item.classList.add('wire-error')
     const time = el('span', 'wire-at', `${Math.round(at)} ms`)
     time.title = `arrived ${Math.round(at)} ms after Send, ${Math.round(at - this.previousAt)} ms after the event before`
     this.previousAt = at
@@ -159,6 +167,13 @@ export class WirePane {
     return item
   }
 }
+
+/**
+ * An event that reports an error, in any format's shape: `event: error`, or data that is an error object
+ * (`{"error":…}`, `{"type":"error",…}`).
+ * @param {import('./sse.js').SseMessage} message
+ */
+const isError = ({ event, data }) => event === 'error' || /^\{\s*"(?:error"|type"\s*:\s*"error")/.test(data)
 
 /**
  * One `name: value` line.

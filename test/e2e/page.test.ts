@@ -2,15 +2,18 @@
  * The page at / in a real headless Chromium against the real server: streaming and Markdown rendering, raw HTML
  * shown as text (no script runs), the server's error message, token boundaries, reconnects and Stop; and the
  * vendor wire formats (POSTed with fetch, read with the page's SSE reader): the same reply as the native
- * stream, their raw events in the wire pane, the user's own text echoed, errors, Stop, and the format in the URL.
+ * stream, their raw events in the wire pane, the user's own text echoed, errors, Stop, and the format in the URL;
+ * the fault toggles (the `fault` query on /stream, the `x-tokensim-fault` header), mid-stream errors, injected
+ * statuses and a native drop that resumes; the compare view; and the buffering detector.
  *
  * Every page is served under the strict Content-Security-Policy the page is written for (no inline script or
  * style), and a test fails on any violation, page error or console error. Every wait is a condition
  * (waitForFunction, waitForSelector, expect.poll), never a fixed sleep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Dialog, Page } from 'playwright-core'
+import type { Browser, Dialog, Page, Request } from 'playwright-core'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { split } from '../../src/core/split.js'
 import { browserAvailable, launchBrowser } from '../helpers/browser.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
@@ -643,5 +646,372 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(await other.page.inputValue('#format')).toBe('native')
     expect(errors).toEqual([])
     expect(other.errors).toEqual([])
+  })
+
+  // ---- faults ------------------------------------------------------------------------------------------------
+
+  /** Every request the page makes from now on, with when it was made. */
+  function recordRequests(page: Page): { requests: { request: Request; at: number }[] } {
+    const log = { requests: [] as { request: Request; at: number }[] }
+    page.on('request', (request) => log.requests.push({ request, at: Date.now() }))
+    return log
+  }
+
+  const isStream = (request: Request): boolean => new URL(request.url()).pathname === '/stream'
+
+  /** Turns every fault toggle off, then the given ones on with their fields. */
+  async function setFaults(page: Page, faults: Record<string, Record<string, string>>): Promise<void> {
+    for (const box of await page.locator('#faults input[type="checkbox"]').all()) await box.uncheck()
+    for (const [id, values] of Object.entries(faults)) {
+      for (const [key, value] of Object.entries(values)) {
+        if (id === 'status' && key === 'code') await page.selectOption('#fault-status-code', value)
+        else await page.fill(`#fault-${id}-${key}`, value)
+      }
+      await page.check(`#fault-${id}`)
+    }
+  }
+
+  /** Chromium's own line for a response with an error status, which a refused request is meant to get. */
+  const unexpected = (errors: readonly string[]): string[] =>
+    errors.filter((error) => !/^Failed to load resource: the server responded with a status of (4|5)\d\d/.test(error))
+
+  it('sends each fault toggle as the fault query on /stream and as the x-tokensim-fault header, and keeps them in the URL', async () => {
+    const { page, errors } = await openPage()
+    const seen = recordRequests(page)
+    await pickReply(page, 'greeting')
+    await configure(page, { unit: 'word', delay: '0', ttft: '0', jitter: '0' })
+    expect(await page.locator('#fault-spec').textContent()).toContain('No faults')
+    const cases: [Record<string, Record<string, string>>, string][] = [
+      [{ status: { code: '503', retry: '5' } }, 'status:503:5'],
+      [{ status: { code: '529', retry: '' } }, 'status:529'],
+      [{ 'slow-headers': { ms: '40' } }, 'slow-headers:40'],
+      [{ 'error-after': { n: '3' } }, 'error-after:3'],
+      [{ 'drop-after': { n: '3' } }, 'drop-after:3'],
+      [{ 'stall-after': { n: '2', ms: '30' } }, 'stall-after:2:30'],
+      [{ 'truncate-after': { n: '4' } }, 'truncate-after:4'],
+      [
+        { 'stall-after': { n: '1', ms: '20' }, 'error-after': { n: '5' }, status: { code: '429', retry: '1' } },
+        'status:429:1,error-after:5,stall-after:1:20',
+      ],
+    ]
+    for (const [faults, spec] of cases) {
+      await setFaults(page, faults)
+      for (const format of ['native', 'openai-chat']) {
+        await pickFormat(page, format)
+        expect(await page.locator('#fault-spec').textContent(), spec).toBe(
+          format === 'native' ? `fault=${spec}` : `x-tokensim-fault: ${spec}`,
+        )
+        seen.requests.length = 0
+        await page.click('#send')
+        await waitFinished(page)
+        const sent = seen.requests
+          .map(({ request }) => request)
+          .filter((r) => isStream(r) || new URL(r.url()).pathname === '/v1/chat/completions')
+        expect(sent.length, `${format} ${spec}`).toBeGreaterThanOrEqual(1)
+        const first = sent[0]!
+        if (format === 'native') {
+          const url = new URL(first.url())
+          expect(url.searchParams.get('fault'), spec).toBe(spec)
+          expect(url.searchParams.get('reply')).toBe('greeting')
+          expect(first.headers()['x-tokensim-fault']).toBeUndefined()
+        } else {
+          expect(first.headers()['x-tokensim-fault'], spec).toBe(spec)
+          expect(new URL(first.url()).searchParams.has('fault')).toBe(false)
+        }
+      }
+      expect(new URL(page.url()).searchParams.get('fault')).toBe(spec)
+    }
+
+    // the URL brings the toggles back; none leaves it
+    await page.reload()
+    await page.waitForSelector('#app[data-ready="true"]')
+    expect(await page.isChecked('#fault-status')).toBe(true)
+    expect(await page.inputValue('#fault-status-code')).toBe('429')
+    expect(await page.inputValue('#fault-status-retry')).toBe('1')
+    expect(await page.isChecked('#fault-error-after')).toBe(true)
+    expect(await page.inputValue('#fault-error-after-n')).toBe('5')
+    expect(await page.isChecked('#fault-stall-after')).toBe(true)
+    expect(await page.inputValue('#fault-stall-after-ms')).toBe('20')
+    expect(await page.isChecked('#fault-drop-after')).toBe(false)
+    await setFaults(page, {})
+    await expect.poll(() => new URL(page.url()).searchParams.has('fault')).toBe(false)
+    expect(unexpected(errors)).toEqual([])
+  })
+
+  it('shows a mid-stream error (error-after) with the text that came before it, natively and in a vendor format', async () => {
+    const { page, errors } = await openPage()
+    const words = split(replyText('greeting'), 'word')
+    await pickReply(page, 'greeting')
+    await configure(page, { unit: 'word', delay: '5', ttft: '0', jitter: '0' })
+    await setFaults(page, { 'error-after': { n: '4' } })
+    for (const [format, code] of [
+      ['native', 'injected_fault'],
+      ['anthropic-messages', 'overloaded_error'],
+      ['openai-chat', 'server_error'],
+      ['gemini', 'INTERNAL'],
+    ] as const) {
+      await pickFormat(page, format)
+      await page.click('#send')
+      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      expect(await raw(page), format).toBe(words.slice(0, 5).join(''))
+      const box = page.locator(`${REPLY} .error-box[role="alert"]`)
+      expect(await box.locator('.error-title').textContent(), format).toBe('The stream broke off after 5 words')
+      expect(await box.locator('.error-message').textContent(), format).toBe('tokensim: injected error after unit 4 (fault error-after)')
+      expect(await box.locator('.error-code').textContent(), format).toBe(code)
+      expect(await box.locator('.error-status').count()).toBe(0) // the response itself was a 200
+      expect(await page.locator(`${REPLY} .msg-footer`).textContent()).toContain('5 words')
+      expect(await page.locator('#status').textContent()).toBe('Error')
+      // the error event is on the wire, marked
+      expect(await page.locator('#wire-list .wire-error').count(), format).toBe(1)
+    }
+    expect(errors).toEqual([])
+  })
+
+  it('shows an injected HTTP status clearly: the status, its retry-after and the message', async () => {
+    const { page, errors } = await openPage()
+    await pickReply(page, 'greeting')
+    await configure(page, { unit: 'word', delay: '0', ttft: '0', jitter: '0' })
+    await setFaults(page, { status: { code: '429', retry: '2' } })
+    for (const [format, code] of [
+      ['native', 'rate_limit_exceeded'],
+      ['openai-chat', 'rate_limit_exceeded'],
+      ['anthropic-messages', 'rate_limit_error'],
+      ['gemini', 'RESOURCE_EXHAUSTED'],
+    ] as const) {
+      await pickFormat(page, format)
+      await page.click('#send')
+      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      const box = page.locator(`${REPLY} .error-box[role="alert"]`)
+      await expect.poll(() => box.locator('.error-status').textContent()).toBe('HTTP 429 Too Many Requests')
+      expect(await box.locator('.error-title').textContent(), format).toBe('The stream could not start')
+      expect(await box.textContent(), format).toContain('retry after 2 s')
+      expect(await box.locator('.error-code').textContent(), format).toBe(code)
+      expect(await box.locator('.error-message').textContent(), format).toBe('tokensim: injected status 429 (fault status:429:2)')
+      expect(await raw(page)).toBe('')
+      expect(await page.locator('#status').textContent()).toBe('Error')
+    }
+    // Anthropic's own overloaded status, which Node has no reason phrase for
+    await pickFormat(page, 'anthropic-messages')
+    await setFaults(page, { status: { code: '529', retry: '' } })
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    expect(await page.locator(`${REPLY} .error-status`).textContent()).toBe('HTTP 529 Overloaded')
+    expect(await page.locator(`${REPLY} .error-code`).textContent()).toBe('overloaded_error')
+    // a fault list the server refuses marks the list, in either transport
+    await setFaults(page, { 'error-after': { n: '' } })
+    for (const format of ['anthropic-messages', 'native']) {
+      await pickFormat(page, format)
+      await page.click('#send')
+      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      expect(await page.locator(`${REPLY} .error-message`).textContent(), format).toMatch(/fault: "error-after:" needs a number of units/)
+      expect(await page.locator(`${REPLY} .error-status`).textContent(), format).toBe('HTTP 400 Bad Request')
+      expect(await page.getAttribute('#fault-spec', 'class'), format).toContain('server-invalid')
+      await page.fill('#fault-error-after-n', '3') // fixing it clears the mark
+      expect(await page.getAttribute('#fault-spec', 'class')).not.toContain('server-invalid')
+      await page.fill('#fault-error-after-n', '')
+    }
+    expect(errors.length).toBeGreaterThan(0) // Chromium reports each refused request...
+    expect(unexpected(errors)).toEqual([]) // ...and nothing else went wrong
+  })
+
+  it('resumes a native stream that drop-after cut off: EventSource reconnects with Last-Event-ID, the text complete', async () => {
+    const { page, errors } = await openPage()
+    const seen = recordRequests(page)
+    const expected = replyText('markdown')
+    await pickReply(page, 'markdown')
+    await configure(page, { unit: 'token', delay: '2', ttft: '0', jitter: '0', chunk: '1' })
+    await setFaults(page, { 'drop-after': { n: '40' } })
+    await page.click('#send')
+
+    const notice = page.locator(`${REPLY} .notice-resume`)
+    await notice.waitFor({ timeout: TIMEOUT })
+    expect(await notice.textContent()).toBe('Connection dropped — resumed after unit 40')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(expected) // no unit lost, none repeated
+    expect(await page.locator(REPLY).getAttribute('data-units')).toBe('663')
+    expect(await page.locator('[data-figure="reconnects"]').textContent()).toBe('1')
+    expect(await page.locator('[data-figure="count"]').textContent()).toBe('663 / 663')
+    expect(await page.locator(`${REPLY} .error-box`).count()).toBe(0)
+    expect(await page.locator('#wire-list .wire-note .wire-note-text').textContent()).toBe('reconnected with Last-Event-ID: 40')
+    // two connections, both asking for the fault; the second resumes after unit 40 (the fault is spent)
+    const streams = seen.requests.map(({ request }) => request).filter(isStream)
+    expect(streams).toHaveLength(2)
+    for (const request of streams) expect(new URL(request.url()).searchParams.get('fault')).toBe('drop-after:40')
+    // the server resumed after unit 40, as its done event says
+    expect(
+      (await wireLines(page)).some((line) => line.startsWith('data: {"tokens":663,"sent":622,') && line.includes('"resumed_after":40')),
+    ).toBe(true)
+    expect(errors).toEqual([])
+  })
+
+  // ---- the compare view --------------------------------------------------------------------------------------
+
+  /** Each pane of the last compare view: its profile, state, text and figures. */
+  const panes = (page: Page) =>
+    page.locator('.msg-compare:last-of-type .pane').evaluateAll((all) =>
+      all.map((pane) => {
+        const figure = (name: string) => pane.querySelector(`[data-figure="${name}"]`)?.textContent ?? ''
+        return {
+          profile: (pane as HTMLElement).dataset.profile ?? '',
+          state: (pane as HTMLElement).dataset.state ?? '',
+          raw: (pane as HTMLElement).dataset.raw ?? '',
+          ttft: figure('ttft'),
+          tps: figure('tps'),
+          elapsed: figure('elapsed'),
+          count: figure('count'),
+        }
+      }),
+    )
+
+  it('streams the same reply in two or three panes at once, each with its own profile and figures', async () => {
+    const { page, errors } = await openPage('?compare=fast,typical,slow&reply=greeting')
+    const seen = recordRequests(page)
+    const expected = replyText('greeting')
+    expect(await page.isChecked('#compare')).toBe(true)
+    expect(await page.getAttribute('#app', 'data-wire')).toBe('closed') // the panes get the room
+    expect([await page.inputValue('#compare-1'), await page.inputValue('#compare-2'), await page.inputValue('#compare-3')]).toEqual([
+      'fast',
+      'typical',
+      'slow',
+    ])
+    await configure(page, { unit: 'word' })
+    await page.click('#send')
+
+    // mid-stream: the fast pane is ahead of the slow one
+    await page.waitForSelector('.msg-compare:last-of-type .pane[data-profile="fast"][data-state="done"]', { timeout: TIMEOUT })
+    const during = await panes(page)
+    expect(during.find((p) => p.profile === 'slow')?.raw.length ?? 0).toBeLessThan(expected.length)
+
+    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const done = await panes(page)
+    expect(done.map((p) => p.profile)).toEqual(['fast', 'typical', 'slow'])
+    for (const pane of done) {
+      expect(pane.state, pane.profile).toBe('done')
+      expect(pane.raw, pane.profile).toBe(expected)
+      expect(pane.ttft).toMatch(/^\d+ ms$/)
+      expect(pane.tps).toMatch(/^\d+(\.\d)?$/)
+      expect(pane.elapsed).toMatch(/^\d+\.\d s$/)
+      expect(pane.count).toBe('34 / 34')
+    }
+    const ttft = done.map((p) => Number.parseInt(p.ttft, 10))
+    expect(ttft[0]!).toBeLessThan(ttft[1]!)
+    expect(ttft[1]!).toBeLessThan(ttft[2]!)
+    expect(new Set(done.map((p) => p.elapsed)).size).toBe(3)
+    expect(await page.locator('#status').textContent()).toBe('Done')
+
+    // one request per pane, all at once, each naming its profile instead of the latency fields
+    const streams = seen.requests.filter(({ request }) => isStream(request))
+    expect(streams).toHaveLength(3)
+    expect(streams.map(({ request }) => new URL(request.url()).searchParams.get('profile'))).toEqual(['fast', 'typical', 'slow'])
+    for (const { request } of streams) {
+      const query = new URL(request.url()).searchParams
+      for (const knob of ['ttft', 'delay', 'jitter']) expect(query.has(knob), knob).toBe(false)
+      expect(query.get('unit')).toBe('word')
+    }
+    expect(Math.max(...streams.map((s) => s.at)) - Math.min(...streams.map((s) => s.at))).toBeLessThan(500)
+
+    // two panes, in a vendor format: the profile goes as x-tokensim-profile
+    await page.selectOption('#compare-1', 'instant')
+    await page.selectOption('#compare-2', 'fast')
+    await page.selectOption('#compare-3', '')
+    await expect.poll(() => new URL(page.url()).searchParams.get('compare')).toBe('instant,fast')
+    expect(page.url()).toContain('compare=instant,fast')
+    await pickFormat(page, 'anthropic-messages')
+    seen.requests.length = 0
+    await page.click('#send')
+    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const vendor = await panes(page)
+    expect(vendor.map((p) => [p.profile, p.state, p.raw === expected])).toEqual([
+      ['instant', 'done', true],
+      ['fast', 'done', true],
+    ])
+    const posts = seen.requests.map(({ request }) => request).filter((r) => new URL(r.url()).pathname === '/v1/messages')
+    expect(posts.map((r) => r.headers()['x-tokensim-profile'])).toEqual(['instant', 'fast'])
+    for (const post of posts) expect(post.headers()['x-tokensim-delay']).toBeUndefined()
+
+    // off: one reply again, and the URL forgets the panes
+    await page.click('label[for="compare"]')
+    await expect.poll(() => new URL(page.url()).searchParams.has('compare')).toBe(false)
+    await page.click('#send')
+    await waitFinished(page)
+    expect(await raw(page)).toBe(expected)
+    expect(errors).toEqual([])
+  })
+
+  // ---- the buffering detector --------------------------------------------------------------------------------
+
+  it('detects buffering from arrivals and scheduled offsets: a table of the pure function', async () => {
+    const { page, errors } = await openPage()
+    // a string, so that the test runner leaves this import() alone: the page's own module, as the page loads it
+    await page.evaluate("import('/buffering.js').then((m) => { window.__buffering = m })")
+    const results = await page.evaluate(() => {
+      type Burst = { first: number; count: number; scheduledMs: number; arrivalMs: number; waitMs: number }
+      const { findBursts } = (
+        window as unknown as { __buffering: { findBursts(events: { t: number; at: number }[], startAt?: number): Burst[] } }
+      ).__buffering
+      const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+      const paced = (n: number, ttft: number, gap: number, lag = 20) =>
+        range(n).map((i) => ({ t: ttft + i * gap, at: ttft + i * gap + lag }))
+      const cases: Record<string, { t: number; at: number }[]> = {
+        // 40 events 25 ms apart, held back and let go at once
+        'all at the end': range(40).map((i) => ({ t: i * 25, at: 1000 + i * 0.05 })),
+        // a proxy that flushes every 30 events
+        'two flushes': range(60).map((i) => ({ t: i * 25, at: (i < 30 ? 750 : 1500) + (i % 30) * 0.04 })),
+        paced: paced(200, 450, 25),
+        // dense: 1 ms apart after a long first token, arriving as paced as sent
+        'dense, long ttft': paced(600, 3000, 1),
+        // the main thread busy for 200 ms: a frame's worth of events arrive in a heap
+        'busy main thread': range(100).map((i) => ({ t: i * 10, at: i * 10 >= 300 && i * 10 < 500 ? 500 + i * 0.01 : i * 10 + 5 })),
+        // a scheduled burst (a profile's): many events due at once, arriving at once
+        'scheduled burst': range(30).map((i) => ({ t: 300, at: 320 + i * 0.02 })),
+        // too few events to tell
+        'five events': range(5).map((i) => ({ t: i * 200, at: 1000 + i * 0.1 })),
+        // vendor events carry no offset
+        'no offsets': range(40).map((i) => ({ t: Number.NaN, at: 1000 + i * 0.05 })),
+      }
+      return Object.fromEntries(Object.entries(cases).map(([name, events]) => [name, findBursts(events)]))
+    })
+    expect(results['all at the end']).toEqual([{ first: 0, count: 40, scheduledMs: 975, arrivalMs: expect.closeTo(1.95, 5), waitMs: 1000 }])
+    expect(results['two flushes']?.map((b) => [b.first, b.count, b.scheduledMs])).toEqual([
+      [0, 30, 725],
+      [30, 30, 725],
+    ])
+    for (const name of ['paced', 'dense, long ttft', 'busy main thread', 'scheduled burst', 'five events', 'no offsets'])
+      expect(results[name], name).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('says the stream is buffered when something holds it back, and not when it arrives as paced', async () => {
+    const { page, errors } = await openPage()
+    await pickReply(page, 'markdown')
+    // 397 words 5 ms apart: about 2 s of stream
+    await configure(page, { unit: 'word', delay: '5', ttft: '0', jitter: '0' })
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('markdown'))
+    expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(0)
+    expect(await page.locator(REPLY).getAttribute('data-buffered')).toBeNull()
+
+    // a buffering middleman: the whole response is read, then handed on at once
+    await page.route(
+      (url) => url.pathname === '/stream',
+      async (route) => {
+        const response = await route.fetch()
+        await route.fulfill({ response })
+      },
+    )
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('markdown'))
+    const notice = page.locator(`${REPLY} .notice-buffer`)
+    expect(await notice.count()).toBe(1)
+    const text = (await notice.textContent()) ?? ''
+    expect(text).toMatch(/^Buffering detected \d+ events sent over \d\.\d s arrived within \d+ ms, after \d\.\d s of silence/)
+    expect(text).toContain(
+      'something between the server and the browser (a proxy, compression, a dev-server middleware) buffers the stream',
+    )
+    expect(Number(/^Buffering detected (\d+)/.exec(text)?.[1])).toBeGreaterThan(300)
+    expect(await page.locator(REPLY).getAttribute('data-buffered')).toBe('true')
+    expect(errors).toEqual([])
   })
 })
