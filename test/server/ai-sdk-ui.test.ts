@@ -22,6 +22,7 @@ import { createChatStreams } from '../../src/server/chat-streams.js'
 import { createClock } from '../../src/server/clock.js'
 import { encodeFrames } from '../../src/server/frames.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { chunks, readSse } from '../helpers/sse.js'
 
@@ -190,19 +191,7 @@ describe('errors', () => {
       ['/api/chat', 'POST'],
       ['/api/chat/c/stream', 'GET'],
     ]) {
-      const response = await fetch(`${server.url}${path}`, {
-        method: 'OPTIONS',
-        headers: { origin: 'http://localhost:3000', 'access-control-request-method': method!, 'access-control-request-headers': requested },
-      })
-      expect(response.status).toBe(204)
-      expect(response.headers.get('access-control-allow-origin')).toBe('*')
-      expect(response.headers.get('access-control-allow-methods')).toContain(method)
-      expect(
-        response.headers
-          .get('access-control-allow-headers')
-          ?.split(',')
-          .map((h) => h.trim()),
-      ).toEqual(requested.split(', '))
+      await expectPreflight(`${server.url}${path}`, method!, requested.split(', '))
     }
   })
 })

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -230,17 +231,6 @@ describe('CORS', () => {
   it('answers a browser preflight for the headers the Anthropic SDK sends from a browser', async () => {
     const requested =
       'anthropic-dangerous-direct-browser-access, anthropic-version, content-type, x-api-key, x-stainless-arch, x-tokensim-delay'
-    const response = await fetch(`${server.url}/v1/messages`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': requested },
-    })
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    const allowed = response.headers
-      .get('access-control-allow-headers')
-      ?.split(',')
-      .map((h) => h.trim())
-    expect(allowed).toEqual(expect.arrayContaining(requested.split(', ')))
+    await expectPreflight(`${server.url}/v1/messages`, 'POST', requested.split(', '))
   })
 })

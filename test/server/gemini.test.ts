@@ -6,6 +6,7 @@ import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { readSse } from '../helpers/sse.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -286,18 +287,6 @@ describe("errors in Google's shape", () => {
 describe('CORS', () => {
   it('answers a browser preflight for the headers @google/genai sends', async () => {
     const requested = 'content-type, x-goog-api-client, x-goog-api-key, x-tokensim-delay'
-    const response = await fetch(`${server.url}/v1beta/models/${model}:streamGenerateContent?alt=sse`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': requested },
-    })
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    expect(
-      response.headers
-        .get('access-control-allow-headers')
-        ?.split(',')
-        .map((h) => h.trim()),
-    ).toEqual(requested.split(', '))
+    await expectPreflight(`${server.url}/v1beta/models/${model}:streamGenerateContent?alt=sse`, 'POST', requested.split(', '))
   })
 })

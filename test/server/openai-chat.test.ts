@@ -8,6 +8,7 @@ import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -182,17 +183,6 @@ describe('GET /v1/models', () => {
 describe('CORS', () => {
   it('answers a browser preflight from a dev server for the headers the SDKs send', async () => {
     const requested = 'authorization, content-type, x-api-key, anthropic-version, last-event-id, x-tokensim-delay, x-stainless-os'
-    const response = await fetch(`${server.url}/v1/chat/completions`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': requested },
-    })
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    const allowed = response.headers
-      .get('access-control-allow-headers')
-      ?.split(',')
-      .map((h) => h.trim())
-    expect(allowed).toEqual(requested.split(', '))
+    await expectPreflight(`${server.url}/v1/chat/completions`, 'POST', requested.split(', '))
   })
 })

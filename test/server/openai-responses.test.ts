@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -201,19 +202,7 @@ describe('POST /v1/responses with the openai SDK', () => {
     })
     await recording.responses.create({ model: 'tokensim-instant', input: 'hi' })
     expect(sent).toContain('authorization')
-    const requested = sent.join(', ')
-    const response = await fetch(`${server.url}/v1/responses`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': requested },
-    })
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    const allowed = response.headers
-      .get('access-control-allow-headers')
-      ?.split(',')
-      .map((h) => h.trim())
-    expect(allowed).toEqual(expect.arrayContaining(sent))
+    await expectPreflight(`${server.url}/v1/responses`, 'POST', sent)
   })
 })
 
