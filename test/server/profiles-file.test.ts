@@ -1,33 +1,12 @@
 /** loadProfilesFile on real files: the accepted shapes, and one ProfilesFileError naming the file, the profile and the problem. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadProfilesFile, ProfilesFileError } from '../../src/server/profiles-file.js'
 import { loadScenariosFile, ScenariosFileError } from '../../src/server/scenarios-file.js'
+import { loadFailure, tempFiles } from '../helpers/data-files.js'
 
-const root = mkdtempSync(join(tmpdir(), 'tokensim-profiles-'))
-let counter = 0
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-
-function write(name: string, content: string): string {
-  const file = join(root, `${++counter}-${name}`)
-  writeFileSync(file, content)
-  return file
-}
-
-function failure(file: string): string {
-  try {
-    loadProfilesFile(file)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProfilesFileError)
-    const message = (error as Error).message
-    expect(message.startsWith(`${file}: `), message).toBe(true)
-    expect(message).not.toMatch(/\n/)
-    return message
-  }
-  throw new Error('expected a ProfilesFileError')
-}
+const { root, write } = tempFiles('tokensim-profiles-')
+const failure = (file: string): string => loadFailure(loadProfilesFile, file, ProfilesFileError)
 
 describe('loadProfilesFile', () => {
   it('reads a YAML list under profiles: with every field, filling in p99 and the description', () => {

@@ -1,31 +1,11 @@
 /** loadScenariosFile on real files: the accepted shapes, and one ScenariosFileError naming the file and the rule for each problem. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadScenariosFile, ScenariosFileError } from '../../src/server/scenarios-file.js'
+import { loadFailure, tempFiles } from '../helpers/data-files.js'
 
-const root = mkdtempSync(join(tmpdir(), 'tokensim-scenarios-'))
-let counter = 0
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-
-function write(name: string, content: string): string {
-  const file = join(root, `${++counter}-${name}`)
-  writeFileSync(file, content)
-  return file
-}
-
-function failure(file: string): string {
-  try {
-    loadScenariosFile(file)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenariosFileError)
-    const message = (error as Error).message
-    expect(message.startsWith(`${file}: `), message).toBe(true)
-    return message
-  }
-  throw new Error('expected a ScenariosFileError')
-}
+const { root, write } = tempFiles('tokensim-scenarios-')
+const failure = (file: string): string => loadFailure(loadScenariosFile, file, ScenariosFileError)
 
 describe('loadScenariosFile', () => {
   it('reads a YAML list with every field, naming unnamed rules by position', () => {
