@@ -5,17 +5,20 @@ import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import type { NamedCapture } from './core/capture.js'
 import { TokensimError } from './core/errors.js'
 import { createProfileSet, type Profile } from './core/profiles.js'
 import { parseFaults } from './core/faults.js'
 import type { Scenario } from './core/scenarios.js'
 import type { Reply } from './core/types.js'
 import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js'
+import { CapturesFileError, loadCaptures } from './server/captures-file.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
 import { loadProfilesFile, ProfilesFileError } from './server/profiles-file.js'
 import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
 import { loadScenariosFile, ScenariosFileError } from './server/scenarios-file.js'
+import { record, RecordFailure, RecordUsageError } from './record.js'
 import { runPrimary, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -23,6 +26,8 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const HELP = `tokensim ${version}: simulates an AI model's token stream as Server-Sent Events.
 
 Usage: tokensim [options]
+       tokensim record URL [--method M] [--header 'name: value']... [--data BODY] [--name NAME] --out FILE
+         captures what URL streams, for --captures to replay (see tokensim record --help)
 
   --port N         port to listen on (default 8787, or env PORT; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1; anything else is reachable from other machines)
@@ -36,6 +41,8 @@ Usage: tokensim [options]
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
   --scenarios PATH rules (JSON or YAML) that choose the answer to a vendor request: text, reasoning, tool calls
   --profiles PATH  add or replace latency profiles (JSON or YAML): ttft and gap distributions, stalls, bursts
+  --captures PATH  captured streams to replay (a capture file or a folder of .jsonl and .sse files): at
+                   GET /captures/NAME, and on their endpoint with the header x-tokensim-capture: NAME
   --fault SPEC     faults for every request, e.g. "status:503:1" or "error-after:20" (see the README's Faults)
   --fault-rate P   the probability, 0 to 1, that a request gets the --fault faults (default 1; drawn from --seed)
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
@@ -44,7 +51,7 @@ Usage: tokensim [options]
   -h, --help       show this help
   -v, --version    show the version
 
-Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /v1/models, and the vendor APIs
+Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /captures, GET /v1/models, and the vendor APIs
 POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent
 and :generateContent, /api/chat. See the README for every parameter.`
 
@@ -52,6 +59,7 @@ and :generateContent, /api/chat. See the README for every parameter.`
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'record') return recordCommand(argv.slice(1))
   let values
   try {
     ;({ values } = parseArgs({
@@ -71,6 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
         replies: { type: 'string' },
         scenarios: { type: 'string' },
         profiles: { type: 'string' },
+        captures: { type: 'string' },
         fault: { type: 'string' },
         'fault-rate': { type: 'string' },
         heartbeat: { type: 'string' },
@@ -126,6 +135,16 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
 
+  let captures: NamedCapture[] = []
+  if (values.captures !== undefined) {
+    try {
+      captures = loadCaptures(values.captures)
+    } catch (error) {
+      if (error instanceof CapturesFileError) throw new UsageError(`--captures ${error.message}`)
+      throw error
+    }
+  }
+
   const shown = host.includes(':') ? `[${host}]` : host
   const announce = (actualPort: number): void => {
     const processes = workers > 1 ? ` with ${workers} workers` : ''
@@ -141,7 +160,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let server
   try {
-    server = createServer({ defaults, replies, scenarios, profiles, faults: serverFaults(values), heartbeat, limits: { maxTextBytes } })
+    const faults = serverFaults(values)
+    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, limits: { maxTextBytes } })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
@@ -166,6 +186,18 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+/** `tokensim record`: its bad arguments are usage errors like the server's; a failed request is exit code 1. */
+async function recordCommand(argv: readonly string[]): Promise<void> {
+  try {
+    await record(argv)
+  } catch (error) {
+    if (error instanceof RecordUsageError) throw new UsageError(error.message)
+    if (!(error instanceof RecordFailure)) throw error
+    console.error(`tokensim: ${error.message}`)
+    process.exitCode = 1
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { cors } from 'hono/cors'
+import type { NamedCapture } from '../core/capture.js'
 import { TokensimError } from '../core/errors.js'
 import { createProfileSet, type Profile } from '../core/profiles.js'
 import type { Fault } from '../core/faults.js'
@@ -23,6 +24,7 @@ import { deliverWebStream, type Deliver } from './deliver.js'
 import { createFrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import { aiSdkUiRoute } from './routes/ai-sdk-ui.js'
+import { captureMiddleware, capturesRoute } from './routes/captures.js'
 import { anthropicMessagesRoute } from './routes/anthropic-messages.js'
 import { geminiRoute } from './routes/gemini.js'
 import { modelsRoute } from './routes/models.js'
@@ -58,6 +60,8 @@ export interface AppOptions {
   readonly deliver?: Deliver
   /** Faults for every request (`--fault`), each with probability `rate` (`--fault-rate`), drawn from `seed`. */
   readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number } | undefined
+  /** Captured streams to replay (`--captures`), each by its name. */
+  readonly captures?: readonly NamedCapture[]
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -78,6 +82,7 @@ export function createApp({
   staticFiles,
   deliver = deliverWebStream,
   faults,
+  captures = [],
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const context: AppContext = {
@@ -95,7 +100,9 @@ export function createApp({
     frames: createFrameCache(),
     deliver,
     faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
+    captures: new Map(captures.map((capture) => [capture.name, capture])),
   }
+  if (context.captures.size < captures.length) throw new TokensimError('invalid_param', 'two captures have the same name', 'captures')
   // A default reply or profile, or a scenario's, that does not exist is a start-up error, not a 400 later.
   library.get(context.defaults.reply)
   const checkProfile = (name: string | undefined, where: string, param: string): void => {
@@ -117,6 +124,9 @@ export function createApp({
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials.
   app.use('*', cors({ origin: '*', exposeHeaders: ['content-type', 'request-id', 'x-vercel-ai-ui-message-stream'] }))
+  // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
+  app.use('*', captureMiddleware(context))
+  capturesRoute(app, context)
   streamRoute(app, context)
   repliesRoute(app, context)
   openAIChatRoute(app, context)

@@ -1,4 +1,5 @@
 /** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
+import type { NamedCapture } from '../core/capture.js'
 import type { ProfileSet } from '../core/profiles.js'
 import type { ReplyLibrary } from '../core/replies.js'
 import type { Scenario } from '../core/scenarios.js'
@@ -31,4 +32,6 @@ export interface AppContext {
   readonly deliver: Deliver
   /** The server-wide faults (`--fault`, `--fault-rate`). */
   readonly faults: ServerFaults
+  /** The captured streams it replays (`--captures`), by name. */
+  readonly captures: ReadonlyMap<string, NamedCapture>
 }

@@ -204,6 +204,7 @@ describe('tokensim --help and --version', () => {
       '--scenarios',
       '--fault',
       '--fault-rate',
+      '--captures',
       '--profiles',
       '--heartbeat',
       '--max-text',
