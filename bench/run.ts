@@ -45,14 +45,16 @@ interface Server {
   readonly optIn?: boolean
 }
 
+const UNCAPPED = ['--max-streams', '1000000', '--max-streams-per-client', '1000000']
 const SERVERS: readonly Server[] = [
   { name: 'floor (only sends)', args: ['bench/peers/floor.ts'] },
   { name: 'node:http minimal', args: ['bench/peers/node-minimal.ts'] },
   { name: 'hono streamSSE', args: ['bench/peers/hono-streamsse.ts'] },
-  { name: 'tokensim', args: ['src/cli.ts', '--port', '0'] },
+  // Every stream comes from one client address: lift the caps (--max-streams, --max-streams-per-client) above the series'.
+  { name: 'tokensim', args: ['src/cli.ts', '--port', '0', ...UNCAPPED] },
   // Both cores for two worker processes, sharing core 1 with the client: run it with --servers tokensim,
   // against `tokensim` on one core, to see what a second process gains on this machine.
-  { name: 'tokensim --workers 2', args: ['src/cli.ts', '--port', '0', '--workers', '2'], cores: '0,1', optIn: true },
+  { name: 'tokensim --workers 2', args: ['src/cli.ts', '--port', '0', '--workers', '2', ...UNCAPPED], cores: '0,1', optIn: true },
 ]
 
 function start(server: Server, delay: number): Promise<{ child: ChildProcess; port: number }> {

@@ -13,6 +13,7 @@ import type { Scenario } from './core/scenarios.js'
 import type { Reply } from './core/types.js'
 import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js'
 import { CapturesFileError, loadCaptures } from './server/captures-file.js'
+import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
 import { loadProfilesFile, ProfilesFileError } from './server/profiles-file.js'
@@ -47,6 +48,13 @@ Usage: tokensim [options]
   --fault-rate P   the probability, 0 to 1, that a request gets the --fault faults (default 1; drawn from --seed)
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
+  --max-body BYTES largest request body; beyond it a 413 (default ${MAX_BODY_BYTES})
+  --max-streams N  streams open at once; beyond it a 503 with retry-after (default ${MAX_STREAMS})
+  --max-streams-per-client N
+                   streams open at once from one client address; beyond it a 429 (default ${MAX_STREAMS_PER_CLIENT})
+  --api-key KEY    require this key on every route but the page, sent as each vendor's clients send it
+                   (or env TOKENSIM_API_KEY; default: none needed, any key accepted)
+  --cors ORIGINS   origins that may read the responses: * (default) or a comma-separated list
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
   -v, --version    show the version
@@ -84,6 +92,11 @@ async function main(argv: readonly string[]): Promise<void> {
         'fault-rate': { type: 'string' },
         heartbeat: { type: 'string' },
         'max-text': { type: 'string' },
+        'max-body': { type: 'string' },
+        'max-streams': { type: 'string' },
+        'max-streams-per-client': { type: 'string' },
+        'api-key': { type: 'string' },
+        cors: { type: 'string' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -98,6 +111,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const port = wholeNumber('--port', values.port ?? process.env['PORT'] ?? '8787', 0, 65535)
   const heartbeat = wholeNumber('--heartbeat', values.heartbeat ?? String(HEARTBEAT_MS), 1, 3_600_000)
   const maxTextBytes = wholeNumber('--max-text', values['max-text'] ?? String(LIMITS.maxTextBytes), 0, 64 * 1024 * 1024)
+  const maxBodyBytes = wholeNumber('--max-body', values['max-body'] ?? String(MAX_BODY_BYTES), 1, 1024 * 1024 * 1024)
+  const maxStreams = wholeNumber('--max-streams', values['max-streams'] ?? String(MAX_STREAMS), 1, 10_000_000)
+  const perClient = values['max-streams-per-client'] ?? String(MAX_STREAMS_PER_CLIENT)
+  const maxStreamsPerClient = wholeNumber('--max-streams-per-client', perClient, 1, 10_000_000)
+  const apiKey = apiKeyOf(values['api-key'] ?? (process.env['TOKENSIM_API_KEY'] || undefined))
+  const corsOrigins = corsOf(values.cors ?? '*')
   const host = values.host
   if (isIP(host) === 0 && host !== 'localhost')
     throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
@@ -161,7 +180,8 @@ async function main(argv: readonly string[]): Promise<void> {
   let server
   try {
     const faults = serverFaults(values)
-    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, limits: { maxTextBytes } })
+    const limits = { limits: { maxTextBytes }, maxBodyBytes, maxStreams, maxStreamsPerClient }
+    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, ...limits, apiKey, corsOrigins })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
@@ -250,6 +270,31 @@ function serverFaults(values: Record<string, string | boolean | undefined>): App
   }
   const seed = typeof values['seed'] === 'string' ? Number(values['seed']) : 0
   return { faults, rate: typeof rateText === 'string' ? Number(rateText) : 1, seed }
+}
+
+/** The key goes in a header (or a query), so it is visible ASCII without spaces. */
+function apiKeyOf(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined
+  if (!/^[\x21-\x7e]{1,1024}$/.test(key))
+    throw new UsageError('--api-key (or env TOKENSIM_API_KEY) must be 1 to 1024 visible ASCII characters, without spaces')
+  return key
+}
+
+/** `*`, or origins as a browser sends them in its Origin header: scheme, host and port, no path. */
+function corsOf(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const origins = value.split(',').map((origin) => origin.trim())
+  for (const origin of origins) {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {}
+    if (parsed === undefined || parsed.origin !== origin)
+      throw new UsageError(
+        `--cors must be * or a comma-separated list of origins like http://localhost:5173 (no path, no trailing slash); got ${JSON.stringify(origin)}`,
+      )
+  }
+  return origins
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {

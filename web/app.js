@@ -249,6 +249,9 @@ function laneHandlers(current, lane, first) {
   const { msg, stats, view } = lane
   const live = () => run === current && lane.active
   return {
+    onOpen(at) {
+      if (live()) stats.opened(at)
+    },
     onToken(data, at) {
       if (!live()) return
       if (stats.events === 0) {
@@ -307,6 +310,7 @@ function laneHandlers(current, lane, first) {
       else markFieldError(failure.param)
     },
     onWire(message, at, text) {
+      if (live()) stats.byte(at) // every lane's first event of any kind, an empty role or start chunk included
       if (!first || run !== current) return // events that trail a finished reply still show, until the next Send
       wire.push(message, at - stats.sentAt, text)
       requestFrame()

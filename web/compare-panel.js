@@ -15,6 +15,10 @@ import { PRESETS } from './settings.js'
  * @property {boolean} profile  a server profile (else a page preset, sent as its values)
  * @property {import('./settings.js').Preset} [preset]
  * @property {number} gap       its mean gap between units in ms, for the timeline's reference line
+ * @property {ProfileStats} [stats]  a server profile's quantiles (GET /profiles), shown next to what was measured
+ *
+ * @typedef {{ p50: number, p90: number, p99: number }} Quantiles
+ * @typedef {{ ttft: Quantiles, gap: Quantiles }} ProfileStats
  */
 
 const DEFAULT_PANES = ['fast', 'typical', 'slow']
@@ -51,12 +55,16 @@ async function fetchProfiles() {
         description: typeof p.description === 'string' ? p.description : '',
         profile: true,
         gap: Number(p?.stats?.gap?.p50 ?? p?.gap?.median ?? 0) || 0,
+        ...(isQuantiles(p?.stats?.ttft) && isQuantiles(p?.stats?.gap) ? { stats: { ttft: p.stats.ttft, gap: p.stats.gap } } : {}),
       }))
     return list.length > 0 ? list : null
   } catch {
     return null
   }
 }
+
+/** @param {any} q @returns {q is Quantiles} */
+const isQuantiles = (q) => ['p50', 'p90', 'p99'].every((k) => typeof q?.[k] === 'number')
 
 /**
  * Loads the choices and sets the switch and the panes from the page URL (`wanted`: the panes' names; none:

@@ -1,7 +1,8 @@
 /**
  * The compare view in the conversation: one message holding two or three panes side by side (stacked on a
  * narrow screen), one per latency, each with its name and description, its own live figures (time to first
- * token, units per second, elapsed, and a bar of the units received) and its own copy of the reply as it streams.
+ * token, units per second, elapsed, and a bar of the units received) next to what its profile declares (the
+ * p50, p90 and p99 of ttft and gap from GET /profiles), and its own copy of the reply as it streams.
  */
 import { el } from './dom.js'
 
@@ -13,7 +14,7 @@ import { el } from './dom.js'
 /**
  * @param {HTMLElement} log
  * @param {string} label   what is being streamed, for the message's header
- * @param {readonly { name: string, description: string }[]} choices
+ * @param {readonly { name: string, description: string, stats?: import('./compare-panel.js').ProfileStats }[]} choices
  * @returns {{ root: HTMLElement, panes: Pane[] }}
  */
 export function addCompareMessage(log, label, choices) {
@@ -63,6 +64,7 @@ export function addCompareMessage(log, label, choices) {
     count.dataset.figure = 'count'
     progress.append(bar, count)
     figures.append(list, progress)
+    if (choice.stats) figures.append(distribution(choice.stats))
     const scroller = el('div', 'pane-body')
     const typing = el('div', 'typing')
     typing.append(el('i'), el('i'), el('i'), el('span', 'sr-only', 'Waiting for the first token'))
@@ -78,3 +80,26 @@ export function addCompareMessage(log, label, choices) {
   log.append(root)
   return { root, panes }
 }
+
+/**
+ * The profile's distributions, as GET /profiles computes them, to read the measured figures against.
+ * @param {import('./compare-panel.js').ProfileStats} stats
+ */
+function distribution(stats) {
+  const list = el('dl', 'pane-distribution')
+  list.title = 'What the profile declares: p50 / p90 / p99 (GET /profiles)'
+  for (const [name, label] of /** @type {const} */ ([
+    ['ttft', 'TTFT'],
+    ['gap', 'Gap'],
+  ])) {
+    const q = stats[name]
+    const row = el('div', 'pane-quantiles')
+    row.dataset.quantiles = name
+    row.append(el('dt', '', `${label} p50/p90/p99`), el('dd', '', `${ms(q.p50)} / ${ms(q.p90)} / ${ms(q.p99)} ms`))
+    list.append(row)
+  }
+  return list
+}
+
+/** @param {number} value */
+const ms = (value) => (value >= 100 ? String(Math.round(value)) : String(Math.round(value * 10) / 10))

@@ -1,7 +1,12 @@
-/** The live figures of one stream: time to first token, units per second, elapsed time, counts, reconnects. */
+/**
+ * The live figures of one stream: the three moments of its start (headers received, first event of any kind,
+ * first visible text), units per second, elapsed time, counts, reconnects.
+ */
 
 /**
  * @typedef {object} Snapshot
+ * @property {number | null} headers   ms from Send to the response headers (fetch resolved, EventSource open)
+ * @property {number | null} firstByte ms from Send to the first event of any kind
  * @property {number | null} ttft      ms from Send to the first token event
  * @property {number | null} tps       units received per second since the first token
  * @property {number} elapsed          ms since Send (frozen when the stream ends)
@@ -14,6 +19,8 @@ export class StreamStats {
   /** @param {number} sentAt performance.now() at Send */
   constructor(sentAt) {
     this.sentAt = sentAt
+    /** @type {number | null} */ this.headersAt = null
+    /** @type {number | null} */ this.byteAt = null
     /** @type {number | null} */ this.firstAt = null
     /** @type {number | null} */ this.lastAt = null
     /** @type {number | null} */ this.endedAt = null
@@ -37,6 +44,17 @@ export class StreamStats {
     return gap
   }
 
+  /** The response headers arrived (only the first connection's count). @param {number} now */
+  opened(now) {
+    this.headersAt ??= now
+  }
+
+  /** An event of any kind arrived. @param {number} now */
+  byte(now) {
+    this.headersAt ??= now // a stream whose opening went unseen had its headers by now
+    this.byteAt ??= now
+  }
+
   /** @param {number} now */
   end(now) {
     this.endedAt ??= now
@@ -50,6 +68,8 @@ export class StreamStats {
     const at = this.endedAt ?? now
     const since = this.firstAt === null ? 0 : at - this.firstAt
     return {
+      headers: this.headersAt === null ? null : this.headersAt - this.sentAt,
+      firstByte: this.byteAt === null ? null : this.byteAt - this.sentAt,
       ttft: this.firstAt === null ? null : this.firstAt - this.sentAt,
       tps: this.firstAt === null || since <= 0 ? null : this.units / (since / 1000),
       elapsed: at - this.sentAt,
@@ -81,8 +101,10 @@ export function renderFigures(root, s) {
   /** @type {Record<string, string>} */
   const values =
     s === null
-      ? { ttft: '—', tps: '—', elapsed: '—', count: '—', reconnects: '0' }
+      ? { headers: '—', byte: '—', ttft: '—', tps: '—', elapsed: '—', count: '—', reconnects: '0' }
       : {
+          headers: formatMs(s.headers),
+          byte: formatMs(s.firstByte),
           ttft: formatMs(s.ttft),
           tps: formatRate(s.tps),
           elapsed: formatSeconds(s.elapsed),

@@ -19,6 +19,9 @@
  * @property {string} unit
  * @property {number} duration_ms
  * @property {number} resumed_after
+ * @property {number} [headers_ms]     scheduled moment of the response headers
+ * @property {number} [first_byte_ms]  scheduled moment of the first byte (the retry line)
+ * @property {number} [first_text_ms]  scheduled moment of the first token event
  *
  * @typedef {object} StreamFailure
  * @property {string} message
@@ -30,6 +33,7 @@
  *
  * @typedef {object} StreamHandlers
  * @property {(data: TokenData, receivedAt: number) => void} onToken
+ * @property {(receivedAt: number) => void} [onOpen]   the response headers arrived (the first connection only)
  * @property {(data: DoneData) => void} onDone
  * @property {(lastId: string) => void} onResume   the connection reopened after a drop
  * @property {() => void} onDrop                   the connection dropped; the browser is reconnecting
@@ -69,6 +73,7 @@ export function openStream(url, handlers) {
   source.addEventListener('open', () => {
     if (over) return
     opens += 1
+    if (opens === 1) handlers.onOpen?.(performance.now())
     if (opens > 1) handlers.onResume(lastId)
   })
 

@@ -71,6 +71,7 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
       if (!over) fail({ message: isAbort(error) ? 'The request was aborted.' : describeFetchError(error), param: null })
       return
     }
+    if (response.ok) handlers.onOpen?.(performance.now())
     if (!response.ok) {
       const failure = await refusal(response)
       return fail({ ...failure, param: paramOf(failure.message, failure.param) })

@@ -11,6 +11,14 @@ export type ErrorCode =
   | 'resume_out_of_range'
   /** A path or resource that does not exist. */
   | 'not_found'
+  /** A request body larger than the server takes (`--max-body`). */
+  | 'request_too_large'
+  /** An API key missing or not the server's (`--api-key`). */
+  | 'invalid_api_key'
+  /** A client with as many streams open as it may have (`--max-streams-per-client`). */
+  | 'too_many_streams'
+  /** A server with as many streams open as it takes (`--max-streams`). */
+  | 'server_busy'
   /** A fault the request asked for (`status:CODE`): answered with that status in the vendor's shape. */
   | 'injected_status'
   /** A fault the request asked for, mid-answer (error-after or drop-after on a response that is not streamed). */

@@ -1,7 +1,7 @@
 /**
  * What a profile's draws look like, computed from its distributions rather than sampled: the p50, p90 and p99
- * of the time to first unit and of the gap (the whole gap, stalls and bursts included), and the largest value
- * a draw can take. GET /profiles shows them, so a user can check a profile before streaming with it.
+ * of the time to first unit and of the gap (the whole gap, stalls and bursts included), and of the headers and
+ * first-byte moments where it declares them, and the largest value a draw can take. GET /profiles shows them, so a user can check a profile before streaming with it.
  */
 import { capOf, cdf, quantile } from './distribution.js'
 import type { LatencyShape, LogNormal } from './types.js'
@@ -17,6 +17,9 @@ export interface Quantiles {
 export interface LatencyStats {
   readonly ttft: Quantiles
   readonly gap: Quantiles
+  /** Of the declared distributions, as drawn: a stream clamps them to its first unit (headers <= first byte <= ttft). */
+  readonly headers?: Quantiles
+  readonly firstByte?: Quantiles
 }
 
 const LEVELS = [0.5, 0.9, 0.99] as const
@@ -25,8 +28,19 @@ export function latencyStats(shape: LatencyShape): LatencyStats {
   const ttft = LEVELS.map((p) => quantile(shape.ttft, p))
   const gap = LEVELS.map((p) => gapQuantile(shape, p))
   const gapMax = Math.max(capOf(shape.gap), shape.stall !== undefined ? capOf(shape.stall) : 0)
-  return { ttft: quantiles(ttft, capOf(shape.ttft)), gap: quantiles(gap, gapMax) }
+  return {
+    ttft: quantiles(ttft, capOf(shape.ttft)),
+    gap: quantiles(gap, gapMax),
+    ...(shape.headers !== undefined ? { headers: ofDistribution(shape.headers) } : {}),
+    ...(shape.firstByte !== undefined ? { firstByte: ofDistribution(shape.firstByte) } : {}),
+  }
 }
+
+const ofDistribution = (d: LogNormal): Quantiles =>
+  quantiles(
+    LEVELS.map((p) => quantile(d, p)),
+    capOf(d),
+  )
 
 function quantiles([p50, p90, p99]: number[], max: number): Quantiles {
   return { p50: p50!, p90: p90!, p99: p99!, max }

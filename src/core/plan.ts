@@ -4,7 +4,7 @@
  * server between the two connections, so any process can resume any stream.
  */
 import { createRandom } from './random.js'
-import { schedule } from './schedule.js'
+import { schedule, scheduleStart } from './schedule.js'
 import type { Plan, PlannedEvent, Timing, UnitKind } from './types.js'
 
 export interface PlanOptions {
@@ -23,7 +23,10 @@ export function plan(units: readonly string[], { unit, timing, seed, chunk, afte
     throw new RangeError(`after must lie in [-1, ${units.length - 1}], got ${after}`)
   }
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
-  const offsets = schedule(units.length, timing, createRandom(seed))
+  const random = createRandom(seed)
+  const offsets = schedule(units.length, timing, random)
+  // A resumed stream goes on at once, as a fresh one without start moments: its client has seen the start.
+  const moments = after >= 0 ? {} : scheduleStart(timing, offsets[0] ?? 0, random)
   const start = after >= 0 ? offsets[after]! : 0
   const events: PlannedEvent[] = []
   for (let first = after + 1; first < units.length; first += chunk) {
@@ -32,5 +35,5 @@ export function plan(units: readonly string[], { unit, timing, seed, chunk, afte
   }
   let chars = 0
   for (const u of units) chars += u.length
-  return { total: units.length, chars, events, end: events.at(-1)?.at ?? 0, resumedAfter: after, timing, unit }
+  return { total: units.length, chars, events, end: events.at(-1)?.at ?? 0, resumedAfter: after, timing, unit, ...moments }
 }

@@ -1,8 +1,8 @@
 /**
- * Named latency profiles: distributions of the time to first token and of the gaps, with a name and a line on
- * what they feel like. They are the model names tokensim offers (`tokensim-NAME`), so a client that can only
- * choose a model can still choose a latency, and `profile=NAME` on /stream. Users add or replace them with
- * `--profiles PATH` (src/server/profiles-file.ts).
+ * Named latency profiles: distributions of the time to first token and of the gaps (and, optionally, of when the
+ * headers and the first byte go out), with a name and a line on what they feel like. They are the model names
+ * tokensim offers (`tokensim-NAME`), so a client that can only choose a model can still choose a latency, and
+ * `profile=NAME` on /stream. Users add or replace them with `--profiles PATH` (src/server/profiles-file.ts).
  */
 import { withMedian } from './distribution.js'
 import type { LatencyShape, Timing } from './types.js'
@@ -20,13 +20,18 @@ export const PROFILES: readonly Profile[] = [
   {
     name: 'fast',
     description: 'a small, fast model: 150 ms to first token (p99 400 ms), about 125 tokens/s',
+    headers: { median: 40, p99: 120 },
+    firstByte: { median: 120, p99: 350 },
     ttft: { median: 150, p99: 400 },
     gap: { median: 8, p99: 20 },
   },
   // A mainstream chat model at ordinary load: the first token in under half a second, reading speed and then some.
+  // The gateway answers in about 100 ms; the first frame (the role chunk) comes shortly before the first token.
   {
     name: 'typical',
-    description: 'a typical chat model: 450 ms to first token (p99 1.4 s), about 40 tokens/s',
+    description: 'a typical chat model: headers in 100 ms, 450 ms to first token (p99 1.4 s), about 40 tokens/s',
+    headers: { median: 100, p99: 300 },
+    firstByte: { median: 400, p99: 1200 },
     ttft: { median: 450, p99: 1400 },
     gap: { median: 25, p99: 70 },
   },
@@ -34,14 +39,20 @@ export const PROFILES: readonly Profile[] = [
   {
     name: 'slow',
     description: 'a large, busy model: 3 s to first token (p99 8 s), about 16 tokens/s',
+    headers: { median: 150, p99: 600 },
+    firstByte: { median: 2800, p99: 7500 },
     ttft: { median: 3000, p99: 8000 },
     gap: { median: 60, p99: 180 },
   },
-  // A reasoning model that thinks before it answers: nothing for seconds, then a quick stream. Capped at 40 s so
-  // a test never waits for the far tail.
+  // A reasoning model that thinks before it answers: the headers and the first frame at once, then nothing
+  // visible for seconds, then a quick stream: the case where "time to first token" means three different things.
+  // Capped at 40 s so a test never waits for the far tail.
   {
     name: 'reasoning',
-    description: 'a reasoning model: 8 s of thinking before the first token (p99 25 s), then about 200 tokens/s',
+    description:
+      'a reasoning model: headers and first byte in under 200 ms, then 8 s of thinking before the first token (p99 25 s), then about 200 tokens/s',
+    headers: { median: 80, p99: 250 },
+    firstByte: { median: 150, p99: 400 },
     ttft: { median: 8000, p99: 25_000, max: 40_000 },
     gap: { median: 5, p99: 12 },
   },
@@ -50,6 +61,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: 'flaky',
     description: 'a flaky connection: uneven time to first token (p99 5 s), bursts, and a stall of 1.5 s (up to 10 s) every ~30 units',
+    headers: { median: 250, p99: 2500 },
     ttft: { median: 700, p99: 5000 },
     gap: { median: 30, p99: 150 },
     stall: { chance: 1 / 30, median: 1500, p99: 6000, max: 10_000 },
@@ -96,8 +108,9 @@ export interface Knobs {
 /**
  * A profile's timing with a request's knobs applied. `ttft` and `delay` set the median of the ttft and gap
  * distributions, keeping their spread (p99 and max scale by the same factor; a profile's median of 0 becomes a
- * constant); stalls and bursts stay. `jitter` asks for the uniform model instead: ttft and delay are the knobs
- * given, else the profile's medians, spread by that jitter.
+ * constant); stalls, bursts and the headers and first-byte distributions stay (their draws are clamped to the
+ * first unit, src/core/latency.ts). `jitter` asks for the uniform model instead, which has no start moments: ttft
+ * and delay are the knobs given, else the profile's medians, spread by that jitter.
  */
 export function profileTiming(profile: Profile, { ttft, delay, jitter }: Knobs): Timing {
   if (jitter !== undefined) return { ttft: ttft ?? profile.ttft.median, delay: delay ?? profile.gap.median, jitter }
@@ -106,6 +119,8 @@ export function profileTiming(profile: Profile, { ttft, delay, jitter }: Knobs):
     name: profile.name,
     ttft: ttft === undefined ? profile.ttft : withMedian(profile.ttft, ttft),
     gap: delay === undefined ? profile.gap : withMedian(profile.gap, delay),
+    ...(profile.headers !== undefined ? { headers: profile.headers } : {}),
+    ...(profile.firstByte !== undefined ? { firstByte: profile.firstByte } : {}),
     ...(profile.stall !== undefined ? { stall: profile.stall } : {}),
     ...(profile.burst !== undefined ? { burst: profile.burst } : {}),
   }

@@ -4,9 +4,9 @@
  * the next tick instead of adding its lateness to every later unit. A uniform timing spreads each gap around
  * its mean; a profile draws each from its distributions (src/core/latency.ts).
  */
-import { drawGap, drawTtft } from './latency.js'
+import { drawGap, drawStart, drawTtft } from './latency.js'
 import type { Random } from './random.js'
-import type { Timing } from './types.js'
+import type { StartMoments, Timing } from './types.js'
 
 /** The due offset of each of `count` units, non-decreasing; the same random source gives the same offsets. */
 export function schedule(count: number, timing: Timing, random: Random): number[] {
@@ -22,6 +22,14 @@ export function schedule(count: number, timing: Timing, random: Random): number[
     offsets[i] = at
   }
   return offsets
+}
+
+/**
+ * When the headers and the first byte are due, given the first unit's offset: a profile's draws (taken from the
+ * same source after the units'), none for the uniform model.
+ */
+export function scheduleStart(timing: Timing, firstUnit: number, random: Random): StartMoments {
+  return timing.kind === 'profile' ? drawStart(timing, firstUnit, random) : {}
 }
 
 /**

@@ -3,6 +3,7 @@
  * code unit (CR, NUL, lone surrogates and megabytes of text included): a property test holds it to that.
  */
 import { decodeGenerator, encode } from 'gpt-tokenizer/encoding/o200k_base'
+import { spans } from './tokens.js'
 import type { UnitKind } from './types.js'
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' })
@@ -93,10 +94,12 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 function splitTokens(text: string): string[] {
   const units: string[] = []
+  // In spans (see src/core/tokens.ts): BPE costs the square of a run's length.
   const tokenize = (from: number, to: number): void => {
     if (to <= from) return
-    const tokens = encode(text.slice(from, to), { disallowedSpecial: NO_SPECIAL_TOKENS })
-    for (const piece of decodeGenerator(tokens)) units.push(piece)
+    for (const span of spans(text.slice(from, to))) {
+      for (const piece of decodeGenerator(encode(span, { disallowedSpecial: NO_SPECIAL_TOKENS }))) units.push(piece)
+    }
   }
   let from = 0
   for (const match of text.matchAll(LONE_SURROGATE)) {

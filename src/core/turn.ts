@@ -5,7 +5,7 @@
  * same whether or not they are in the same part. Units are grouped `chunk` at a time, never across parts.
  */
 import { createRandom } from './random.js'
-import { schedule } from './schedule.js'
+import { schedule, scheduleStart } from './schedule.js'
 import { split } from './split.js'
 import { countTokens } from './tokens.js'
 import type { Answer, FinishReason, Part, PlannedPart, Timing, TurnDelta, TurnPlan, UnitKind } from './types.js'
@@ -29,7 +29,9 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
   const pieces = answer.parts.map((part) => split(streamedText(part), unit))
   let count = 0
   for (const units of pieces) count += units.length
-  const offsets = schedule(count, timing, createRandom(seed))
+  const random = createRandom(seed)
+  const offsets = schedule(count, timing, random)
+  const moments = scheduleStart(timing, offsets[0] ?? 0, random)
 
   const parts: PlannedPart[] = []
   let next = 0
@@ -62,6 +64,7 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
     usage: { input: inputTokens, output, reasoning },
     start: offsets[0] ?? 0,
     end: offsets.at(-1) ?? 0,
+    ...moments,
   }
 }
 

@@ -34,9 +34,16 @@ export interface Stall extends LogNormal {
   readonly chance: number
 }
 
-/** What a latency profile draws: time to first unit, the gaps, and the optional stalls and bursts. */
+/**
+ * What a latency profile draws: time to first unit, the gaps, the optional stalls and bursts, and the optional
+ * moments before the first unit: when the response headers go out and when the body's first frame does.
+ */
 export interface LatencyShape {
   readonly ttft: LogNormal
+  /** Ms after the start before the response headers are sent (none: at once). At most `firstByte`. */
+  readonly headers?: LogNormal
+  /** Ms after the start before the body's first frame (none: where each format puts it). At most ttft. */
+  readonly firstByte?: LogNormal
   readonly gap: LogNormal
   readonly stall?: Stall
   /** The probability that a gap is 0: the unit comes with the one before it, as a burst. */
@@ -65,8 +72,20 @@ export interface PlannedEvent {
   readonly at: number
 }
 
+/**
+ * The two moments of a response before its first unit, in ms after the start, so that a client can tell them
+ * apart from the first visible text: headers <= first byte <= first unit. Each is absent where the latency
+ * declares none, and the stream then starts as it always has: headers at once, the first frame where its format
+ * puts it (a native retry line or a Responses response.created at the start, an OpenAI role chunk or an
+ * Anthropic message_start with the first unit).
+ */
+export interface StartMoments {
+  readonly headersAt?: number
+  readonly firstByteAt?: number
+}
+
 /** Everything a stream will send, fixed before the first byte: the pipeline is data. */
-export interface Plan {
+export interface Plan extends StartMoments {
   /** Units in the whole reply, whatever part of it this plan sends. */
   readonly total: number
   /** Characters (UTF-16 code units) in the whole reply. */
@@ -130,7 +149,7 @@ export interface PlannedPart {
 }
 
 /** A vendor stream as data: the answer part by part with due offsets, how it ends and what it used. */
-export interface TurnPlan {
+export interface TurnPlan extends StartMoments {
   readonly answer: Answer
   readonly parts: readonly PlannedPart[]
   readonly finish: FinishReason

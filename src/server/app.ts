@@ -3,7 +3,7 @@
  * and the CLI do), so tests drive it through `app.request()` and other runtimes (src/worker.ts) serve it
  * unchanged. Nothing here or below imports node:*; the Node adapter passes in what needs the file system.
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { cors } from 'hono/cors'
 import type { NamedCapture } from '../core/capture.js'
@@ -18,7 +18,10 @@ import type { Reply } from '../core/types.js'
 import { renderNativeError } from '../wire/errors.js'
 import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
+import { createKeyCheck } from './auth.js'
 import { asTokensimError } from './errors.js'
+import { guard } from './guard.js'
+import { limitStreams, MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './limits.js'
 import { ECHO } from './chat.js'
 import { deliverWebStream, type Deliver } from './deliver.js'
 import { createFrameCache } from './frames.js'
@@ -62,6 +65,17 @@ export interface AppOptions {
   readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number } | undefined
   /** Captured streams to replay (`--captures`), each by its name. */
   readonly captures?: readonly NamedCapture[]
+  /** The largest request body taken, bytes (`--max-body`); beyond it a 413. */
+  readonly maxBodyBytes?: number
+  /** Streams open at once, in all (`--max-streams`, beyond it a 503) and per client (beyond it a 429). */
+  readonly maxStreams?: number
+  readonly maxStreamsPerClient?: number
+  /** A request's client address, for the per-client cap (the Node server passes its socket's); none: no such cap. */
+  readonly clientAddress?: (c: Context) => string | undefined
+  /** The API key every route but the page requires (`--api-key`); none: any key, or none, is accepted. */
+  readonly apiKey?: string | undefined
+  /** The origins that may read the responses (`--cors`): `*` (the default) or a list. */
+  readonly corsOrigins?: '*' | readonly string[]
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -83,6 +97,12 @@ export function createApp({
   deliver = deliverWebStream,
   faults,
   captures = [],
+  maxBodyBytes = MAX_BODY_BYTES,
+  maxStreams = MAX_STREAMS,
+  maxStreamsPerClient = MAX_STREAMS_PER_CLIENT,
+  clientAddress,
+  apiKey,
+  corsOrigins = '*',
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const context: AppContext = {
@@ -98,9 +118,10 @@ export function createApp({
     profiles: createProfileSet(profiles),
     units: createUnitSource(library),
     frames: createFrameCache(),
-    deliver,
+    deliver: limitStreams(deliver, { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
     faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
     captures: new Map(captures.map((capture) => [capture.name, capture])),
+    routeGroups: [],
   }
   if (context.captures.size < captures.length) throw new TokensimError('invalid_param', 'two captures have the same name', 'captures')
   // A default reply or profile, or a scenario's, that does not exist is a start-up error, not a 400 later.
@@ -122,8 +143,13 @@ export function createApp({
   }
 
   const app = new Hono()
-  // Local development by default: any origin may read the streams, without credentials.
-  app.use('*', cors({ origin: '*', exposeHeaders: ['content-type', 'request-id', 'x-vercel-ai-ui-message-stream'] }))
+  // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
+  const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
+  app.use('*', cors({ origin, exposeHeaders: ['content-type', 'request-id', 'x-vercel-ai-ui-message-stream'] }))
+  // Before the capture middleware, which answers vendor paths too: the API key and the body size.
+  const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
+  const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false
+  app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
   app.use('*', captureMiddleware(context))
   capturesRoute(app, context)

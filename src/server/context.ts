@@ -7,6 +7,7 @@ import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
 import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
+import type { GroupShape } from './guard.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import type { StreamRegistry } from './streams.js'
 import type { UnitSource } from './units.js'
@@ -34,4 +35,6 @@ export interface AppContext {
   readonly faults: ServerFaults
   /** The captured streams it replays (`--captures`), by name. */
   readonly captures: ReadonlyMap<string, NamedCapture>
+  /** Each vendor's route group, as routeGroup adds it, for the guard to answer in its shape. */
+  readonly routeGroups: GroupShape[]
 }

@@ -7,6 +7,8 @@ import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { TokensimError } from '../core/errors.js'
 import type { ErrorResponse } from '../wire/errors.js'
+import type { KeyScheme } from './auth.js'
+import type { AppContext } from './context.js'
 
 export type RenderError = (error: TokensimError) => ErrorResponse<unknown>
 
@@ -16,9 +18,14 @@ export function asTokensimError(error: unknown): TokensimError {
   return new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')
 }
 
-/** A Hono app for one vendor's routes, mounted on the main app, whose errors are rendered by `render`. */
-export function routeGroup(render: RenderError): Hono {
+/**
+ * A Hono app for one vendor's routes, mounted on the main app, whose errors are rendered by `render`. With the
+ * app's context, the group is also known to the guard (src/server/guard.ts), which refuses a request without
+ * the API key (looked for where `scheme` says) or with too large a body in the same shape.
+ */
+export function routeGroup(render: RenderError, context?: AppContext, scheme: KeyScheme = 'bearer'): Hono {
   const group = new Hono()
+  context?.routeGroups.push({ group, render, scheme })
   group.onError((error, c) => {
     const { status, body, headers } = render(asTokensimError(error))
     return c.json(body as object, status as ContentfulStatusCode, headers)

@@ -2,7 +2,8 @@
  * The faults of one request, from every place they can be asked for (the `x-tokensim-fault` header, the
  * `fault` query parameter on /stream, a scenario's `fault`, and the server's `--fault`, which applies to a
  * request with probability `--fault-rate`, drawn from the server's seeded source so a run can be repeated),
- * and what happens before the first byte: a slow start (slow-headers) and an injected status.
+ * and what happens before the first byte: a slow start (slow-headers, and a latency profile's headers moment,
+ * which add up) and an injected status.
  */
 import type { Context } from 'hono'
 import { TokensimError } from '../core/errors.js'
@@ -42,11 +43,21 @@ export function requestFaults({ header, query, scenario }: FaultSources, server:
 }
 
 /**
- * Before the response: waits out slow-headers (given up at once if the client goes away), then throws an
- * injected status, which the route's error handler renders in its vendor's shape with `retry-after`.
+ * A response's faults, with the moment (ms after the start) its latency profile sends its headers: the body's
+ * offsets count from the start, so once the headers are out it plays them `headersAt` sooner (src/server/respond.ts).
  */
-export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | undefined): Promise<void> {
-  if (plan.headersDelay > 0) await delay(plan.headersDelay, signal)
+export interface ResponseFaults extends FaultPlan {
+  readonly headersAt?: number
+}
+
+/**
+ * Before the response: waits out slow-headers and the profile's `headersAt` (the two add up; given up at once if
+ * the client goes away), then throws an injected status, which the route's error handler renders in its vendor's
+ * shape with `retry-after`.
+ */
+export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | undefined, headersAt = 0): Promise<void> {
+  const wait = plan.headersDelay + headersAt
+  if (wait > 0) await delay(wait, signal)
   if (plan.status !== undefined) {
     const { status, retryAfter } = plan.status
     throw new TokensimError(
@@ -59,20 +70,23 @@ export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | unde
 }
 
 /**
- * A vendor route's faults for this request, done with what comes before the first byte (slow-headers, status)
- * and with `plan` cut as truncate-after asks; a response that is not streamed and asks for error-after or
- * drop-after gets an injected 500 instead.
+ * A vendor route's faults for this request, done with what comes before the first byte (slow-headers, the
+ * profile's headers moment on a streamed response, status) and with `plan` cut as truncate-after asks; a
+ * response that is not streamed and asks for error-after or drop-after gets an injected 500 instead. A response
+ * that is not streamed keeps no latency at all, as before: it has no moments to tell apart.
  */
 export async function faultTurn(
   c: Context,
   context: AppContext,
   { plan, scenarioFault }: ResolvedTurn,
   stream: boolean,
-): Promise<{ plan: TurnPlan; faults: FaultPlan }> {
+): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
   const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
-  await beforeResponse(faults, c.req.raw.signal)
+  const headersAt = stream ? (plan.headersAt ?? 0) : 0
+  await beforeResponse(faults, c.req.raw.signal, headersAt)
   if (!stream) refuseUnstreamed(faults)
-  return { plan: faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan, faults }
+  const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
+  return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }
 
 /** The error a response that is not streamed gets for error-after and drop-after: it has no middle to break in. */

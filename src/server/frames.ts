@@ -11,6 +11,11 @@ export interface EncodedFrames {
   readonly bytes: readonly Uint8Array[]
   /** Total bytes, for the cache's bound. */
   readonly size: number
+  /**
+   * When the response's headers go out, in ms after its start (a latency profile's moment; absent: at once).
+   * `at` counts from then: the route waits this long before it plays the frames.
+   */
+  readonly headersAt?: number
 }
 
 const encoder = new TextEncoder()

@@ -3,7 +3,9 @@
  * ends every open stream with a final comment (EventSource clients then reconnect, with Last-Event-ID, to
  * whatever serves the port next), and drops connections still open after a grace period.
  */
-import { createAdaptorServer } from '@hono/node-server'
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Context } from 'hono'
 import type { Server } from 'node:http'
 import { createApp, type AppOptions } from './app.js'
 import { deliverNode, destroyDetached } from './deliver-node.js'
@@ -26,7 +28,7 @@ export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 export function createServer(options: AppOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
-  const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), ...options, registry })
+  const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), clientAddress, ...options, registry })
   let closing = false
   const http = createAdaptorServer({
     // While shutting down, a request that arrives on a kept-alive connection gets a 503, not a new stream.
@@ -76,6 +78,17 @@ export function createServer(options: AppOptions = {}): TokensimServer {
       })
     },
   }
+}
+
+/**
+ * The client's address, for --max-streams-per-client: the socket's remote address (IPv4-mapped IPv6 as the
+ * plain IPv4 it is). Behind a proxy every client has the proxy's address; tokensim does not trust
+ * x-forwarded-for, which any client could set.
+ */
+function clientAddress(c: Context): string | undefined {
+  if ((c.env as Partial<HttpBindings> | undefined)?.incoming === undefined) return undefined
+  const address = getConnInfo(c).remote.address
+  return address?.startsWith('::ffff:') ? address.slice(7) : address
 }
 
 function shuttingDown(): Response {

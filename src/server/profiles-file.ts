@@ -31,7 +31,7 @@ const DISTRIBUTION = {
 
 type Declared = { median: number; p99?: number | undefined; max?: number | undefined }
 
-/** The same checks for a gap, a ttft and a stall: a shape the draws can honour. */
+/** The same checks for every distribution (headers, first byte, ttft, gap, stall): a shape the draws can honour. */
 function checked<T extends z.ZodType<Declared>>(schema: T) {
   return schema
     .refine((d) => d.p99 === undefined || d.p99 >= d.median, { error: 'p99 must be at least the median', path: ['p99'] })
@@ -58,6 +58,8 @@ const PROFILE = z
       error: 'a profile name is 1 to 100 letters, digits, "-", "_" or ".", starting with a letter or digit',
     }),
     description: z.string().optional(),
+    headers: LOG_NORMAL.optional(),
+    firstByte: LOG_NORMAL.optional(),
     ttft: LOG_NORMAL,
     gap: LOG_NORMAL,
     stall: STALL.optional(),
@@ -95,11 +97,13 @@ export function loadProfilesFile(file: string): Profile[] {
 }
 
 /** The profile as the core holds it: every p99 filled in, nothing undefined. */
-function toProfile({ name, description, ttft, gap, stall, burst }: Parsed, file: string): Profile {
+function toProfile({ name, description, headers, firstByte, ttft, gap, stall, burst }: Parsed, file: string): Profile {
   const shape = (d: Declared) => ({ median: d.median, p99: d.p99 ?? d.median, ...(d.max !== undefined ? { max: d.max } : {}) })
   return {
     name,
     description: description ?? `from ${file}`,
+    ...(headers !== undefined ? { headers: shape(headers) } : {}),
+    ...(firstByte !== undefined ? { firstByte: shape(firstByte) } : {}),
     ttft: shape(ttft),
     gap: shape(gap),
     ...(stall !== undefined ? { stall: { ...shape(stall), chance: stall.chance } } : {}),

@@ -1,9 +1,9 @@
 /** What every streaming route shares: the SSE headers, playing encoded frames to the client, and ids. */
 import type { Context } from 'hono'
-import type { FaultPlan } from '../core/faults.js'
 import { applyFaults } from '../wire/faults.js'
 import type { TimedFrame } from '../wire/frames.js'
 import type { AppContext } from './context.js'
+import type { ResponseFaults } from './faults.js'
 import { encodeFrames, type EncodedFrames } from './frames.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
@@ -22,16 +22,27 @@ export function streamFrames(
   c: Context,
   context: AppContext,
   frames: readonly TimedFrame[],
-  faults: FaultPlan,
+  faults: ResponseFaults,
   error: (kept: number) => string,
   headers: Record<string, string> = {},
 ): Response {
   return context.deliver(c, encodeFaulted(frames, faults, error), { ...SSE_HEADERS, ...headers }, context)
 }
 
-/** The frames with the faults' silences and cut applied, encoded. */
-export function encodeFaulted(frames: readonly TimedFrame[], faults: FaultPlan, error: (kept: number) => string): EncodedFrames {
-  return encodeFrames(applyFaults(frames, faults, error))
+/**
+ * The frames with the faults' silences and cut applied, encoded, and re-timed from the moment the headers go
+ * out (`faults.headersAt`, which the route has waited): the player starts its clock then, and each frame still
+ * arrives at its offset from the start.
+ */
+export function encodeFaulted(frames: readonly TimedFrame[], faults: ResponseFaults, error: (kept: number) => string): EncodedFrames {
+  return encodeHeld(applyFaults(frames, faults, error), faults.headersAt ?? 0)
+}
+
+/** Frames timed from the start, encoded to be played from the moment the headers go out, `headersAt` later. */
+export function encodeHeld(frames: readonly TimedFrame[], headersAt: number): EncodedFrames {
+  if (headersAt <= 0) return encodeFrames(frames)
+  // None before the headers: the moments keep their order (headers <= first byte), so this only rounds.
+  return { ...encodeFrames(frames.map((frame) => ({ ...frame, at: Math.max(0, frame.at - headersAt) }))), headersAt }
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

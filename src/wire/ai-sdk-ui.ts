@@ -66,13 +66,14 @@ function toolInput(args: string): unknown {
 const chunk = (value: object): string => sseEvent({ data: JSON.stringify(value) })
 
 /**
- * The stream as timed frames. `start` and `start-step` go at 0, as streamText sends `start` the moment the
- * response begins; useChat stays `submitted` until a part opens (processUIMessageStream writes `start` with
+ * The stream as timed frames. `start` and `start-step` go at the first byte (a profile's first-byte moment,
+ * else as soon as the headers are out), as streamText sends `start` the moment the response begins; useChat stays `submitted` until a part opens (processUIMessageStream writes `start` with
  * `updateStatus: false`), so the time to first token shows as it would. Each part opens at its start and closes
  * at its end; finish-step, finish and [DONE] at the end.
  */
 export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): TimedFrame[] {
-  const frames: TimedFrame[] = [{ at: 0, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }]
+  const first = plan.firstByteAt ?? plan.headersAt ?? 0
+  const frames: TimedFrame[] = [{ at: first, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }]
   for (const { part, index, deltas, start, end } of plan.parts) {
     if (part.kind === 'tool_call') {
       const toolCallId = TOOL_CALL_PREFIX + part.id

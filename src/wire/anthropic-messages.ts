@@ -94,7 +94,8 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
     sseEvent({ event: data.type, data: JSON.stringify(data) })
   const ping = event({ type: 'ping' })
   const start = event({ type: 'message_start', message: message(plan, meta, [], null, Math.min(1, plan.usage.output), false) })
-  const frames: TimedFrame[] = [{ at: plan.start, text: plan.parts.length === 0 ? start + ping : start }]
+  // message_start is the first byte: a profile's first-byte moment, else with the first unit.
+  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: plan.parts.length === 0 ? start + ping : start }]
 
   for (const { part, index, deltas, start: opened, end } of plan.parts) {
     const delta = (at: number, body: object, last?: number) =>

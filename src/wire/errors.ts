@@ -18,6 +18,10 @@ const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   unknown_reply: 400,
   resume_out_of_range: 400,
   not_found: 404,
+  request_too_large: 413,
+  invalid_api_key: 401,
+  too_many_streams: 429,
+  server_busy: 503,
   injected_error: 500,
   internal: 500,
 }
@@ -104,6 +108,9 @@ const GOOGLE_STATUS: Record<number, string> = {
   401: 'UNAUTHENTICATED',
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
+  // The API's own answer to an oversized body is INVALID_ARGUMENT ("Request payload size exceeds the limit:
+  // N bytes", as the SDKs report it); tokensim keeps the 413 so that every route says the same status.
+  413: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   500: 'INTERNAL',
   503: 'UNAVAILABLE',

@@ -15,6 +15,8 @@
  * - a tool call is one `functionCall` part `{name, args}`, sent whole when its arguments are complete: the
  *   Gemini API does not stream arguments (`partialArgs`, "not supported in Gemini API" per the SDK's types),
  *   and it gives no call id; a call ends with finishReason `STOP`, not a tool-specific reason.
+ * The first byte is the first chunk, with the answer's first piece: the API sends no empty opening chunk, so a
+ * profile's first-byte moment has nothing to move (its headers moment still applies).
  * With `alt=sse` (what the SDK asks for) each chunk is one `data:` event, written in the API's own JSON style
  * (`{"key": value,"key": value}`); without it the same chunks stream as the elements of one JSON array.
  */

@@ -41,14 +41,25 @@ export interface DoneData {
   readonly duration_ms: number
   /** The unit this response resumed after, or -1. */
   readonly resumed_after: number
+  /** Scheduled offset of the response headers (the latency profile's; 0 without one). */
+  readonly headers_ms: number
+  /** Scheduled offset of the first byte of the body: the retry line. */
+  readonly first_byte_ms: number
+  /** Scheduled offset of the first token event (the end, when there is none): the first visible text. */
+  readonly first_text_ms: number
 }
 
 /** Rounds a scheduled offset for the wire: microseconds are noise, and shorter numbers are fewer bytes. */
 const ms = (value: number): number => Math.round(value * 1000) / 1000
 
-/** The plan as timed SSE frames: `retry` at once, each token event at its offset, `done` with the last one. */
+/**
+ * The plan as timed SSE frames: `retry` first, at the first byte (at once, without a profile's first-byte
+ * moment), each token event at its offset, `done` with the last one.
+ */
 export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[] {
-  const frames: TimedFrame[] = [{ at: 0, text: sseRetry(retry) }]
+  const headers = plan.headersAt ?? 0
+  const firstByte = plan.firstByteAt ?? headers
+  const frames: TimedFrame[] = [{ at: firstByte, text: sseRetry(retry) }]
   for (const event of plan.events) {
     const data: TokenData = { text: event.text, index: event.first, units: event.last - event.first + 1, t: ms(event.at) }
     frames.push({ at: event.at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
@@ -61,6 +72,9 @@ export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[]
     unit: plan.unit,
     duration_ms: ms(plan.end),
     resumed_after: plan.resumedAfter,
+    headers_ms: ms(headers),
+    first_byte_ms: ms(firstByte),
+    first_text_ms: ms(plan.events[0]?.at ?? plan.end),
   }
   frames.push({ at: plan.end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) })
   return frames

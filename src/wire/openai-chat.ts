@@ -49,7 +49,8 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
   const chunk = (delta: unknown, finish: string | null = null): string =>
     sseEvent({ data: `${head}[${JSON.stringify({ index: 0, delta, logprobs: null, finish_reason: finish })}]${tail}` })
 
-  const frames: TimedFrame[] = [{ at: plan.start, text: chunk({ role: 'assistant', content: '', refusal: null }) }]
+  // The role chunk is the first byte: a profile's first-byte moment, else with the first unit.
+  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: chunk({ role: 'assistant', content: '', refusal: null }) }]
   let toolIndex = 0
   for (const { part, deltas, start } of plan.parts) {
     if (part.kind === 'reasoning') continue

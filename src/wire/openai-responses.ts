@@ -160,8 +160,10 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
   const delta = (text: string): Record<string, unknown> => (options.obfuscation ? { delta: text, obfuscation: pad(text) } : { delta: text })
 
   const opening = new Raw(responseJson(responseObject(plan, options, 'in_progress')))
-  emit(0, 'response.created', { response: opening })
-  emit(0, 'response.in_progress', { response: opening })
+  // The first byte: a profile's first-byte moment, else as soon as the headers are out.
+  const first = plan.firstByteAt ?? plan.headersAt ?? 0
+  emit(first, 'response.created', { response: opening })
+  emit(first, 'response.in_progress', { response: opening })
   for (const planned of plan.parts) {
     const { part, index: output_index, deltas, start, end } = planned
     const item_id = itemId(plan, options.id, output_index)

@@ -938,6 +938,27 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(errors).toEqual([])
   })
 
+  it("shows the start's three moments in order, and each pane's profile distribution next to its figures", async () => {
+    // typical: headers in about 100 ms, the first frame (response.created) later, the first text later still
+    const { page, errors } = await openPage('?compare=typical,fast&format=openai-responses&reply=greeting')
+    await page.click('#send')
+    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const figure = async (name: string) => (await page.locator(`#figures [data-figure="${name}"]`).textContent()) ?? ''
+    const moments = [await figure('headers'), await figure('byte'), await figure('ttft')]
+    for (const value of moments) expect(value).toMatch(/^\d+ ms$/)
+    const [headers, byte, text] = moments.map((m) => Number.parseInt(m, 10)) as [number, number, number]
+    expect(headers).toBeLessThanOrEqual(byte)
+    expect(byte).toBeLessThanOrEqual(text)
+    expect(text).toBeGreaterThan(headers)
+
+    const quantiles = await page
+      .locator('.msg-compare:last-of-type .pane [data-quantiles]')
+      .evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-quantiles'), row.querySelector('dd')?.textContent ?? '']))
+    expect(quantiles.map(([name]) => name)).toEqual(['ttft', 'gap', 'ttft', 'gap'])
+    expect(quantiles[0]![1]).toBe('450 / 841 / 1400 ms') // typical's ttft, as GET /profiles computes it
+    expect(errors).toEqual([])
+  })
+
   // ---- the buffering detector --------------------------------------------------------------------------------
 
   it('detects buffering from arrivals and scheduled offsets: a table of the pure function', async () => {

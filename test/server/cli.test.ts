@@ -208,6 +208,11 @@ describe('tokensim --help and --version', () => {
       '--profiles',
       '--heartbeat',
       '--max-text',
+      '--max-body',
+      '--max-streams',
+      '--max-streams-per-client',
+      '--api-key',
+      '--cors',
       '--workers',
       '--help',
       '--version',
@@ -363,6 +368,33 @@ describe('tokensim --fault', () => {
   })
 })
 
+describe('tokensim --api-key, --max-streams-per-client, --max-body and --cors', () => {
+  it('require the key (flag or env TOKENSIM_API_KEY), cap the streams, limit the body, narrow CORS', { timeout: TEST_MS }, async () => {
+    const origin = 'http://localhost:5173'
+    const flags = ['--api-key', 'k-1', '--max-streams-per-client', '1', '--max-body', '100', '--cors', origin]
+    const { url } = await start(flags)
+    const none = await fetch(`${url}/stream?text=hi`, { headers: { origin } })
+    expect([none.status, none.headers.get('access-control-allow-origin')]).toEqual([401, origin])
+    const open = new AbortController()
+    const first = await fetch(`${url}/stream?reply=long&delay=60000&key=k-1`, { signal: open.signal })
+    expect(first.status).toBe(200)
+    const second = await fetch(`${url}/stream?text=hi&key=k-1`)
+    expect([second.status, second.headers.get('retry-after')]).toEqual([429, '1'])
+    open.abort()
+    const big = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k-1' },
+      body: 'x'.repeat(200),
+    })
+    expect(big.status).toBe(413)
+    expect(await big.json()).toMatchObject({ error: { code: 'request_too_large', message: /100 bytes.*--max-body/ } })
+
+    const fromEnv = await start([], { TOKENSIM_API_KEY: 'k-2' })
+    expect((await fetch(`${fromEnv.url}/replies`)).status).toBe(401)
+    expect((await fetch(`${fromEnv.url}/replies`, { headers: { authorization: 'Bearer k-2' } })).status).toBe(200)
+  })
+})
+
 describe('tokensim refuses bad flags with one line on stderr and exit 2', () => {
   const brokenDir = mkdtempSync(join(tmpdir(), 'tokensim-cli-'))
   tempDirs.push(brokenDir)
@@ -400,6 +432,14 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ['--fault with a bad fault', ['--fault', 'explode:1'], /--fault: "explode:1" is not a fault/],
     ['--fault-rate 2', ['--fault', 'status:500', '--fault-rate', '2'], /--fault-rate must be a probability from 0 to 1; got "2"/],
     ['--fault-rate without --fault', ['--fault-rate', '0.5'], /--fault-rate needs --fault/],
+    ['--max-body 0', ['--max-body', '0'], /--max-body must be a whole number from 1 to \d+; got "0"/],
+    ['--max-body 4MB', ['--max-body', '4MB'], /--max-body .*"4MB"/],
+    ['--max-streams 0', ['--max-streams', '0'], /--max-streams must be a whole number from 1 to \d+; got "0"/],
+    ['--max-streams-per-client -1', ['--max-streams-per-client=-1'], /--max-streams-per-client .*"-1"/],
+    ['--api-key with a space', ['--api-key', 'two words'], /--api-key .*visible ASCII characters, without spaces/],
+    ['--api-key empty', ['--api-key='], /--api-key .*1 to 1024/],
+    ['--cors with a path', ['--cors', 'http://localhost:5173/app'], /--cors must be \* or .*"http:\/\/localhost:5173\/app"/],
+    ['--cors not an origin', ['--cors', 'http://a.example,localhost'], /--cors .*"localhost"/],
     ['--scenarios with broken JSON', ['--scenarios', broken], /--scenarios .*broken\.json: not valid JSON/],
     ['--scenarios naming a reply that does not exist', ['--scenarios', badScenario], /--scenarios: scenario greet: .*"nope"/],
     [

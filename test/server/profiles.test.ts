@@ -21,8 +21,12 @@ interface Listed {
   gap: { median: number; p99: number; max?: number }
   stall?: { chance: number; median: number; p99: number; max?: number }
   burst?: number
-  stats: Record<'ttft' | 'gap', { p50: number; p90: number; p99: number; max: number }>
+  headers?: { median: number; p99: number; max?: number }
+  firstByte?: { median: number; p99: number; max?: number }
+  stats: Record<'ttft' | 'gap', Stats> & { headers?: Stats; firstByte?: Stats }
 }
+
+type Stats = { p50: number; p90: number; p99: number; max: number }
 
 const profilesOf = async (app = createApp()): Promise<Listed[]> => {
   const response = await app.request('/profiles')
@@ -48,6 +52,20 @@ describe('GET /profiles', () => {
     expect(typical.stats.gap).toEqual({ p50: 25, p90: 44.1, p99: 70, max: 98.2 })
     expect(listed.find((p) => p.name === 'instant')!.stats.gap).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 })
     expect(listed.find((p) => p.name === 'reasoning')!.stats.ttft.max).toBe(40_000)
+  })
+
+  it('lists the headers and first-byte distributions where a profile declares them, with their quantiles', async () => {
+    const listed = await profilesOf()
+    const reasoning = listed.find((p) => p.name === 'reasoning')!
+    expect(reasoning).toMatchObject({ headers: { median: 80, p99: 250 }, firstByte: { median: 150, p99: 400 } })
+    expect(reasoning.stats.headers).toMatchObject({ p50: 80, p99: 250 })
+    expect(reasoning.stats.firstByte).toMatchObject({ p50: 150, p99: 400 })
+    expect(reasoning.stats.headers!.p90).toBeGreaterThan(80)
+    expect(reasoning.stats.headers!.p90).toBeLessThan(250)
+    expect(listed.find((p) => p.name === 'typical')!.stats.headers).toMatchObject({ p50: 100, p99: 300 })
+    const instant = listed.find((p) => p.name === 'instant')!
+    expect(Object.keys(instant)).not.toContain('headers')
+    expect(Object.keys(instant.stats)).toEqual(['ttft', 'gap'])
   })
 
   it("shows a flaky profile's stalls and bursts, and counts them in the gap's quantiles", async () => {

@@ -28,7 +28,7 @@ describe('GET /stream', () => {
       'retry: 1000\n\n' +
         'id: 0\nevent: token\ndata: {"text":"Hi ","index":0,"units":1,"t":0}\n\n' +
         'id: 1\nevent: token\ndata: {"text":"there!","index":1,"units":1,"t":0}\n\n' +
-        'id: 2\nevent: done\ndata: {"tokens":2,"sent":2,"events":2,"chars":9,"unit":"word","duration_ms":0,"resumed_after":-1}\n\n',
+        'id: 2\nevent: done\ndata: {"tokens":2,"sent":2,"events":2,"chars":9,"unit":"word","duration_ms":0,"resumed_after":-1,"headers_ms":0,"first_byte_ms":0,"first_text_ms":0}\n\n',
     )
   })
 

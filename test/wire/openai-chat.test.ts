@@ -37,6 +37,36 @@ describe('encodeOpenAIChat', () => {
     )
   })
 
+  it('sends the role chunk at the first byte, before the first unit, for a profile with distinct moments (golden)', () => {
+    const moments = {
+      kind: 'profile',
+      name: 'moments',
+      headers: { median: 50, p99: 50 },
+      firstByte: { median: 80, p99: 80 },
+      ttft: { median: 100, p99: 100 },
+      gap: { median: 20, p99: 20 },
+    } as const
+    const plan = planTurn(hello, { ...options, timing: moments })
+    expect([plan.headersAt, plan.firstByteAt, plan.start]).toEqual([50, 80, 100])
+    const frames = encodeOpenAIChat(plan, { ...meta, includeUsage: false })
+    expect(frames.map((f) => f.at)).toEqual([80, 100, 120, 120, 120])
+    expect(frames.map((f) => f.text).join('')).toBe(
+      [
+        `data: ${head}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}`,
+        '',
+        `data: ${head}[{"index":0,"delta":{"content":"Hi "},"logprobs":null,"finish_reason":null}]}`,
+        '',
+        `data: ${head}[{"index":0,"delta":{"content":"there!"},"logprobs":null,"finish_reason":null}]}`,
+        '',
+        `data: ${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}`,
+        '',
+        'data: [DONE]',
+        '',
+        '',
+      ].join('\n'),
+    )
+  })
+
   it('leaves usage out of every chunk unless include_usage is asked for', () => {
     const text = encodeOpenAIChat(planTurn(hello, options), { ...meta, includeUsage: false })
       .map((f) => f.text)

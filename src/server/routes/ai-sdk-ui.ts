@@ -42,7 +42,7 @@ const BODY = z.looseObject({
 export function aiSdkUiRoute(app: Hono, context: AppContext): void {
   // Per app, as the app's other state: two apps in one process do not see each other's chats.
   const streams = createChatStreams(context.clock)
-  const group = routeGroup(renderNativeError)
+  const group = routeGroup(renderNativeError, context)
 
   group.post('/api/chat', async (c) => {
     const body = await readBody(c, BODY)

@@ -54,7 +54,7 @@ const BODY = z.looseObject({
 })
 
 export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup((error) => renderError(error, requestId()))
+  const group = routeGroup((error) => renderError(error, requestId()), context, 'anthropic')
   group.post('/v1/messages', async (c) => {
     // The API names every response, errors included, with a `request-id` header (the SDK's `_request_id` and
     // APIError.requestID); an error body repeats it as `request_id`.

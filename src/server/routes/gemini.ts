@@ -45,7 +45,7 @@ const BODY = z.looseObject({
 const ACTIONS = ['generateContent', 'streamGenerateContent']
 
 export function geminiRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderGeminiError)
+  const group = routeGroup(renderGeminiError, context, 'google')
   group.post('/:version{v1beta|v1}/models/:call', async (c) => {
     const call = c.req.param('call')
     const colon = call.lastIndexOf(':')

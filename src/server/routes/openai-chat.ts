@@ -25,7 +25,7 @@ const BODY = z.looseObject({
 })
 
 export function openAIChatRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderOpenAIError)
+  const group = routeGroup(renderOpenAIError, context)
   group.post('/v1/chat/completions', async (c) => {
     const body = await readBody(c, BODY)
     const input: ChatInput = {

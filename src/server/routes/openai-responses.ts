@@ -43,7 +43,7 @@ const BODY = z.looseObject({
 type Body = z.output<typeof BODY>
 
 export function openAIResponsesRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderOpenAIError)
+  const group = routeGroup(renderOpenAIError, context)
   group.post('/v1/responses', async (c) => {
     const body = await readBody(c, BODY)
     const input: ChatInput = { model: body.model, messages: messagesOf(body), maxTokens: body.max_output_tokens ?? undefined }

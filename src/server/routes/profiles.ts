@@ -1,6 +1,7 @@
 /**
  * GET /profiles: the latency profiles with their distributions as declared, and what those give, computed from
- * them (src/core/latency-stats.ts): the p50, p90 and p99 of the time to first token and of the gap, and the cap.
+ * them (src/core/latency-stats.ts): the p50, p90 and p99 of the time to first token and of the gap (and of the
+ * headers and first-byte moments, where a profile declares them), and the cap.
  */
 import type { Hono } from 'hono'
 import { latencyStats, type Quantiles } from '../../core/latency-stats.js'
@@ -14,17 +15,25 @@ const rounded = (q: Quantiles): Quantiles => ({ p50: round(q.p50), p90: round(q.
 
 export function profilesRoute(app: Hono, { profiles }: AppContext): void {
   const listing = {
-    profiles: profiles.list.map(({ name, description, ttft, gap, stall, burst }) => {
-      const stats = latencyStats({ ttft, gap, ...(stall !== undefined ? { stall } : {}), ...(burst !== undefined ? { burst } : {}) })
+    profiles: profiles.list.map((profile) => {
+      const { name, description, headers, firstByte, ttft, gap, stall, burst } = profile
+      const stats = latencyStats(profile)
       return {
         name,
         model: `${MODEL_PREFIX}${name}`,
         description,
+        ...(headers !== undefined ? { headers } : {}),
+        ...(firstByte !== undefined ? { firstByte } : {}),
         ttft,
         gap,
         ...(stall !== undefined ? { stall } : {}),
         ...(burst !== undefined ? { burst } : {}),
-        stats: { ttft: rounded(stats.ttft), gap: rounded(stats.gap) },
+        stats: {
+          ...(stats.headers !== undefined ? { headers: rounded(stats.headers) } : {}),
+          ...(stats.firstByte !== undefined ? { firstByte: rounded(stats.firstByte) } : {}),
+          ttft: rounded(stats.ttft),
+          gap: rounded(stats.gap),
+        },
       }
     }),
   }

@@ -4,10 +4,9 @@ import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
 import { encodeNative, nativeStreamError } from '../../wire/native.js'
 import type { AppContext } from '../context.js'
-import { encodeFrames } from '../frames.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, midStreamMessage, requestFaults } from '../faults.js'
-import { encodeFaulted, SSE_HEADERS } from '../respond.js'
+import { encodeFaulted, encodeHeld, SSE_HEADERS } from '../respond.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', async (c) => {
@@ -26,17 +25,24 @@ export function streamRoute(app: Hono, context: AppContext): void {
       )
     }
     const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
-    await beforeResponse(faults, c.req.raw.signal)
     if (faults.cut === undefined && faults.stalls.length === 0) {
-      const frames = context.frames.get(cacheKey(params), () => encodeFrames(encodeNative(plan(units, params), { retry: context.retry })))
+      // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
+      const frames = context.frames.get(cacheKey(params), () => {
+        const planned = plan(units, params)
+        return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0)
+      })
+      await beforeResponse(faults, c.req.raw.signal, frames.headersAt)
       return context.deliver(c, frames, SSE_HEADERS, context)
     }
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
-    const native = encodeNative(plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) }), { retry: context.retry })
+    const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
+    const headersAt = planned.headersAt ?? 0
+    await beforeResponse(faults, c.req.raw.signal, headersAt)
+    const native = encodeNative(planned, { retry: context.retry })
     return context.deliver(
       c,
-      encodeFaulted(native, faults, () => nativeStreamError(midStreamMessage(faults))),
+      encodeFaulted(native, { ...faults, headersAt }, () => nativeStreamError(midStreamMessage(faults))),
       SSE_HEADERS,
       context,
     )

@@ -1,0 +1,79 @@
+/**
+ * The checks every request passes before any route sees it: the API key (src/server/auth.ts) and the body
+ * size (Hono's bodyLimit, `--max-body`), each refused in the error shape of the route that would answer.
+ *
+ * One middleware on the main app, not one per route group: a group's `use('*')` middleware, once the group is
+ * mounted with `app.route('/', group)`, runs for every path of the app (Hono merges the group's routes,
+ * middleware included, into the parent's router), and it would run after the main app's capture middleware,
+ * which answers vendor paths itself. So the guard runs first, finds the group that owns the request among the
+ * routes Hono matched for it (`matchedRoutes`, hono/route), and renders with that group's renderer; any other
+ * request (GET /stream, /replies, /profiles, /v1/models, /captures, an unknown path) gets the native shape.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { matchedRoutes } from 'hono/route'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { TokensimError } from '../core/errors.js'
+import { renderNativeError } from '../wire/errors.js'
+import type { KeyCheck, KeyScheme } from './auth.js'
+import type { RenderError } from './errors.js'
+import { bodyTooLarge } from './limits.js'
+
+/** A vendor's route group: its routes, how it renders errors and where its clients send the key. */
+export interface GroupShape {
+  readonly group: Hono
+  readonly render: RenderError
+  readonly scheme: KeyScheme
+}
+
+export interface GuardOptions {
+  readonly groups: readonly GroupShape[]
+  /** Undefined: no key needed. */
+  readonly keys: KeyCheck | undefined
+  readonly maxBodyBytes: number
+  /** The page's files, served to anyone: a browser loads them before it could be given a key. */
+  readonly isStatic: (path: string) => boolean
+}
+
+export function guard({ groups, keys, maxBodyBytes, isStatic }: GuardOptions): MiddlewareHandler {
+  // Built at the first request, when every group has its routes.
+  let owners: Map<string, GroupShape> | undefined
+  const ownerOf = (c: Context): GroupShape | undefined => {
+    owners ??= new Map(groups.flatMap((shape) => shape.group.routes.map((route) => [`${route.method} ${route.path}`, shape] as const)))
+    for (const route of matchedRoutes(c)) {
+      const owner = owners.get(`${route.method} ${route.path}`)
+      if (owner !== undefined) return owner
+    }
+    return undefined
+  }
+  const reply = (c: Context, render: RenderError, error: TokensimError): Response => {
+    const { status, body, headers } = render(error)
+    return c.json(body as object, status as ContentfulStatusCode, headers)
+  }
+  // One bodyLimit per shape: it checks content-length, or counts a chunked body's bytes as they come.
+  const limits = new Map<RenderError, MiddlewareHandler>()
+  const limitFor = (render: RenderError): MiddlewareHandler => {
+    let limit = limits.get(render)
+    if (limit === undefined) {
+      limit = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => reply(c, render, bodyTooLarge(maxBodyBytes)) })
+      limits.set(render, limit)
+    }
+    return limit
+  }
+
+  return async (c, next) => {
+    // A CORS preflight carries no credentials (the cors middleware before this one answers it).
+    if (c.req.method === 'OPTIONS') return next()
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && isStatic(c.req.path)) return next()
+    const owner = ownerOf(c)
+    const render = owner?.render ?? renderNativeError
+    if (keys !== undefined) {
+      try {
+        await keys.check(c, owner?.scheme ?? (c.req.path === '/stream' ? 'stream' : 'any'))
+      } catch (error) {
+        return reply(c, render, error as TokensimError)
+      }
+    }
+    return limitFor(render)(c, next)
+  }
+}
