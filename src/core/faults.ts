@@ -7,6 +7,8 @@
  *   drop-after:N                 send units 0 to N, then close the connection with no end marker
  *   stall-after:N:MS             after unit N, a silence of MS ms (heartbeats keep proxies alive)
  *   slow-headers:MS              wait MS ms before the response headers
+ *   coalesce:MS                  deliver what is due in one write at irregular intervals of about MS ms (half to
+ *                                one and a half), as a buffering proxy does
  *   truncate-after:N             end normally after unit N, as a model cut off at its token limit
  * N is the index of a unit in the whole answer (reasoning and tool-call arguments included), the same index
  * as the native stream's event ids, so a stream resumed with `Last-Event-ID: N` or later is not faulted again:
@@ -20,12 +22,13 @@ export type Fault =
   | { readonly kind: 'drop-after'; readonly after: number }
   | { readonly kind: 'stall-after'; readonly after: number; readonly ms: number }
   | { readonly kind: 'slow-headers'; readonly ms: number }
+  | { readonly kind: 'coalesce'; readonly ms: number }
   | { readonly kind: 'truncate-after'; readonly after: number }
 
 /** The longest stall or header delay a fault may ask for, in ms. */
 export const MAX_FAULT_MS = 600_000
 
-const USAGE = 'status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS or truncate-after:N'
+const USAGE = 'status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS or truncate-after:N'
 
 /** Parses a fault list; `param` names where it came from, for the error a bad one gets. */
 export function parseFaults(spec: string, param: string): Fault[] {
@@ -69,6 +72,7 @@ export function parseFaults(spec: string, param: string): Fault[] {
         })
         break
       case 'slow-headers':
+      case 'coalesce':
         arity(1)
         faults.push({ kind, ms: whole(args[0], 'ms', 0, MAX_FAULT_MS) })
         break
@@ -83,6 +87,8 @@ export function parseFaults(spec: string, param: string): Fault[] {
 export interface FaultPlan {
   readonly status?: { readonly status: number; readonly retryAfter?: number }
   readonly headersDelay: number
+  /** Writes grouped at irregular intervals of about this many ms (coalesce). */
+  readonly coalesce?: number
   /** Silences after a unit, in order of the unit. */
   readonly stalls: readonly { readonly after: number; readonly ms: number }[]
   /** Where the stream stops short, and how; the earliest of error-after, drop-after and truncate-after. */
@@ -96,6 +102,7 @@ export interface FaultPlan {
 export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPlan {
   let status: FaultPlan['status']
   let headersDelay = 0
+  let coalesce: number | undefined
   const stalls: { after: number; ms: number }[] = []
   let cut: FaultPlan['cut']
   for (const fault of faults) {
@@ -105,6 +112,9 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
         break
       case 'slow-headers':
         headersDelay += fault.ms
+        break
+      case 'coalesce':
+        coalesce ??= fault.ms
         break
       case 'stall-after':
         if (fault.after > resumedAfter) stalls.push({ after: fault.after, ms: fault.ms })
@@ -117,5 +127,11 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
     }
   }
   stalls.sort((a, b) => a.after - b.after)
-  return { ...(status !== undefined ? { status } : {}), headersDelay, stalls, ...(cut !== undefined ? { cut } : {}) }
+  return {
+    ...(status !== undefined ? { status } : {}),
+    headersDelay,
+    ...(coalesce !== undefined && coalesce > 0 ? { coalesce } : {}),
+    stalls,
+    ...(cut !== undefined ? { cut } : {}),
+  }
 }

@@ -9,6 +9,7 @@
  * format's end marker).
  */
 import type { FaultPlan } from '../core/faults.js'
+import { createRandom } from '../core/random.js'
 import type { TimedFrame } from './frames.js'
 
 /**
@@ -16,7 +17,26 @@ import type { TimedFrame } from './frames.js'
  * its events). Truncation is not done here: a truncated answer ends normally, with the finish reason for it,
  * so it is cut in the plan before encoding (truncateTurn).
  */
-export function applyFaults(frames: readonly TimedFrame[], { stalls, cut }: FaultPlan, error: (kept: number) => string): TimedFrame[] {
+export function applyFaults(frames: readonly TimedFrame[], plan: FaultPlan, error: (kept: number) => string): TimedFrame[] {
+  const cut = cutAndStall(frames, plan, error)
+  return plan.coalesce === undefined ? cut : coalesce(cut, plan.coalesce)
+}
+
+/**
+ * Every frame moved to the next of a series of flush moments spaced MS x [0.5, 1.5] apart (the spacing drawn
+ * from a source seeded by MS, so a run repeats): the player then writes all frames of a moment in one write, as
+ * a proxy that buffers delivers them. Offsets never move earlier.
+ */
+function coalesce(frames: readonly TimedFrame[], ms: number): TimedFrame[] {
+  const random = createRandom(ms)
+  let flush = 0
+  return frames.map((frame) => {
+    while (flush < frame.at) flush += ms * (0.5 + random())
+    return { ...frame, at: flush }
+  })
+}
+
+function cutAndStall(frames: readonly TimedFrame[], { stalls, cut }: FaultPlan, error: (kept: number) => string): TimedFrame[] {
   let out = [...frames]
   for (const { after, ms } of stalls) {
     const carrier = out.findIndex((f) => f.last !== undefined && f.last >= after)

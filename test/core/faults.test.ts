@@ -14,6 +14,8 @@ describe('parseFaults', () => {
       { kind: 'truncate-after', after: 9 },
     ])
     expect(parseFaults('status:503', 'f')).toEqual([{ kind: 'status', status: 503 }])
+    expect(parseFaults('coalesce:250', 'f')).toEqual([{ kind: 'coalesce', ms: 250 }])
+    expect(planFaults(parseFaults('coalesce:250,coalesce:9', 'f'))).toMatchObject({ coalesce: 250 })
     expect(parseFaults('', 'f')).toEqual([])
   })
 

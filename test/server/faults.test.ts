@@ -12,7 +12,7 @@ import { createRandom } from '../../src/core/random.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { EventSource } from 'eventsource'
-import { readSse, until } from '../helpers/sse.js'
+import { chunks, readSse, until } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -261,6 +261,16 @@ describe('GET /stream faults', () => {
     expect(await response.json()).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded' } })
     const truncated = await readSse(await fetch(url('fault=truncate-after:4')))
     expect([truncated.text, truncated.done?.tokens]).toEqual(['abcde', 5])
+  })
+
+  it('coalesce delivers the units in a few bursts, not one by one (generous bounds)', async () => {
+    const response = await fetch(`${server.url}/stream?text=${'x'.repeat(50)}&delay=20&ttft=0&fault=coalesce:300`)
+    const arrivals: number[] = []
+    for await (const chunk of chunks(response.body!)) if (chunk.length > 0) arrivals.push(performance.now())
+    // About 1 s of units, flushed every 150 to 450 ms: a handful of reads with long silences between them.
+    const bursts = 1 + arrivals.slice(1).filter((at, i) => at - arrivals[i]! > 100).length
+    expect(bursts).toBeGreaterThanOrEqual(2)
+    expect(bursts).toBeLessThanOrEqual(10)
   })
 
   it('a bad fault is a 400 naming the parameter', async () => {

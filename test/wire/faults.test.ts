@@ -60,4 +60,19 @@ describe('applyFaults', () => {
     expect(applyFaults(native(2), faults('drop-after:2', 2), error)).toEqual(native(2))
     expect(applyFaults(native(2), faults('drop-after:3', 2), error)).toHaveLength(3) // retry, unit 3, the close
   })
+
+  it('coalesce moves every frame to the next of irregular flush moments about MS apart, never earlier', () => {
+    const long = encodeNative(plan([...'abcdefghijklmnopqrstuvwxyz'], { unit: 'char', timing, seed: 0, chunk: 1, after: -1 }), {
+      retry: 1000,
+    })
+    const frames = applyFaults(long, faults('coalesce:50'), error)
+    expect(frames.map((f) => f.text)).toEqual(long.map((f) => f.text))
+    frames.forEach((f, i) => expect(f.at).toBeGreaterThanOrEqual(long[i]!.at))
+    const moments = [...new Set(frames.map((f) => f.at))]
+    expect(moments.length).toBeLessThan(frames.length / 2) // several frames a write
+    const gaps = moments.slice(2).map((at, i) => at - moments[i + 1]!)
+    for (const gap of gaps) (expect(gap).toBeGreaterThanOrEqual(25 - 1e-9), expect(gap).toBeLessThanOrEqual(75 * 2 + 1e-9))
+    expect(new Set(gaps.map((g) => g.toFixed(3))).size).toBeGreaterThan(1) // irregular
+    expect(applyFaults(long, faults('coalesce:50'), error)).toEqual(frames) // the same run again
+  })
 })

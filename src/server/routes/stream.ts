@@ -25,7 +25,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
       )
     }
     const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
-    if (faults.cut === undefined && faults.stalls.length === 0) {
+    if (faults.cut === undefined && faults.stalls.length === 0 && faults.coalesce === undefined) {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
