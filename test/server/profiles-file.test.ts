@@ -48,6 +48,17 @@ describe('loadProfilesFile', () => {
     expect(loadProfilesFile(file)).toMatchObject([{ name: 'fast', ttft: { median: 50, p99: 90 }, gap: { median: 0, p99: 0 } }])
   })
 
+  it('reads the headers and first-byte moments, with their p99 filled in', () => {
+    const file = write(
+      'm.json',
+      '[{"name": "demo", "headers": {"median": 20}, "firstByte": {"median": 50, "p99": 80}, "ttft": {"median": 900}, "gap": {"median": 5}}]',
+    )
+    expect(loadProfilesFile(file)).toMatchObject([{ name: 'demo', headers: { median: 20, p99: 20 }, firstByte: { median: 50, p99: 80 } }])
+    expect(failure(write('m2.json', '[{"name": "x", "headers": {"median": -3}, "ttft": {"median": 1}, "gap": {"median": 1}}]'))).toMatch(
+      /at headers\.median/,
+    )
+  })
+
   const ok = '"ttft": {"median": 100, "p99": 300}, "gap": {"median": 10, "p99": 30}'
   it.each([
     ['broken.json', '[{"name": ', /: not valid JSON/],
