@@ -1,14 +1,14 @@
 /** POST /v1/messages through the official @anthropic-ai/sdk and the AI SDK's Anthropic provider, against the real server. */
 import Anthropic, { APIError } from '@anthropic-ai/sdk'
 import { createAnthropic } from '@ai-sdk/anthropic'
-import { streamText, tool } from 'ai'
+import { streamText } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
+import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
 
 let server: RunningServer
 let client: Anthropic
@@ -214,16 +214,7 @@ describe('POST /v1/messages with the AI SDK', () => {
   })
 
   it('streamText parses a tool call', async () => {
-    const result = streamText({
-      model: model(),
-      maxOutputTokens: 1024,
-      prompt: 'weather in Paris?',
-      tools: { get_weather: tool({ description: 'weather', inputSchema: z.object({ city: z.string(), unit: z.string() }) }) },
-    })
-    const calls = await result.toolCalls
-    expect(calls).toHaveLength(1)
-    expect(calls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'Paris', unit: 'celsius' } })
-    expect(await result.finishReason).toBe('tool-calls')
+    await expectWeatherToolCall(model(), { maxOutputTokens: 1024 })
   })
 })
 

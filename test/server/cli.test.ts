@@ -13,6 +13,7 @@ import type { EventSourceMessage } from 'eventsource-parser'
 import { readSse } from '../helpers/sse.js'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { freePort } from '../helpers/ports.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -155,18 +156,6 @@ async function readEvents(url: string): Promise<EventSourceMessage[]> {
 
 const tokensOf = (events: readonly EventSourceMessage[]): TokenData[] =>
   events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data) as TokenData)
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** The stderr of a CLI that must refuse to start: exactly one `tokensim: ` line, no stack, exit 2, never served. */
 async function expectUsageError(cli: Cli): Promise<string> {

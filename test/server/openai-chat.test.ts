@@ -1,15 +1,15 @@
 /** POST /v1/chat/completions through the official openai SDK and the AI SDK's OpenAI chat model, against the real server. */
 import { createOpenAI } from '@ai-sdk/openai'
-import { streamText, tool } from 'ai'
+import { streamText } from 'ai'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
+import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
 
 let server: RunningServer
 let client: OpenAI
@@ -160,15 +160,7 @@ describe('POST /v1/chat/completions with the AI SDK', () => {
   })
 
   it('streamText parses a tool call', async () => {
-    const result = streamText({
-      model: provider().chat('gpt-4o'),
-      prompt: 'weather in Paris?',
-      tools: { get_weather: tool({ description: 'weather', inputSchema: z.object({ city: z.string(), unit: z.string() }) }) },
-    })
-    const calls = await result.toolCalls
-    expect(calls).toHaveLength(1)
-    expect(calls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'Paris', unit: 'celsius' } })
-    expect(await result.finishReason).toBe('tool-calls')
+    await expectWeatherToolCall(provider().chat('gpt-4o'))
   })
 })
 

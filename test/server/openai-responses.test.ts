@@ -1,6 +1,6 @@
 /** POST /v1/responses through the official openai SDK and the AI SDK's OpenAI Responses model, against the real server. */
 import { createOpenAI } from '@ai-sdk/openai'
-import { streamText, tool } from 'ai'
+import { streamText } from 'ai'
 import OpenAI from 'openai'
 import { zodResponsesFunction } from 'openai/helpers/zod'
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
@@ -11,6 +11,7 @@ import { countTokens } from '../../src/core/tokens.js'
 import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
+import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
 
 let server: RunningServer
 let client: OpenAI
@@ -259,19 +260,6 @@ describe('POST /v1/responses with the AI SDK', () => {
   })
 
   it('parses a tool call', async () => {
-    const result = streamText({
-      model: provider().responses('gpt-4o'),
-      prompt: 'weather in Paris?',
-      tools: { get_weather: tool({ description: 'weather', inputSchema: z.object({ city: z.string(), unit: z.string() }) }) },
-    })
-    const calls = await result.toolCalls
-    expect(calls).toHaveLength(1)
-    expect(calls[0]).toMatchObject({
-      toolName: 'get_weather',
-      toolCallId: expect.stringMatching(/^call_/),
-      input: { city: 'Paris', unit: 'celsius' },
-    })
-    expect(await result.text).toBe('Let me look that up.')
-    expect(await result.finishReason).toBe('tool-calls')
+    await expectWeatherToolCall(provider().responses('gpt-4o'))
   })
 })

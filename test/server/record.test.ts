@@ -4,7 +4,6 @@
  * came; bad arguments and unreachable servers are one line. Also the start-up errors of a broken --captures.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -13,20 +12,12 @@ import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { loadCaptureFile } from '../../src/server/captures-file.js'
 import { failureLine, killChildren, runCli, startCli } from '../helpers/cli.js'
 import { parseInPieces, until } from '../helpers/sse.js'
+import { freePort } from '../helpers/ports.js'
 
 const TEST_MS = 60_000
 const dir = mkdtempSync(join(tmpdir(), 'tokensim-record-'))
 afterEach(killChildren)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-/** A port that was free a moment ago: nothing answers there. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const CHAT = JSON.stringify({ model: 'tokensim-fast', stream: true, messages: [{ role: 'user', content: 'Hi' }] })
