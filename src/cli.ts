@@ -5,20 +5,18 @@ import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import type { NamedCapture } from './core/capture.js'
 import { TokensimError } from './core/errors.js'
-import { createProfileSet, type Profile } from './core/profiles.js'
+import { createProfileSet } from './core/profiles.js'
 import { parseFaults } from './core/faults.js'
-import type { Scenario } from './core/scenarios.js'
-import type { Reply } from './core/types.js'
 import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js'
-import { CapturesFileError, loadCaptures } from './server/captures-file.js'
+import { loadCaptures } from './server/captures-file.js'
+import { DataFileError } from './server/data-file.js'
 import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
 import { createServer } from './server/node.js'
 import { parseStreamParams, type StreamDefaults } from './server/params.js'
-import { loadProfilesFile, ProfilesFileError } from './server/profiles-file.js'
-import { loadRepliesFile, RepliesFileError } from './server/replies-file.js'
-import { loadScenariosFile, ScenariosFileError } from './server/scenarios-file.js'
+import { loadProfilesFile } from './server/profiles-file.js'
+import { loadRepliesFile } from './server/replies-file.js'
+import { loadScenariosFile } from './server/scenarios-file.js'
 import { record, RecordFailure, RecordUsageError } from './record.js'
 import { runPrimary, type FatalMessage } from './workers.js'
 
@@ -123,46 +121,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const workers = values.workers === 'auto' ? availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256)
 
   const defaults = streamDefaults(values)
-  let replies: Reply[] = []
-  if (values.replies !== undefined) {
-    try {
-      replies = loadRepliesFile(values.replies)
-    } catch (error) {
-      if (error instanceof RepliesFileError) throw new UsageError(`--replies ${error.message}`)
-      throw error
-    }
-  }
-
+  const replies = fromFile('--replies', values.replies, loadRepliesFile) ?? []
   // Before the scenarios, which may name the user's profiles.
-  let profiles: Profile[] = []
-  if (values.profiles !== undefined) {
-    try {
-      profiles = loadProfilesFile(values.profiles)
-    } catch (error) {
-      if (error instanceof ProfilesFileError) throw new UsageError(`--profiles ${error.message}`)
-      throw error
-    }
-  }
-
-  let scenarios: Scenario[] = []
-  if (values.scenarios !== undefined) {
-    try {
-      scenarios = loadScenariosFile(values.scenarios, createProfileSet(profiles).names)
-    } catch (error) {
-      if (error instanceof ScenariosFileError) throw new UsageError(`--scenarios ${error.message}`)
-      throw error
-    }
-  }
-
-  let captures: NamedCapture[] = []
-  if (values.captures !== undefined) {
-    try {
-      captures = loadCaptures(values.captures)
-    } catch (error) {
-      if (error instanceof CapturesFileError) throw new UsageError(`--captures ${error.message}`)
-      throw error
-    }
-  }
+  const profiles = fromFile('--profiles', values.profiles, loadProfilesFile) ?? []
+  const scenarios = fromFile('--scenarios', values.scenarios, (path) => loadScenariosFile(path, createProfileSet(profiles).names)) ?? []
+  const captures = fromFile('--captures', values.captures, loadCaptures) ?? []
 
   const shown = host.includes(':') ? `[${host}]` : host
   const announce = (actualPort: number): void => {
@@ -295,6 +258,17 @@ function corsOf(value: string): '*' | string[] {
       )
   }
   return origins
+}
+
+/** The data file a flag names, loaded; its DataFileError (which names the file and the problem) as a usage error. */
+function fromFile<T>(flag: string, path: string | undefined, load: (path: string) => T): T | undefined {
+  if (path === undefined) return undefined
+  try {
+    return load(path)
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(`${flag} ${error.message}`)
+    throw error
+  }
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {

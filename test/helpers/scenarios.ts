@@ -12,3 +12,11 @@ export const TEST_SCENARIOS: readonly Scenario[] = [
   },
   { name: 'think', match: { contains: 'think' }, reasoning: REASONING, text: 'Done thinking.' },
 ]
+
+/** One bad value for each kind of knob header: each must be a 400 that names its header, in the route's shape. */
+export const BAD_KNOBS: readonly (readonly [string, string])[] = [
+  ['x-tokensim-delay', '-1'],
+  ['x-tokensim-unit', 'byte'],
+  ['x-tokensim-reply', 'nope'],
+  ['x-tokensim-profile', 'warp'],
+]

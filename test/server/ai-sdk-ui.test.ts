@@ -21,7 +21,7 @@ import { countTokens } from '../../src/core/tokens.js'
 import { createChatStreams } from '../../src/server/chat-streams.js'
 import { createClock } from '../../src/server/clock.js'
 import { encodeFrames } from '../../src/server/frames.js'
-import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { chunks, readSse } from '../helpers/sse.js'
@@ -173,12 +173,7 @@ describe('errors', () => {
   it('rejects a bad x-tokensim-* header with a 400 naming it', async () => {
     const error = (await send([user('hi')], { 'x-tokensim-delay': '-1' }).catch((e: unknown) => e)) as Error
     expect(JSON.parse(error.message)).toMatchObject({ error: { param: 'x-tokensim-delay' } })
-    const bad: [string, string][] = [
-      ['x-tokensim-unit', 'byte'],
-      ['x-tokensim-reply', 'nope'],
-      ['x-tokensim-profile', 'warp'],
-    ]
-    for (const [name, value] of bad) {
+    for (const [name, value] of BAD_KNOBS.slice(1)) {
       const response = await post(JSON.stringify({ messages: [user('hi')] }), { [name]: value })
       expect(response.status, name).toBe(400)
       expect((await response.json()) as unknown, name).toMatchObject({ error: { param: name, message: expect.stringContaining(name) } })

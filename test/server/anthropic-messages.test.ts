@@ -5,7 +5,7 @@ import { streamText } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
-import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
@@ -171,13 +171,7 @@ describe('POST /v1/messages with @anthropic-ai/sdk', () => {
       error: { type: 'invalid_request_error', message: expect.stringMatching(/not valid JSON/) },
     })
     const good = '{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"x"}]}'
-    const knobs: [string, string][] = [
-      ['x-tokensim-delay', '-1'],
-      ['x-tokensim-unit', 'byte'],
-      ['x-tokensim-reply', 'nope'],
-      ['x-tokensim-profile', 'warp'],
-    ]
-    for (const [name, value] of knobs) {
+    for (const [name, value] of BAD_KNOBS) {
       const response = await post(good, { [name]: value })
       expect(response.status, name).toBe(400)
       const body = (await response.json()) as { error: { message: string } }

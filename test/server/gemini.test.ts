@@ -5,7 +5,7 @@ import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { readSse } from '../helpers/sse.js'
-import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
@@ -254,12 +254,7 @@ describe("errors in Google's shape", () => {
   })
 
   it('answers a bad x-tokensim-* header with a 400 naming it once', async () => {
-    for (const [name, value] of [
-      ['x-tokensim-delay', '-1'],
-      ['x-tokensim-unit', 'byte'],
-      ['x-tokensim-reply', 'nope'],
-      ['x-tokensim-profile', 'warp'],
-    ] as const) {
+    for (const [name, value] of BAD_KNOBS) {
       const { status, body } = await apiError(
         ai.models.generateContent({ model, contents: 'hi', config: { httpOptions: { headers: { [name]: value } } } }),
       )

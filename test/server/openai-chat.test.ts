@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { countTokens } from '../../src/core/tokens.js'
-import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
@@ -135,13 +135,7 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
       error: { type: 'invalid_request_error', param: null, message: expect.stringMatching(/not valid JSON/) },
     })
     const good = '{"model":"m","messages":[{"role":"user","content":"x"}]}'
-    const bad: [string, string][] = [
-      ['x-tokensim-delay', '-1'],
-      ['x-tokensim-unit', 'byte'],
-      ['x-tokensim-reply', 'nope'],
-      ['x-tokensim-profile', 'warp'],
-    ]
-    for (const [name, value] of bad) {
+    for (const [name, value] of BAD_KNOBS) {
       const response = await post(good, { [name]: value })
       expect(response.status, name).toBe(400)
       expect((await response.json()) as unknown, name).toMatchObject({ error: { param: name, message: expect.stringContaining(name) } })

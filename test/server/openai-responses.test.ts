@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
-import { REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
+import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { expectWeatherToolCall } from '../helpers/ai-sdk.js'
@@ -160,12 +160,7 @@ describe('POST /v1/responses with the openai SDK', () => {
     expect(await invalid.json()).toMatchObject({
       error: { type: 'invalid_request_error', param: null, message: expect.stringMatching(/not valid JSON/) },
     })
-    for (const [name, value] of [
-      ['x-tokensim-delay', '-1'],
-      ['x-tokensim-unit', 'byte'],
-      ['x-tokensim-reply', 'nope'],
-      ['x-tokensim-profile', 'warp'],
-    ] as const) {
+    for (const [name, value] of BAD_KNOBS) {
       const response = await post('{"model":"m","input":"x","stream":true}', { [name]: value })
       expect(response.status, name).toBe(400)
       expect((await response.json()) as unknown, name).toMatchObject({
