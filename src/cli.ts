@@ -12,8 +12,8 @@ import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js
 import { loadCaptures } from './server/captures-file.js'
 import { DataFileError } from './server/data-file.js'
 import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
-import { createServer } from './server/node.js'
-import { parseStreamParams, type StreamDefaults } from './server/params.js'
+import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './server/node.js'
+import { parseStreamParams, type StreamDefaults, type StreamLimits } from './server/params.js'
 import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
 import { loadScenariosFile } from './server/scenarios-file.js'
@@ -37,6 +37,8 @@ Usage: tokensim [options]
   --seed N         default seed of the latency draws (default ${DEFAULTS.seed})
   --chunk N        default units per event (default ${DEFAULTS.chunk})
   --reply NAME     reply streamed when a request names none (default ${DEFAULTS.reply})
+  --profile NAME   latency profile of a request that names none, in place of --delay, --ttft and --jitter
+                   (see GET /profiles; default: none, the fixed latency of those three flags)
   --replies PATH   add replies from a JSON or YAML file, or a folder of .md files
   --scenarios PATH rules (JSON or YAML) that choose the answer to a vendor request: text, reasoning, tool calls
   --profiles PATH  add or replace latency profiles (JSON or YAML): ttft and gap distributions, stalls, bursts
@@ -44,8 +46,16 @@ Usage: tokensim [options]
                    GET /captures/NAME, and on their endpoint with the header x-tokensim-capture: NAME
   --fault SPEC     faults for every request, e.g. "status:503:1" or "error-after:20" (see the README's Faults)
   --fault-rate P   the probability, 0 to 1, that a request gets the --fault faults (default 1; drawn from --seed)
+  --headers-timeout MS
+                   longest a client may take to send a request's line and headers; then a 408 (default ${HEADERS_TIMEOUT_MS})
+  --request-timeout MS
+                   longest a client may take to send a whole request, body included (default ${REQUEST_TIMEOUT_MS})
   --heartbeat MS   longest silence before a ": ping" comment (default ${HEARTBEAT_MS})
   --max-text BYTES longest text= a request may stream, in UTF-8 bytes (default ${LIMITS.maxTextBytes})
+  --max-units N    most units one stream may have (default ${LIMITS.maxUnits})
+  --max-delay MS   longest delay or ttft a request may ask for (default ${LIMITS.maxDelay})
+  --max-duration MS
+                   longest a stream may play, from its start to its last unit (default ${LIMITS.maxDuration})
   --max-body BYTES largest request body; beyond it a 413 (default ${MAX_BODY_BYTES})
   --max-streams N  streams open at once; beyond it a 503 with retry-after (default ${MAX_STREAMS})
   --max-streams-per-client N
@@ -82,6 +92,7 @@ async function main(argv: readonly string[]): Promise<void> {
         seed: { type: 'string' },
         chunk: { type: 'string' },
         reply: { type: 'string' },
+        profile: { type: 'string' },
         replies: { type: 'string' },
         scenarios: { type: 'string' },
         profiles: { type: 'string' },
@@ -89,7 +100,12 @@ async function main(argv: readonly string[]): Promise<void> {
         fault: { type: 'string' },
         'fault-rate': { type: 'string' },
         heartbeat: { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
         'max-text': { type: 'string' },
+        'max-units': { type: 'string' },
+        'max-delay': { type: 'string' },
+        'max-duration': { type: 'string' },
         'max-body': { type: 'string' },
         'max-streams': { type: 'string' },
         'max-streams-per-client': { type: 'string' },
@@ -109,6 +125,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const port = wholeNumber('--port', values.port ?? process.env['PORT'] ?? '8787', 0, 65535)
   const heartbeat = wholeNumber('--heartbeat', values.heartbeat ?? String(HEARTBEAT_MS), 1, 3_600_000)
   const maxTextBytes = wholeNumber('--max-text', values['max-text'] ?? String(LIMITS.maxTextBytes), 0, 64 * 1024 * 1024)
+  const headersTimeout = wholeNumber('--headers-timeout', values['headers-timeout'] ?? String(HEADERS_TIMEOUT_MS), 1, 3_600_000)
+  const requestTimeout = wholeNumber('--request-timeout', values['request-timeout'] ?? String(REQUEST_TIMEOUT_MS), 1, 3_600_000)
+  const maxUnits = wholeNumber('--max-units', values['max-units'] ?? String(LIMITS.maxUnits), 1, 100_000_000)
+  const maxDelay = wholeNumber('--max-delay', values['max-delay'] ?? String(LIMITS.maxDelay), 1, 86_400_000)
+  const maxDuration = wholeNumber('--max-duration', values['max-duration'] ?? String(LIMITS.maxDuration), 1, 7 * 86_400_000)
   const maxBodyBytes = wholeNumber('--max-body', values['max-body'] ?? String(MAX_BODY_BYTES), 1, 1024 * 1024 * 1024)
   const maxStreams = wholeNumber('--max-streams', values['max-streams'] ?? String(MAX_STREAMS), 1, 10_000_000)
   const perClient = values['max-streams-per-client'] ?? String(MAX_STREAMS_PER_CLIENT)
@@ -120,7 +141,7 @@ async function main(argv: readonly string[]): Promise<void> {
     throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
   const workers = values.workers === 'auto' ? availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256)
 
-  const defaults = streamDefaults(values)
+  const defaults = streamDefaults(values, { ...LIMITS, maxDelay })
   const replies = fromFile('--replies', values.replies, loadRepliesFile) ?? []
   // Before the scenarios, which may name the user's profiles.
   const profiles = fromFile('--profiles', values.profiles, loadProfilesFile) ?? []
@@ -143,7 +164,10 @@ async function main(argv: readonly string[]): Promise<void> {
   let server
   try {
     const faults = serverFaults(values)
-    const limits = { limits: { maxTextBytes }, maxBodyBytes, maxStreams, maxStreamsPerClient }
+    const limits = {
+      limits: { maxTextBytes, maxUnits, maxDelay, maxDuration },
+      ...{ maxBodyBytes, maxStreams, maxStreamsPerClient, headersTimeout, requestTimeout },
+    }
     server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, ...limits, apiKey, corsOrigins })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
@@ -188,14 +212,19 @@ async function recordCommand(argv: readonly string[]): Promise<void> {
  * the flags given are returned, so each route keeps its own default for the rest (the vendor routes stream
  * tokens unless --unit says otherwise).
  */
-function streamDefaults(values: Record<string, string | boolean | undefined>): Partial<StreamDefaults> {
+function streamDefaults(values: Record<string, string | boolean | undefined>, limits: StreamLimits): Partial<StreamDefaults> {
   const query: Record<string, string> = {}
   for (const key of ['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'] as const) {
     const value = values[key]
     if (typeof value === 'string') query[key] = value
   }
+  // A profile draws its own latency (createApp checks that it exists, among the --profiles too).
+  if (typeof values['profile'] === 'string') {
+    const fixed = ['delay', 'ttft', 'jitter'].filter((key) => typeof values[key] === 'string')
+    if (fixed.length > 0) throw new UsageError(`--profile replaces --${fixed.join(', --')}: give one or the other`)
+  }
   try {
-    const params = parseStreamParams(query, undefined, DEFAULTS, LIMITS)
+    const params = parseStreamParams(query, undefined, DEFAULTS, limits)
     const timing = params.timing
     if (timing.kind === 'profile') throw new Error('no profile was asked for') // never: the query names none
     const given: Partial<Record<keyof StreamDefaults, unknown>> = {
@@ -206,6 +235,7 @@ function streamDefaults(values: Record<string, string | boolean | undefined>): P
       seed: params.seed,
       chunk: params.chunk,
       reply: values['reply'],
+      profile: values['profile'],
     }
     return Object.fromEntries(Object.entries(given).filter(([key]) => typeof values[key] === 'string')) as Partial<StreamDefaults>
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { createRandom } from './random.js'
 import { schedule, scheduleStart } from './schedule.js'
-import { split } from './split.js'
+import { split as splitText } from './split.js'
 import { countTokens } from './tokens.js'
 import type { Answer, FinishReason, Part, PlannedPart, Timing, TurnDelta, TurnPlan, UnitKind } from './types.js'
 
@@ -18,13 +18,15 @@ export interface TurnOptions {
   readonly chunk: number
   /** Tokens of the request's messages, for usage. */
   readonly inputTokens: number
+  /** How a part's text is cut into units: split() unless the caller has a cached or limited one. */
+  readonly split?: (text: string, unit: UnitKind) => readonly string[]
 }
 
 /** What a part streams: its text, or a tool call's arguments. */
 export const streamedText = (part: Part): string => (part.kind === 'tool_call' ? part.arguments : part.text)
 
 /** The whole vendor stream as data; the same answer and options always give the same plan. */
-export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputTokens }: TurnOptions): TurnPlan {
+export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputTokens, split = splitText }: TurnOptions): TurnPlan {
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
   const pieces = answer.parts.map((part) => split(streamedText(part), unit))
   let count = 0

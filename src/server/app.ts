@@ -39,6 +39,7 @@ import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
+import { MAX_DURATION_MS, MAX_UNITS } from './stream-size.js'
 import { createUnitSource } from './units.js'
 
 export interface AppOptions {
@@ -79,7 +80,7 @@ export interface AppOptions {
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
-export const LIMITS: StreamLimits = { maxTextBytes: 1024 * 1024, maxDelay: 60_000 }
+export const LIMITS: StreamLimits = { maxTextBytes: 1024 * 1024, maxDelay: 60_000, maxUnits: MAX_UNITS, maxDuration: MAX_DURATION_MS }
 export const RETRY_MS = 1000
 export const HEARTBEAT_MS = 15_000
 
@@ -105,10 +106,11 @@ export function createApp({
   corsOrigins = '*',
 }: AppOptions = {}): Hono {
   const library = createReplyLibrary(BUILTIN_REPLIES, replies)
+  const streamLimits = { ...LIMITS, ...limits }
   const context: AppContext = {
     defaults: { ...DEFAULTS, ...defaults },
     chatDefaults: { ...DEFAULTS, unit: 'token', ...defaults },
-    limits: { ...LIMITS, ...limits },
+    limits: streamLimits,
     retry,
     heartbeat,
     clock,
@@ -116,7 +118,7 @@ export function createApp({
     library,
     scenarios,
     profiles: createProfileSet(profiles),
-    units: createUnitSource(library),
+    units: createUnitSource(library, streamLimits),
     frames: createFrameCache(),
     deliver: limitStreams(deliver, { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
     faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },

@@ -9,10 +9,11 @@ import { countTokens } from '../core/tokens.js'
 import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
 import { matchScenario } from '../core/scenarios.js'
-import type { Part, TurnPlan } from '../core/types.js'
+import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
 import { parseStreamParams } from './params.js'
 import { newId } from './respond.js'
+import { tooManyUnits } from './stream-size.js'
 
 export interface ChatMessage {
   readonly role: string
@@ -90,7 +91,14 @@ export function resolveTurn(input: ChatInput, header: HeaderReader, context: App
 
   let inputTokens = 0
   for (const message of input.messages) inputTokens += countTokens(message.text)
-  const plan = planTurn({ parts }, { unit: params.unit, timing: params.timing, seed: params.seed, chunk: params.chunk, inputTokens })
+  // Split through the unit source: a reply many requests ask for is cut once, and a text too long is refused.
+  const split = (text: string, unit: UnitKind): readonly string[] => context.units.ofText(text, unit, null)
+  const { unit, timing, seed, chunk } = params
+  const plan = planTurn({ parts }, { unit, timing, seed, chunk, inputTokens, split })
+  // Each part is within the limit; all of them together must be too.
+  let units = 0
+  for (const part of plan.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)
+  if (units > context.limits.maxUnits) throw tooManyUnits(units, unit, context.limits, null)
   return { plan: input.maxTokens === undefined ? plan : truncateTurn(plan, input.maxTokens), scenarioFault: scenario?.fault }
 }
 

@@ -13,6 +13,7 @@ import { truncateAfterUnit } from '../core/truncate.js'
 import type { TurnPlan } from '../core/types.js'
 import type { ResolvedTurn } from './chat.js'
 import type { AppContext } from './context.js'
+import { checkDuration } from './stream-size.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
 
@@ -82,6 +83,7 @@ export async function faultTurn(
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
   const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
+  if (stream) checkDuration(plan.end, faults, context.limits, null)
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
   await beforeResponse(faults, c.req.raw.signal, headersAt)
   if (!stream) refuseUnstreamed(faults)

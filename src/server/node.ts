@@ -26,14 +26,39 @@ export interface TokensimServer {
  */
 export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
-export function createServer(options: AppOptions = {}): TokensimServer {
+/** How long a client may take to send its request line and headers, and its whole request (`--headers-timeout`, `--request-timeout`). */
+export const HEADERS_TIMEOUT_MS = 10_000
+export const REQUEST_TIMEOUT_MS = 30_000
+
+export interface NodeServerOptions extends AppOptions {
+  /**
+   * Slowloris: a connection that has not sent its whole head within `headersTimeout` ms, or its whole request
+   * (the body too) within `requestTimeout` ms, gets a 408 and is closed. A stream being sent is past both.
+   */
+  readonly headersTimeout?: number
+  readonly requestTimeout?: number
+}
+
+export function createServer({
+  headersTimeout = HEADERS_TIMEOUT_MS,
+  requestTimeout = REQUEST_TIMEOUT_MS,
+  ...options
+}: NodeServerOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
   const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), clientAddress, ...options, registry })
   let closing = false
   const http = createAdaptorServer({
     // While shutting down, a request that arrives on a kept-alive connection gets a 503, not a new stream.
     fetch: (request, env) => (closing ? shuttingDown() : app.fetch(request, env)),
-    serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+    serverOptions: {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node wants headersTimeout <= requestTimeout, and checks both every connectionsCheckingInterval (30 s by
+      // default, which would let a slow client linger that much longer); the check walks only requests still
+      // arriving, not the streams.
+      headersTimeout: Math.min(headersTimeout, requestTimeout),
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
     // Keep the platform's Response: @hono/node-server's own lighter one takes a path that ignores
     // RESPONSE_ALREADY_SENT once Hono has copied it (as it does when middleware set headers first), and then
     // writes headers a second time after the stream's fast path (src/server/deliver-node.ts) wrote them.

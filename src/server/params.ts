@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { TokensimError } from '../core/errors.js'
 import { BUILTIN_PROFILES, profileTiming, type ProfileSet } from '../core/profiles.js'
 import { UNIT_KINDS, type Timing, type UnitKind } from '../core/types.js'
+import type { SizeLimits } from './stream-size.js'
 
 /** Server-wide defaults (set by the CLI flags); a query parameter overrides each for one stream. */
 export interface StreamDefaults {
@@ -21,7 +22,7 @@ export interface StreamDefaults {
   readonly profile?: string | undefined
 }
 
-export interface StreamLimits {
+export interface StreamLimits extends SizeLimits {
   /** Most UTF-8 bytes `text` may hold. */
   readonly maxTextBytes: number
   /** Longest `delay` or `ttft`, in ms. */

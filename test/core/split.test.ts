@@ -46,6 +46,43 @@ describe('split', () => {
     )
   })
 
+  it('char: ASCII next to marks, prepends, joiners and CR LF is cut exactly as one pass of Intl.Segmenter cuts it', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' })
+    // ASCII runs (cut without the segmenter) around what attaches to them: combining marks, a prepend (U+0600),
+    // ZWJ, variation selectors, keycaps, CR LF split across the pieces.
+    const piece = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 6 }),
+      fc.constantFrom('\u0301', '\u0600', '\u200d', '\ufe0f', '\u20e3', '\r', '\n', '\r\n', '👩', '🇯', '\ud800', '\udc00', 'é', '漢'),
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
+        const s = parts.join('')
+        expect(split(s, 'char')).toEqual(Array.from(segmenter.segment(s), (x) => x.segment))
+      }),
+      { numRuns: 2000, seed: 23 },
+    )
+  })
+
+  it.each(UNIT_KINDS)('%s with a maximum: the first units of the whole split, more than the maximum exactly when it has more', (unit) => {
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 60 }), (s, max) => {
+        const all = split(s, unit)
+        const some = split(s, unit, max)
+        expect(some.length > max).toBe(all.length > max)
+        if (all.length <= max) expect(some).toEqual(all)
+        else expect(all.slice(0, max + 1)).toEqual(some.slice(0, max + 1))
+      }),
+      { numRuns: 300, seed: 31 },
+    )
+  })
+
+  it.each(UNIT_KINDS)('%s with a maximum stops early on a megabyte of text', (unit) => {
+    const big = 'Hello, world! héllo 漢字 👩‍💻 '.repeat(40_000)
+    const some = split(big, unit, 1000)
+    expect(some.length).toBeGreaterThan(1000)
+    expect(some.join('').length).toBeLessThan(big.length / 10)
+  })
+
   it('char: a grapheme cluster is one unit and a surrogate pair is never cut', () => {
     expect(split('a👩‍👩‍👧‍👦b', 'char')).toEqual(['a', '👩‍👩‍👧‍👦', 'b'])
     expect(split('🇫🇷🇯🇵', 'char')).toEqual(['🇫🇷', '🇯🇵'])

@@ -1,7 +1,6 @@
 /** Starts the real tokensim server on an ephemeral loopback port for a test, and stops it afterwards. */
 import type { AddressInfo } from 'node:net'
-import { createServer, type TokensimServer } from '../../src/server/node.js'
-import type { AppOptions } from '../../src/server/app.js'
+import { createServer, type NodeServerOptions, type TokensimServer } from '../../src/server/node.js'
 
 export interface RunningServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
@@ -10,7 +9,7 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export async function startServer(options: AppOptions = {}): Promise<RunningServer> {
+export async function startServer(options: NodeServerOptions = {}): Promise<RunningServer> {
   const server = createServer(options)
   await server.listen({ port: 0, host: '127.0.0.1' })
   const { port } = server.http.address() as AddressInfo

@@ -189,6 +189,7 @@ describe('tokensim --help and --version', () => {
       '--seed',
       '--chunk',
       '--reply',
+      '--profile',
       '--replies',
       '--scenarios',
       '--fault',
@@ -196,7 +197,12 @@ describe('tokensim --help and --version', () => {
       '--captures',
       '--profiles',
       '--heartbeat',
+      '--headers-timeout',
+      '--request-timeout',
       '--max-text',
+      '--max-units',
+      '--max-delay',
+      '--max-duration',
       '--max-body',
       '--max-streams',
       '--max-streams-per-client',
@@ -343,6 +349,30 @@ describe('tokensim --profiles', () => {
   })
 })
 
+describe('tokensim --profile, --max-units, --max-delay and --max-duration', () => {
+  it('--profile is the latency of every request that names none, on /stream and a vendor route', { timeout: TEST_MS }, async () => {
+    const { url } = await start(['--profile', 'instant', '--max-units', '40', '--max-delay', '500', '--max-duration', '5000'])
+    // instant: every unit due at once; the server's fixed 300 ms ttft does not apply.
+    const tokens = tokensOf(await readEvents(`${url}/stream?text=${encodeURIComponent('one two three')}&unit=word`))
+    expect(tokens.map((t) => t.text).join('')).toBe('one two three')
+    expect(Math.max(...tokens.map((t) => t.t))).toBeLessThan(50)
+    const chat = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(chat.status).toBe(200)
+    await chat.body?.cancel()
+    // The limits: 41 units, a delay of 600 ms, 20 units 400 ms apart (8 s).
+    const many = await fetch(`${url}/stream?text=${'x'.repeat(41)}`)
+    expect(many.status).toBe(400)
+    expect(await many.json()).toMatchObject({ error: { param: 'text', message: /more than 40 char units.*--max-units/ } })
+    const slow = await fetch(`${url}/stream?text=hi&delay=600`)
+    expect(await slow.json()).toMatchObject({ error: { param: 'delay', message: /from 0 to 500; got 600/ } })
+    const long = await fetch(`${url}/stream?text=${'y'.repeat(20)}&delay=400`)
+    expect(await long.json()).toMatchObject({ error: { message: /play for 7\.6 s, longer than the limit of 5 s.*--max-duration/ } })
+  })
+})
+
 describe('tokensim --fault', () => {
   it("faults every request: a 503 with retry-after in each route's shape", { timeout: TEST_MS }, async () => {
     const { url } = await start(['--fault', 'status:503:7', '--fault-rate', '1'])
@@ -365,7 +395,7 @@ describe('tokensim --api-key, --max-streams-per-client, --max-body and --cors', 
     const none = await fetch(`${url}/stream?text=hi`, { headers: { origin } })
     expect([none.status, none.headers.get('access-control-allow-origin')]).toEqual([401, origin])
     const open = new AbortController()
-    const first = await fetch(`${url}/stream?reply=long&delay=60000&key=k-1`, { signal: open.signal })
+    const first = await fetch(`${url}/stream?text=held%20open&unit=word&delay=60000&key=k-1`, { signal: open.signal })
     expect(first.status).toBe(200)
     const second = await fetch(`${url}/stream?text=hi&key=k-1`)
     expect([second.status, second.headers.get('retry-after')]).toEqual([429, '1'])
@@ -421,6 +451,18 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ['--fault with a bad fault', ['--fault', 'explode:1'], /--fault: "explode:1" is not a fault/],
     ['--fault-rate 2', ['--fault', 'status:500', '--fault-rate', '2'], /--fault-rate must be a probability from 0 to 1; got "2"/],
     ['--fault-rate without --fault', ['--fault-rate', '0.5'], /--fault-rate needs --fault/],
+    ['--profile nope', ['--profile', 'nope'], /--profile: no profile named "nope"; the profiles are: instant, fast/],
+    ['--profile with --delay', ['--profile', 'fast', '--delay', '5'], /--profile replaces --delay: give one or the other/],
+    ['--headers-timeout 0', ['--headers-timeout', '0'], /--headers-timeout must be a whole number from 1 to \d+; got "0"/],
+    ['--request-timeout 5s', ['--request-timeout', '5s'], /--request-timeout .*"5s"/],
+    ['--max-units 0', ['--max-units', '0'], /--max-units must be a whole number from 1 to \d+; got "0"/],
+    ['--max-delay abc', ['--max-delay', 'abc'], /--max-delay .*"abc"/],
+    ['--max-duration 1.5', ['--max-duration', '1.5'], /--max-duration .*"1\.5"/],
+    [
+      '--delay beyond --max-delay',
+      ['--max-delay', '100', '--delay', '200'],
+      /--delay must be a number of ms between units from 0 to 100; got 200/,
+    ],
     ['--max-body 0', ['--max-body', '0'], /--max-body must be a whole number from 1 to \d+; got "0"/],
     ['--max-body 4MB', ['--max-body', '4MB'], /--max-body .*"4MB"/],
     ['--max-streams 0', ['--max-streams', '0'], /--max-streams must be a whole number from 1 to \d+; got "0"/],

@@ -91,7 +91,7 @@ describe('--max-body: a 5 MiB body is a 413 in the route shape', () => {
 /** Opens a stream that plays for a long time, and returns once its head arrived. */
 async function openStream(url: string): Promise<{ response: Response; close: () => void }> {
   const controller = new AbortController()
-  const response = await fetch(`${url}/stream?reply=long&delay=60000&ttft=0`, { signal: controller.signal })
+  const response = await fetch(`${url}/stream?text=held%20open&unit=word&delay=60000&ttft=0`, { signal: controller.signal })
   return { response, close: () => controller.abort() }
 }
 
@@ -135,7 +135,7 @@ describe('--max-streams-per-client and --max-streams', () => {
       // A raw socket destroyed mid-stream.
       const port = new URL(capped.url).port
       const socket = connect(Number(port), '127.0.0.1')
-      socket.write(`GET /stream?reply=long&delay=60000 HTTP/1.1\r\nhost: x\r\n\r\n`)
+      socket.write(`GET /stream?text=held%20open&unit=word&delay=60000 HTTP/1.1\r\nhost: x\r\n\r\n`)
       await until(() => capped.server.registry.size === 1, 'the raw stream open')
       expect((await fetch(`${capped.url}/stream?text=hi`)).status).toBe(429)
       socket.destroy()
@@ -171,12 +171,107 @@ describe('--max-streams-per-client and --max-streams', () => {
 
   it('without a client address (app.request, other runtimes) only the total applies', async () => {
     const app = createApp({ maxStreamsPerClient: 1, maxStreams: 2 })
-    const a = await app.request('/stream?reply=long&delay=60000')
-    const b = await app.request('/stream?reply=long&delay=60000')
-    const c = await app.request('/stream?reply=long&delay=60000')
+    const a = await app.request('/stream?text=held%20open&unit=word&delay=60000')
+    const b = await app.request('/stream?text=held%20open&unit=word&delay=60000')
+    const c = await app.request('/stream?text=held%20open&unit=word&delay=60000')
     expect([a.status, b.status, c.status]).toEqual([200, 200, 503])
     await a.body?.cancel()
     await b.body?.cancel()
     expect((await app.request('/stream?text=hi')).status).toBe(200)
+  })
+})
+
+describe('--max-units and --max-duration: a stream too big is a 400 before its first byte, in the route shape', () => {
+  let small: RunningServer
+  beforeAll(async () => {
+    small = await startServer({ limits: { maxUnits: 50, maxDuration: 10_000 } })
+  })
+  afterAll(() => small.close())
+  const UNITS = /more than 50 (char|word|token) units \(at least \d+\).*--max-units/
+  const DURATION = /would play for [\d.]+ s, longer than the limit of 10 s.*--max-duration/
+
+  it('are 100,000 units and an hour by default', async () => {
+    const { LIMITS } = await import('../../src/server/app.js')
+    expect(LIMITS).toMatchObject({ maxUnits: 100_000, maxDuration: 3_600_000 })
+  })
+
+  it('GET /stream: a text or a reply with too many units, naming the parameter; the same at the limit streams', async () => {
+    for (const [query, param] of [
+      [`text=${'x'.repeat(51)}`, 'text'],
+      ['reply=code&unit=char', 'reply'],
+      ['reply=code&unit=word', 'reply'],
+    ] as const) {
+      const response = await fetch(`${small.url}/stream?${query}&delay=0&ttft=0`)
+      expect(response.status, query).toBe(400)
+      const body = (await response.json()) as { error: { message: string; param: string } }
+      expect(body.error.param, query).toBe(param)
+      expect(body.error.message, query).toMatch(UNITS)
+    }
+    const response = await fetch(`${small.url}/stream?text=${'x'.repeat(50)}&delay=0&ttft=0`)
+    expect(response.status).toBe(200)
+    expect((await readSse(response)).text).toBe('x'.repeat(50))
+  })
+
+  it('GET /stream: a schedule or stalls longer than the limit, and a stream just within it plays', async () => {
+    for (const query of ['text=abcdef&delay=3000&ttft=0', 'text=ab&delay=0&ttft=0&fault=stall-after:0:6000,stall-after:1:6000']) {
+      const response = await fetch(`${small.url}/stream?${query}`)
+      expect(response.status, query).toBe(400)
+      expect(((await response.json()) as { error: { message: string } }).error.message, query).toMatch(DURATION)
+    }
+    const response = await fetch(`${small.url}/stream?text=ab&delay=0&ttft=0&fault=stall-after:0:10`)
+    expect(response.status).toBe(200)
+    await response.body?.cancel()
+  })
+
+  it('the vendor routes: an answer with too many units, or too long, in each SDK error type', async () => {
+    const openai = new OpenAI({ baseURL: `${small.url}/v1`, apiKey: 'any', maxRetries: 0 })
+    const long = { ...fast, 'x-tokensim-reply': 'code' }
+    const chat = await openai.chat.completions
+      .create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { headers: long })
+      .catch((e: unknown) => e)
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((chat as Error).message).toMatch(UNITS)
+    const slow = { 'x-tokensim-delay': '5000', 'x-tokensim-ttft': '0', 'x-tokensim-reply': 'greeting' }
+    const responses = await openai.responses
+      .create({ model: 'gpt-4o', input: 'hi', stream: true }, { headers: slow })
+      .catch((e: unknown) => e)
+    expect(responses).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((responses as Error).message).toMatch(DURATION)
+
+    const anthropic = new Anthropic({ baseURL: small.url, apiKey: 'any', maxRetries: 0 })
+    const message = await anthropic.messages
+      .create(
+        { model: 'claude-sonnet-4-5', max_tokens: 10_000, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: long },
+      )
+      .catch((e: unknown) => e)
+    expect(message).toBeInstanceOf(Anthropic.BadRequestError)
+    expect((message as Error).message).toMatch(UNITS)
+
+    const ai = new GoogleGenAI({ apiKey: 'any', httpOptions: { baseUrl: small.url, headers: slow } })
+    const gemini = await (async () => {
+      for await (const _ of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'hi' })) void _
+    })().catch((e: unknown) => e)
+    expect(gemini).toMatchObject({ status: 400 })
+    expect((gemini as Error).message).toMatch(DURATION)
+
+    // Echo of the user's own text, counted in all the answer's parts; and the AI SDK route in the native shape.
+    const echo = await fetch(`${small.url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...fast, 'x-tokensim-reply': 'echo', 'x-tokensim-unit': 'char' },
+      body: JSON.stringify({ id: 'c', messages: [{ id: 'm', role: 'user', parts: [{ type: 'text', text: 'y'.repeat(60) }] }] }),
+    })
+    expect(echo.status).toBe(400)
+    expect(((await echo.json()) as { error: { message: string } }).error.message).toMatch(UNITS)
+  })
+
+  it('an answer that is not streamed has no duration to limit', async () => {
+    const openai = new OpenAI({ baseURL: `${small.url}/v1`, apiKey: 'any', maxRetries: 0 })
+    const slow = { 'x-tokensim-delay': '5000', 'x-tokensim-ttft': '0', 'x-tokensim-reply': 'greeting', 'x-tokensim-unit': 'word' }
+    const completion = await openai.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: slow },
+    )
+    expect(completion.choices[0]?.message.content).toMatch(/^Hi there!/)
   })
 })

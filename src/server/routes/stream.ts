@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, midStreamMessage, requestFaults } from '../faults.js'
 import { encodeFaulted, encodeHeld, SSE_HEADERS } from '../respond.js'
+import { checkDuration } from '../stream-size.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', async (c) => {
@@ -29,6 +30,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
+        checkDuration(planned.end, faults, context.limits, 'delay')
         return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0)
       })
       await beforeResponse(faults, c.req.raw.signal, frames.headersAt)
@@ -37,6 +39,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
+    checkDuration(planned.end, faults, context.limits, 'delay')
     const headersAt = planned.headersAt ?? 0
     await beforeResponse(faults, c.req.raw.signal, headersAt)
     const native = encodeNative(planned, { retry: context.retry })
