@@ -16,13 +16,18 @@ export interface EncodedFrames {
    * `at` counts from then: the route waits this long before it plays the frames.
    */
   readonly headersAt?: number
+  /**
+   * The format's in-stream error for a stream that fails inside tokensim after `sent` frames (a bug, not a
+   * fault): the player sends it and ends the stream, and the other streams play on.
+   */
+  readonly fail?: (sent: number) => Uint8Array
 }
 
 const encoder = new TextEncoder()
 // On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
 // make; elsewhere a plain Uint8Array is what web streams take.
 const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer
-const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
+export const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
 
 export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
   const at: number[] = []

@@ -94,15 +94,43 @@ class Player implements Timer, OpenStream, Playing {
 
   /** The clock's timer fired: a heartbeat, or frames due. */
   run(): void {
-    if (this.pinging) {
-      this.lastWrite = this.options.clock.now()
-      if (!this.sink.write(PING)) return this.waitForDrain()
+    try {
+      if (this.pinging) {
+        this.lastWrite = this.options.clock.now()
+        if (!this.sink.write(PING)) return this.waitForDrain()
+      }
+      this.step()
+    } catch (error) {
+      this.fail(error)
     }
-    this.step()
   }
 
+  /** The sink drained (a socket's 'drain' event: a throw here would be an uncaught exception). */
   private resume(): void {
-    if (!this.ended) this.step()
+    try {
+      if (!this.ended) this.step()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /**
+   * Something inside tokensim threw while this stream played (a bug, not a fault): the stream ends with its
+   * format's in-stream error, the error goes to the server's log, and every other stream plays on.
+   */
+  fail(error: unknown): void {
+    const ended = this.ended
+    this.stop()
+    if (!ended) {
+      try {
+        const bytes = this.frames.fail?.(this.next)
+        if (bytes !== undefined) this.sink.write([bytes])
+        this.sink.end()
+      } catch {
+        // The sink is broken too: the connection goes with the stream.
+      }
+    }
+    console.error('tokensim: a stream failed inside tokensim and was ended with an error event; other streams go on:', error)
   }
 
   private waitForDrain(): void {
@@ -150,7 +178,11 @@ class Player implements Timer, OpenStream, Playing {
 /** Starts playing; the result stops it. */
 export function startPlaying(frames: EncodedFrames, sink: Sink, options: PlayOptions): Playing {
   const player = new Player(frames, sink, options)
-  player.step()
+  try {
+    player.step()
+  } catch (error) {
+    player.fail(error)
+  }
   return player
 }
 

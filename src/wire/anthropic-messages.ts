@@ -153,6 +153,6 @@ function toolInput(json: string): unknown {
  * A mid-stream error as the API sends one (https://docs.anthropic.com/en/api/messages-streaming#error-events):
  * an `error` event, in practice most often `overloaded_error`, which the SDK throws as an APIError.
  */
-export function anthropicStreamError(message: string): string {
-  return sseEvent({ event: 'error', data: JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message } }) })
+export function anthropicStreamError(message: string, type: 'overloaded_error' | 'api_error' = 'overloaded_error'): string {
+  return sseEvent({ event: 'error', data: JSON.stringify({ type: 'error', error: { type, message } }) })
 }

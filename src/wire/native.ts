@@ -81,6 +81,6 @@ export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[]
 }
 
 /** A mid-stream error (fault error-after): an `error` event, which EventSource dispatches to its `error` listeners with the data. */
-export function nativeStreamError(message: string): string {
-  return sseEvent({ event: 'error', data: JSON.stringify({ message, code: 'injected_fault' }) })
+export function nativeStreamError(message: string, code: 'injected_fault' | 'internal' = 'injected_fault'): string {
+  return sseEvent({ event: 'error', data: JSON.stringify({ message, code }) })
 }

@@ -17,7 +17,7 @@ import { resolveTurn, type ChatInput } from '../chat.js'
 import { createChatStreams } from '../chat-streams.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
-import { faultTurn, midStreamMessage } from '../faults.js'
+import { faultTurn } from '../faults.js'
 import { encodeFaulted, newId, SSE_HEADERS } from '../respond.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
@@ -64,7 +64,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!
     const messageId = last.role === 'assistant' && last.id !== undefined ? last.id : newId('msg-', 16)
-    const frames = encodeFaulted(encodeAiSdkUi(plan, { messageId }), faults, () => aiSdkUiStreamError(midStreamMessage(faults)))
+    const frames = encodeFaulted(encodeAiSdkUi(plan, { messageId }), faults, aiSdkUiStreamError)
     if (body.id !== undefined) streams.add(body.id, frames)
     // context.deliver rather than streamFrames: the encoded frames are shared with a resumed stream.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)

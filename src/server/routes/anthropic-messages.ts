@@ -9,8 +9,8 @@ import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { asTokensimError, routeGroup } from '../errors.js'
-import { faultTurn, midStreamMessage } from '../faults.js'
-import { newId, streamFrames, unixSeconds } from '../respond.js'
+import { faultTurn } from '../faults.js'
+import { newId, streamFrames, unixSeconds, type StreamError } from '../respond.js'
 
 /**
  * The API validates bodies with pydantic and says so in its messages (`max_tokens: Field required`, seen in
@@ -90,7 +90,7 @@ async function answer(c: Context, context: AppContext, id: string): Promise<Resp
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
   if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
-  const error = () => anthropicStreamError(midStreamMessage(faults))
+  const error: StreamError = (message, _kept, internal) => anthropicStreamError(message, internal ? 'api_error' : 'overloaded_error')
   return streamFrames(c, context, encodeAnthropicMessages(plan, meta), faults, error, { 'request-id': id })
 }
 

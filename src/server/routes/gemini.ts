@@ -13,7 +13,7 @@ import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
-import { faultTurn, midStreamMessage } from '../faults.js'
+import { faultTurn } from '../faults.js'
 import { newId, streamFrames } from '../respond.js'
 
 /** A Content's parts, of which the text ones count (inline data, files and function results are ignored). */
@@ -86,7 +86,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     // The API pretty-prints its JSON responses with two spaces.
     if (!stream)
       return c.body(JSON.stringify(foldGemini(plan, options), null, 2), 200, { 'content-type': 'application/json; charset=UTF-8' })
-    const error = (jsonArray: boolean) => () => geminiStreamError(midStreamMessage(faults), jsonArray)
+    const error = (jsonArray: boolean) => (message: string) => geminiStreamError(message, jsonArray)
     if (alt === 'sse') return streamFrames(c, context, encodeGemini(plan, options), faults, error(false))
     // A streamed JSON array: no `: ping` comments, which would break the JSON (the heartbeat never comes due).
     const quiet = { ...context, heartbeat: Number.MAX_SAFE_INTEGER }

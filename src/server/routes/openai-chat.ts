@@ -7,7 +7,7 @@ import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
-import { faultTurn, midStreamMessage } from '../faults.js'
+import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
 /** A message's content: a string, or parts of which the text ones count (images, audio and files are ignored). */
@@ -42,7 +42,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }
     if (body.stream !== true) return c.json(foldOpenAIChat(plan, meta))
     const frames = encodeOpenAIChat(plan, { ...meta, includeUsage: body.stream_options?.include_usage === true })
-    return streamFrames(c, context, frames, faults, () => openAIChatStreamError(midStreamMessage(faults)))
+    return streamFrames(c, context, frames, faults, openAIChatStreamError)
   })
   app.route('/', group)
 }

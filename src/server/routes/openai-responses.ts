@@ -8,7 +8,7 @@ import { readBody } from '../body.js'
 import { resolveTurn, type ChatInput, type ChatMessage } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
-import { faultTurn, midStreamMessage } from '../faults.js'
+import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
 /** A message's content: a string, or parts of which input_text and output_text count (images, files, audio do not). */
@@ -64,7 +64,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
     if (body.stream !== true) {
       return c.body(responseJson(foldOpenAIResponses(plan, options)), 200, { 'content-type': 'application/json' })
     }
-    const error = (kept: number) => openAIResponsesStreamError(midStreamMessage(faults), kept)
+    const error = openAIResponsesStreamError
     return streamFrames(c, context, encodeOpenAIResponses(plan, options), faults, error)
   })
   app.route('/', group)

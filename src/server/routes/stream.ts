@@ -5,8 +5,8 @@ import { plan } from '../../core/plan.js'
 import { encodeNative, nativeStreamError } from '../../wire/native.js'
 import type { AppContext } from '../context.js'
 import { parseStreamParams, type StreamParams } from '../params.js'
-import { beforeResponse, FAULT_HEADER, midStreamMessage, requestFaults } from '../faults.js'
-import { encodeFaulted, encodeHeld, SSE_HEADERS } from '../respond.js'
+import { beforeResponse, FAULT_HEADER, requestFaults } from '../faults.js'
+import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
 import { checkDuration } from '../stream-size.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
@@ -31,7 +31,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
         checkDuration(planned.end, faults, context.limits, 'delay')
-        return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0)
+        return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
       await beforeResponse(faults, c.req.raw.signal, frames.headersAt)
       return context.deliver(c, frames, SSE_HEADERS, context)
@@ -43,14 +43,12 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const headersAt = planned.headersAt ?? 0
     await beforeResponse(faults, c.req.raw.signal, headersAt)
     const native = encodeNative(planned, { retry: context.retry })
-    return context.deliver(
-      c,
-      encodeFaulted(native, { ...faults, headersAt }, () => nativeStreamError(midStreamMessage(faults))),
-      SSE_HEADERS,
-      context,
-    )
+    return context.deliver(c, encodeFaulted(native, { ...faults, headersAt }, nativeError), SSE_HEADERS, context)
   })
 }
+
+/** The native in-stream error: `injected_fault` for error-after, `internal` for a failure of tokensim's own. */
+const nativeError: StreamError = (message, _kept, internal) => nativeStreamError(message, internal ? 'internal' : 'injected_fault')
 
 /** Everything that decides a stream's bytes (the retry delay is the app's, the same for every key). */
 function cacheKey({ source, unit, timing, seed, chunk, after }: StreamParams): string {
