@@ -167,6 +167,7 @@ describe('GET /stream', () => {
       ['seed=1.5', 'seed'],
       ['seed=4294967296', 'seed'],
       ['chunk=0', 'chunk'],
+      ['chunk=10001', 'chunk'],
       ['unit=byte', 'unit'],
       ['unit=', 'unit'],
       ['reply=nope', 'reply'],
