@@ -12,6 +12,7 @@ import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js
 import { loadCaptures } from './server/captures-file.js'
 import { DataFileError } from './server/data-file.js'
 import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
+import { parseOrigins } from './server/origins.js'
 import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './server/node.js'
 import { parseStreamParams, type StreamDefaults, type StreamLimits } from './server/params.js'
 import { loadProfilesFile } from './server/profiles-file.js'
@@ -273,21 +274,14 @@ function apiKeyOf(key: string | undefined): string | undefined {
   return key
 }
 
-/** `*`, or origins as a browser sends them in its Origin header: scheme, host and port, no path. */
+/** --cors, with the message of src/server/origins.ts. */
 function corsOf(value: string): '*' | string[] {
-  if (value.trim() === '*') return '*'
-  const origins = value.split(',').map((origin) => origin.trim())
-  for (const origin of origins) {
-    let parsed: URL | undefined
-    try {
-      parsed = new URL(origin)
-    } catch {}
-    if (parsed === undefined || parsed.origin !== origin)
-      throw new UsageError(
-        `--cors must be * or a comma-separated list of origins like http://localhost:5173 (no path, no trailing slash); got ${JSON.stringify(origin)}`,
-      )
+  try {
+    return parseOrigins(value)
+  } catch (error) {
+    if (error instanceof TokensimError) throw new UsageError(`--cors ${error.message}`)
+    throw error
   }
-  return origins
 }
 
 /** The data file a flag names, loaded; its DataFileError (which names the file and the problem) as a usage error. */

@@ -22,6 +22,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 let dir: string
 let workerd: ChildProcess
 let url: string
+/** The same Worker with TOKENSIM_API_KEY and TOKENSIM_CORS set in its environment. */
+let keyedUrl: string
 let log = ''
 
 beforeAll(async () => {
@@ -36,19 +38,32 @@ beforeAll(async () => {
     logLevel: 'silent',
   })
   const port = await freePort()
+  const keyedPort = await freePort()
   writeFileSync(
     join(dir, 'config.capnp'),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .tokensim) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  services = [ (name = "main", worker = .tokensim), (name = "keyed", worker = .keyed) ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "keyed", address = "127.0.0.1:${keyedPort}", http = (), service = "keyed"),
+  ],
 );
 const tokensim :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "2025-01-01",
 );
+const keyed :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = "2025-01-01",
+  bindings = [
+    (name = "TOKENSIM_API_KEY", text = "k-worker"),
+    (name = "TOKENSIM_CORS", text = "http://localhost:5173"),
+  ],
+);
 `,
   )
+  keyedUrl = `http://127.0.0.1:${keyedPort}`
   workerd = spawn(join(root, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   workerd.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
   workerd.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
@@ -104,6 +119,21 @@ describe('tokensim on workerd', () => {
     const read = await readSse(await fetch(`${url}/stream?text=abcdefghij&delay=30&ttft=0`))
     expect(read.text).toBe('abcdefghij')
     expect(performance.now() - started).toBeGreaterThanOrEqual(260)
+  })
+
+  it('reads TOKENSIM_API_KEY and TOKENSIM_CORS from its environment', async () => {
+    const origin = 'http://localhost:5173'
+    const none = await fetch(`${keyedUrl}/stream?text=hi`, { headers: { origin } })
+    expect([none.status, none.headers.get('access-control-allow-origin')]).toEqual([401, origin])
+    const other = await fetch(`${keyedUrl}/stream?text=hi&key=k-worker`, { headers: { origin: 'http://evil.example' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    expect((await readSse(other)).text).toBe('hi')
+    const client = new OpenAI({ baseURL: `${keyedUrl}/v1`, apiKey: 'wrong', maxRetries: 0 })
+    expect(await client.models.list().catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError)
+    const keyed = new OpenAI({ baseURL: `${keyedUrl}/v1`, apiKey: 'k-worker', maxRetries: 0 })
+    expect((await keyed.models.list()).data.length).toBeGreaterThan(0)
+    // The Worker without them needs no key.
+    expect((await fetch(`${url}/replies`)).status).toBe(200)
   })
 
   it('answers bad input with the same 400 JSON error', async () => {
