@@ -1,19 +1,24 @@
 /**
  * The page: runs the streams of a Send from the composer and the settings, in the chosen wire format (native
- * /stream through EventSource, a vendor format through fetch), with the chosen faults: one stream into a new
- * assistant message, or, in the compare view, one per pane, started together, each with its own latency
- * and figures. It keeps the figures, the timeline and the wire pane up to date (for the first pane in the
- * compare view) and watches the native stream for buffering. Rendering happens in one requestAnimationFrame
- * loop while a stream runs, so a burst of events costs at most one render per frame.
+ * /stream through EventSource, a vendor format through fetch), with the chosen latency (a server profile, or
+ * the latency fields) and faults: one stream into a new assistant message, or, in the compare view, one per
+ * pane, started together, each with its own latency and figures. It keeps the figures, the measured
+ * distribution, the timeline and the wire pane up to date (for the first pane in the compare view) and watches
+ * the native stream for buffering. Rendering happens in one requestAnimationFrame loop while a stream runs, so
+ * a burst of events costs at most one render per frame.
  */
 import { createBufferingDetector, describeBurst } from './buffering.js'
 import { addAssistantMessage, addNotice, addUserMessage, setFooter, showError } from './chat.js'
 import { compareOn, comparePanes, initCompare } from './compare-panel.js'
 import { addCompareMessage } from './compare-view.js'
 import { chosenReply, currentSource, initComposer, knownTotal, loadReplies } from './composer.js'
+import { createDistribution, renderMeasured } from './distribution.js'
 import { $, el } from './dom.js'
 import { chosenFaults, initFaults, markFaults, setFaultTransport, unmarkFaults } from './faults.js'
+import { initLatencyPicker, latencyInUrl, pickedProfile } from './latency-picker.js'
 import { chosenFormat, clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
+import { measure } from './percentiles.js'
+import { latencyExtras } from './profiles.js'
 import { ReplyView } from './reply.js'
 import { loadFromUrl, readSettings, saveToUrl, streamHeaders, streamUrl } from './settings.js'
 import { StreamStats, renderFigures, summary } from './stats.js'
@@ -32,6 +37,7 @@ const compareToggle = /** @type {HTMLInputElement} */ ($('compare'))
 const status = $('status')
 const figures = $('figures')
 const figuresOf = $('figures-of')
+const figuresDistribution = $('figures-distribution')
 const timeline = new Timeline(/** @type {HTMLCanvasElement} */ ($('timeline')))
 const wire = new WirePane()
 
@@ -54,6 +60,8 @@ const views = []
  * @property {HTMLElement | null} figures   a pane's own figures (the panel's show the first lane's)
  * @property {HTMLElement | null} scroller  a pane's scrolling body, kept at its end unless scrolled up
  * @property {HTMLProgressElement | null} bar  a pane's progress bar
+ * @property {HTMLElement[]} distributions  the tables of its declared and measured distribution (a pane's, the panel's)
+ * @property {{ events: number, at: number }} measured  when the measured distribution was last written
  * @property {boolean} stick
  * @property {boolean} resumed   the next token is the first after a reconnect
  * @property {boolean} warned    the "cannot reach the server" notice is shown
@@ -96,6 +104,7 @@ function frame(now) {
       if (i === 0) renderFigures(figures, snapshot)
       if (lane.figures) renderFigures(lane.figures, snapshot)
       if (lane.bar) setProgress(lane.bar, snapshot)
+      showMeasured(lane, at)
       if (lane.scroller && lane.stick) lane.scroller.scrollTop = lane.scroller.scrollHeight
     })
   }
@@ -118,8 +127,10 @@ log.addEventListener('scroll', () => {
  * @property {HTMLElement | null} figures
  * @property {HTMLElement | null} scroller
  * @property {HTMLProgressElement | null} bar
+ * @property {HTMLElement | null} distribution  a pane's distribution table
  * @property {import('./settings.js').StreamExtras} extras
  * @property {number} gap   the mean gap between units, ms
+ * @property {import('./profiles.js').ProfileStats | undefined} declared  its profile's quantiles (GET /profiles)
  */
 
 function send() {
@@ -134,12 +145,14 @@ function send() {
   const format = chosenFormat()
   const fault = chosenFaults()
   const panes = comparePanes()
+  const profile = panes.length === 0 ? pickedProfile() : null
 
   empty.hidden = true
   addUserMessage(log, source)
   const chunk = settings.chunk !== '' && settings.chunk !== '1' ? ` × ${settings.chunk}` : ''
   const via = format.id === 'native' ? '' : ` · ${format.id}`
-  const label = `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}${via}${fault === '' ? '' : ` · fault ${fault}`}`
+  const latency = profile ? ` · profile ${profile.name}` : ''
+  const label = `${'text' in source ? 'your text' : source.reply} · ${unit}${chunk}${via}${latency}${fault === '' ? '' : ` · fault ${fault}`}`
   wire.show(format, true)
 
   /** @type {Target[]} */
@@ -149,22 +162,37 @@ function send() {
   if (panes.length === 0) {
     const msg = addAssistantMessage(log, label)
     msg.root.dataset.format = format.id
-    targets = [{ msg, figures: null, scroller: null, bar: null, extras: { fault }, gap: Number(settings.delay) }]
-    figuresOf.hidden = true
+    targets = [
+      {
+        msg,
+        figures: null,
+        scroller: null,
+        bar: null,
+        distribution: null,
+        extras: profile ? latencyExtras(profile, fault) : { fault },
+        gap: profile ? profile.gap : Number(settings.delay),
+        declared: profile?.stats,
+      },
+    ]
+    figuresOf.textContent = profile ? `· ${profile.name}` : ''
+    figuresOf.title = profile ? `Streamed with the ${profile.name} profile` : ''
+    figuresOf.hidden = profile === null
   } else {
     const view = addCompareMessage(log, label, panes)
     view.root.dataset.format = format.id
     view.root.dataset.state = 'waiting'
     compare = view.root
     targets = view.panes.map((pane, i) => {
-      const choice = /** @type {import('./compare-panel.js').PaneChoice} */ (panes[i])
+      const choice = /** @type {import('./profiles.js').LatencyChoice} */ (panes[i])
       return {
         msg: pane,
         figures: pane.figures,
         scroller: pane.scroller,
         bar: pane.bar,
-        extras: choice.profile ? { fault, profile: choice.name } : choice.preset ? { fault, preset: choice.preset } : { fault },
+        distribution: pane.distribution,
+        extras: latencyExtras(choice, fault),
         gap: choice.gap,
+        declared: choice.stats,
       }
     })
     const firstName = panes[0]?.name ?? ''
@@ -174,6 +202,11 @@ function send() {
     wire.label.textContent = `${format.label} · pane 1, ${firstName}`
   }
 
+  // the panel's distribution follows the first lane, as its figures do
+  const panelDistribution = createDistribution(targets[0]?.declared)
+  figuresDistribution.replaceChildren(panelDistribution)
+  figuresDistribution.hidden = false
+
   const sentAt = performance.now()
   const total = knownTotal(source, unit)
   /** @type {Run} */
@@ -181,7 +214,7 @@ function send() {
     active: true,
     unit,
     compare,
-    lanes: targets.map(({ msg, figures, scroller, bar }) => {
+    lanes: targets.map(({ msg, figures, scroller, bar, distribution }, i) => {
       const view = new ReplyView(msg.content, msg.root, boundaries.checked)
       views.push(view)
       const stats = new StreamStats(sentAt)
@@ -194,6 +227,8 @@ function send() {
         figures,
         scroller,
         bar,
+        distributions: [...(distribution ? [distribution] : []), ...(i === 0 ? [panelDistribution] : [])],
+        measured: { events: -1, at: 0 },
         stick: true,
         resumed: false,
         warned: false,
@@ -258,7 +293,7 @@ function laneHandlers(current, lane, first) {
         msg.root.dataset.state = 'streaming'
         setStatus('streaming', 'Streaming')
       }
-      const gap = stats.token(data.units, at)
+      const gap = stats.token(data.units, at, lane.resumed)
       if (first) timeline.push(gap, stats.events === 1 ? 'first' : lane.resumed ? 'resume' : 'gap')
       lane.resumed = false
       view.append(data.text, data.index, data.units)
@@ -319,6 +354,23 @@ function laneHandlers(current, lane, first) {
 }
 
 /**
+ * Writes what the lane measured (its ttft, the p50, p90, p99 and max of its gaps) into its distribution
+ * tables: at most every 100 ms while it streams (a sort of every gap so far), and once more at its end.
+ * @param {Lane} lane
+ * @param {number} now
+ * @param {boolean} [final]
+ */
+function showMeasured(lane, now, final = false) {
+  const { stats, measured } = lane
+  if (stats.events === measured.events || (!final && now - measured.at < 100)) return
+  measured.events = stats.events
+  measured.at = now
+  const ttft = stats.firstAt === null ? null : stats.firstAt - stats.sentAt
+  const gaps = measure(stats.gaps)
+  for (const root of lane.distributions) renderMeasured(root, ttft, gaps)
+}
+
+/**
  * Feeds a native token event to the lane's buffering detector, and says so under the reply when a burst of
  * held-back events arrives (vendor events carry no scheduled offset: their `t` is NaN, and nothing is said).
  * @param {Lane} lane
@@ -365,6 +417,7 @@ function finishLane(current, lane, state) {
   const snapshot = lane.stats.snapshot(now)
   if (lane.figures) renderFigures(lane.figures, snapshot)
   if (lane.bar) setProgress(lane.bar, snapshot)
+  showMeasured(lane, now, true)
   if (lane === current.lanes[0]) {
     renderFigures(figures, snapshot)
     timeline.flush()
@@ -438,6 +491,8 @@ function newChat() {
   empty.hidden = false
   renderFigures(figures, null)
   figuresOf.hidden = true
+  figuresDistribution.replaceChildren()
+  figuresDistribution.hidden = true
   setStatus('idle', 'Idle')
   timeline.reset(0)
   wire.clear(chosenFormat())
@@ -449,6 +504,7 @@ function persist() {
     reply: chosenReply(),
     boundaries: boundaries.checked,
     format: chosenFormat().id,
+    latency: latencyInUrl(),
     compare: compareOn() ? comparePanes().map((pane) => pane.name) : [],
     fault: chosenFaults(),
   })
@@ -493,6 +549,8 @@ compareToggle.addEventListener('change', () => {
 
 const initial = loadFromUrl()
 boundaries.checked = initial.boundaries
+// before the panel's own field listeners: typing a latency picks Custom before the URL is written
+const picking = initLatencyPicker(persist, initial.latency)
 initPanel(settingsChanged, initial.format)
 wire.show(chosenFormat(), false)
 initFaults(persist, initial.fault)
@@ -502,7 +560,7 @@ syncPanel()
 timeline.reset(0)
 const comparing = initCompare(persist, initial.compare)
 if (initial.compare.length >= 2) wire.setOpen(false)
-Promise.all([loadReplies(initial.reply), comparing]).then(() => {
+Promise.all([loadReplies(initial.reply), comparing, picking]).then(() => {
   persist()
   app.dataset.ready = 'true'
 })

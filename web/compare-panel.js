@@ -1,25 +1,12 @@
 /**
  * The compare settings: a switch for the compare view and a latency choice per pane (two or three). The
- * choices are the server's latency profiles from GET /profiles (sent as `profile=NAME` on /stream and as the
- * `x-tokensim-profile` header on a vendor request); a server without that endpoint gets the page's presets
- * instead, sent as their ttft, delay and jitter. Kept in the page URL as `compare=fast,typical,slow`.
+ * choices are the ones the Latency card offers (profiles.js): the server's latency profiles from GET /profiles,
+ * or the page's presets against a server without that endpoint. Kept in the page URL as
+ * `compare=fast,typical,slow`.
  */
 import { $ } from './dom.js'
+import { loadLatencyChoices, presetChoice } from './profiles.js'
 import { PRESETS } from './settings.js'
-
-/**
- * One latency a pane can stream with.
- * @typedef {object} PaneChoice
- * @property {string} name
- * @property {string} description
- * @property {boolean} profile  a server profile (else a page preset, sent as its values)
- * @property {import('./settings.js').Preset} [preset]
- * @property {number} gap       its mean gap between units in ms, for the timeline's reference line
- * @property {ProfileStats} [stats]  a server profile's quantiles (GET /profiles), shown next to what was measured
- *
- * @typedef {{ p50: number, p90: number, p99: number }} Quantiles
- * @typedef {{ ttft: Quantiles, gap: Quantiles }} ProfileStats
- */
 
 const DEFAULT_PANES = ['fast', 'typical', 'slow']
 const NONE = ''
@@ -29,42 +16,8 @@ const fields = $('compare-fields')
 const source = $('compare-source')
 const selects = /** @type {HTMLSelectElement[]} */ ([1, 2, 3].map((n) => $(`compare-${n}`)))
 
-/** @type {PaneChoice[]} */
+/** @type {import('./profiles.js').LatencyChoice[]} */
 let choices = PRESETS.map(presetChoice)
-
-/** @param {import('./settings.js').Preset} preset @returns {PaneChoice} */
-function presetChoice(preset) {
-  const description =
-    preset.delay === 0 && preset.ttft === 0
-      ? 'no delay at all'
-      : `${preset.ttft} ms to first token, ${preset.delay} ms between units, jitter ${preset.jitter}`
-  return { name: preset.id, description: `${preset.label}: ${description}`, profile: false, preset, gap: preset.delay }
-}
-
-/** The server's profiles, or null when it has no GET /profiles. @returns {Promise<PaneChoice[] | null>} */
-async function fetchProfiles() {
-  try {
-    const response = await fetch('/profiles', { headers: { accept: 'application/json' } })
-    if (!response.ok) return null
-    const body = await response.json()
-    if (!Array.isArray(body?.profiles)) return null
-    const list = body.profiles
-      .filter((/** @type {any} */ p) => typeof p?.name === 'string' && p.name !== '')
-      .map((/** @type {any} */ p) => ({
-        name: p.name,
-        description: typeof p.description === 'string' ? p.description : '',
-        profile: true,
-        gap: Number(p?.stats?.gap?.p50 ?? p?.gap?.median ?? 0) || 0,
-        ...(isQuantiles(p?.stats?.ttft) && isQuantiles(p?.stats?.gap) ? { stats: { ttft: p.stats.ttft, gap: p.stats.gap } } : {}),
-      }))
-    return list.length > 0 ? list : null
-  } catch {
-    return null
-  }
-}
-
-/** @param {any} q @returns {q is Quantiles} */
-const isQuantiles = (q) => ['p50', 'p90', 'p99'].every((k) => typeof q?.[k] === 'number')
 
 /**
  * Loads the choices and sets the switch and the panes from the page URL (`wanted`: the panes' names; none:
@@ -86,15 +39,12 @@ export async function initCompare(onChange, wanted) {
       onChange()
     })
   fill(initial)
-  const profiles = await fetchProfiles()
-  if (profiles !== null) {
-    choices = profiles
-    fill(initial)
-  }
-  source.textContent =
-    profiles === null
-      ? 'The page’s presets: this server has no GET /profiles. The latency fields above do not apply.'
-      : 'The server’s latency profiles (GET /profiles). The latency fields above do not apply.'
+  const loaded = await loadLatencyChoices()
+  choices = loaded.choices
+  fill(initial)
+  source.textContent = loaded.fromServer
+    ? 'The server’s latency profiles (GET /profiles). The latency fields above do not apply.'
+    : 'The page’s presets: this server has no GET /profiles. The latency fields above do not apply.'
 }
 
 /** @param {string[]} names */
@@ -115,7 +65,7 @@ function sync() {
   for (const select of selects) select.title = choices.find((c) => c.name === select.value)?.description ?? ''
 }
 
-/** The compare view's panes, or [] when it is off. @returns {PaneChoice[]} */
+/** The compare view's panes, or [] when it is off. @returns {import('./profiles.js').LatencyChoice[]} */
 export function comparePanes() {
   if (!toggle.checked) return []
   return selects.flatMap((select) => choices.filter((c) => c.name === select.value))

@@ -1,20 +1,22 @@
 /**
  * The compare view in the conversation: one message holding two or three panes side by side (stacked on a
  * narrow screen), one per latency, each with its name and description, its own live figures (time to first
- * token, units per second, elapsed, and a bar of the units received) next to what its profile declares (the
- * p50, p90 and p99 of ttft and gap from GET /profiles), and its own copy of the reply as it streams.
+ * token, units per second, elapsed, and a bar of the units received), what its profile declares (the p50, p90,
+ * p99 and max of ttft and gap from GET /profiles) beside what this run measured (distribution.js), and its own
+ * copy of the reply as it streams.
  */
+import { createDistribution } from './distribution.js'
 import { el } from './dom.js'
 
 /**
  * One pane: an assistant message of its own for the page's stream code (see chat.js), with its figures.
- * @typedef {import('./chat.js').AssistantMessage & { figures: HTMLElement, scroller: HTMLElement, bar: HTMLProgressElement }} Pane
+ * @typedef {import('./chat.js').AssistantMessage & { figures: HTMLElement, scroller: HTMLElement, bar: HTMLProgressElement, distribution: HTMLElement }} Pane
  */
 
 /**
  * @param {HTMLElement} log
  * @param {string} label   what is being streamed, for the message's header
- * @param {readonly { name: string, description: string, stats?: import('./compare-panel.js').ProfileStats }[]} choices
+ * @param {readonly { name: string, description: string, stats?: import('./profiles.js').ProfileStats }[]} choices
  * @returns {{ root: HTMLElement, panes: Pane[] }}
  */
 export function addCompareMessage(log, label, choices) {
@@ -63,8 +65,8 @@ export function addCompareMessage(log, label, choices) {
     const count = el('span', 'pane-count', '—')
     count.dataset.figure = 'count'
     progress.append(bar, count)
-    figures.append(list, progress)
-    if (choice.stats) figures.append(distribution(choice.stats))
+    const distribution = createDistribution(choice.stats)
+    figures.append(list, progress, distribution)
     const scroller = el('div', 'pane-body')
     const typing = el('div', 'typing')
     typing.append(el('i'), el('i'), el('i'), el('span', 'sr-only', 'Waiting for the first token'))
@@ -74,32 +76,9 @@ export function addCompareMessage(log, label, choices) {
     scroller.append(typing, content, notices)
     pane.append(top, figures, scroller, footer)
     grid.append(pane)
-    return { root: pane, content, notices, footer, figures, scroller, bar }
+    return { root: pane, content, notices, footer, figures, scroller, bar, distribution }
   })
   root.append(head, grid)
   log.append(root)
   return { root, panes }
 }
-
-/**
- * The profile's distributions, as GET /profiles computes them, to read the measured figures against.
- * @param {import('./compare-panel.js').ProfileStats} stats
- */
-function distribution(stats) {
-  const list = el('dl', 'pane-distribution')
-  list.title = 'What the profile declares: p50 / p90 / p99 (GET /profiles)'
-  for (const [name, label] of /** @type {const} */ ([
-    ['ttft', 'TTFT'],
-    ['gap', 'Gap'],
-  ])) {
-    const q = stats[name]
-    const row = el('div', 'pane-quantiles')
-    row.dataset.quantiles = name
-    row.append(el('dt', '', `${label} p50/p90/p99`), el('dd', '', `${ms(q.p50)} / ${ms(q.p90)} / ${ms(q.p99)} ms`))
-    list.append(row)
-  }
-  return list
-}
-
-/** @param {number} value */
-const ms = (value) => (value >= 100 ? String(Math.round(value)) : String(Math.round(value * 10) / 10))

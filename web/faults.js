@@ -74,6 +74,12 @@ export const FAULT_KINDS = [
     ],
   },
   {
+    id: 'coalesce',
+    label: 'Coalesce',
+    note: 'send what is due in one write at irregular moments about MS ms apart (½ to 1½ MS), as a buffering proxy does',
+    args: [{ key: 'ms', before: 'about every', after: 'ms', value: '500' }],
+  },
+  {
     id: 'truncate-after',
     label: 'Truncate',
     note: 'end normally after unit N, as a model cut off at its token limit',

@@ -1,13 +1,13 @@
 /**
- * The settings side panel: the wire format picker, preset buttons, the latency and unit fields (with the
- * jitter slider and the rate hint), marks on a field the server refused, and opening or closing the panel.
+ * The settings side panel: the wire format picker, the latency and unit fields (with the jitter slider and the
+ * rate hint), marks on a field the server refused, and opening or closing the panel. The latency picker above
+ * the fields is latency-picker.js.
  */
 import { $, el } from './dom.js'
 import { FORMATS, formatById } from './formats.js'
-import { PRESETS, STREAM_FIELDS, applyPreset, matchingPreset, readSettings } from './settings.js'
+import { STREAM_FIELDS, readSettings } from './settings.js'
 
 const app = $('app')
-const presets = $('presets')
 const jitter = /** @type {HTMLInputElement} */ ($('jitter'))
 const jitterRange = /** @type {HTMLInputElement} */ ($('jitter-range'))
 const delayRate = $('delay-rate')
@@ -16,8 +16,7 @@ const formatSelect = /** @type {HTMLSelectElement} */ ($('format'))
 const formatNote = $('format-note')
 
 /**
- * Builds the format picker and the preset buttons and wires every field; `onChange` runs after any setting
- * changes.
+ * Builds the format picker and wires every field; `onChange` runs after any setting changes.
  * @param {() => void} onChange
  * @param {string | null} format  the format to pick first (from the page URL)
  */
@@ -33,27 +32,6 @@ export function initPanel(onChange, format) {
     describeFormat()
     changed()
   })
-
-  for (const preset of PRESETS) {
-    const input = el('input')
-    input.type = 'radio'
-    input.name = 'preset'
-    input.id = `preset-${preset.id}`
-    input.value = preset.id
-    const label = el('label')
-    label.htmlFor = input.id
-    label.title = `Time to first token ${preset.ttft} ms, ${preset.delay} ms between units, jitter ${preset.jitter}`
-    label.append(
-      el('span', 'preset-name', preset.label),
-      el('span', 'preset-detail', preset.delay === 0 && preset.ttft === 0 ? 'no delay' : `${preset.ttft} ms · ${preset.delay} ms`),
-    )
-    input.addEventListener('change', () => {
-      applyPreset(preset)
-      changed()
-    })
-    presets.append(input, label)
-  }
-  presets.append(el('span', 'preset-custom', 'Custom values'))
 
   for (const name of STREAM_FIELDS) {
     $(name).addEventListener('input', () => {
@@ -71,11 +49,8 @@ export function initPanel(onChange, format) {
   syncPanel()
 }
 
-/** Brings the preset buttons, the slider and the rate hint in line with the fields. */
+/** Brings the slider and the rate hint in line with the fields. */
 export function syncPanel() {
-  const preset = matchingPreset()
-  for (const input of presets.querySelectorAll('input')) input.checked = input.value === preset?.id
-  presets.dataset.custom = String(preset === undefined)
   if (jitter.value !== '' && Number.isFinite(Number(jitter.value))) jitterRange.value = jitter.value
   const { delay, unit } = readSettings()
   const ms = Number(delay)

@@ -1,6 +1,6 @@
 /**
  * The stream settings: the latency presets, the form fields, the /stream query and the x-tokensim-* request
- * headers they make (with a fault list, and a compare pane's profile or preset in place of the latency fields),
+ * headers they make (with a fault list, and a server profile or a preset in place of the latency fields),
  * and the page URL that mirrors them (so a set-up demo can be shared as a link). Values go to the server as
  * typed: the server is the one that validates them, and the page shows its error message.
  */
@@ -16,6 +16,9 @@ export const PRESETS = [
 ]
 
 export const DEFAULT_PRESET = 'typical'
+
+/** The server profile the Latency card starts with (the preset of the same name, without GET /profiles). */
+export const DEFAULT_PROFILE = DEFAULT_PRESET
 
 /** Form fields that become /stream query parameters, in query order. */
 export const STREAM_FIELDS = /** @type {const} */ (['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'])
@@ -55,8 +58,8 @@ export function matchingPreset() {
  * What a stream sends besides the form's fields.
  * @typedef {object} StreamExtras
  * @property {string} [fault]     a fault list in the server's vocabulary ('' or absent: none)
- * @property {string} [profile]   a latency profile by name (compare view): it replaces the latency fields
- * @property {Preset} [preset]    a preset's latency instead of the latency fields (compare view, without GET /profiles)
+ * @property {string} [profile]   a server latency profile by name: it replaces the latency fields
+ * @property {Preset} [preset]    a preset's latency instead of the latency fields (a compare pane, without GET /profiles)
  */
 
 const LATENCY_FIELDS = ['ttft', 'delay', 'jitter']
@@ -111,16 +114,19 @@ export function streamHeaders(source, settings, extras = {}) {
 }
 
 /** Page URL parameters the page reads at start and keeps up to date. */
-const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format', 'compare', 'fault']
+const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format', 'compare', 'fault', 'profile', 'preset']
 
 /**
- * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`); the
- * preset fills what the URL does not say. Returns the values the caller applies itself (reply, boundaries,
- * format, the compare view's panes as `compare=fast,typical,slow`, the fault list as `fault=error-after:40`).
+ * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`): the
+ * preset named by `preset=` (or by `profile=`, when a preset has that name; else the default one) fills the
+ * latency fields the URL does not give. Returns the values the caller applies itself (reply, boundaries,
+ * format, the latency picked, the compare view's panes as `compare=fast,typical,slow`, the fault list as
+ * `fault=error-after:40`).
  */
 export function loadFromUrl() {
   const query = new URLSearchParams(location.search)
-  const preset = PRESETS.find((p) => p.id === query.get('preset')) ?? PRESETS.find((p) => p.id === DEFAULT_PRESET)
+  const named = query.get('profile') ?? query.get('preset')
+  const preset = PRESETS.find((p) => p.id === named) ?? PRESETS.find((p) => p.id === DEFAULT_PRESET)
   if (preset) applyPreset(preset)
   field('unit').value = 'token'
   field('chunk').value = '1'
@@ -132,24 +138,42 @@ export function loadFromUrl() {
     reply: query.get('reply'),
     boundaries: query.get('boundaries') === '1',
     format: query.get('format'),
+    latency: {
+      profile: query.get('profile'),
+      preset: query.get('preset'),
+      fields: LATENCY_FIELDS.some((name) => query.has(name)),
+    },
     compare: (query.get('compare') ?? '').split(',').filter((name) => name.trim() !== ''),
     fault: query.get('fault') ?? '',
   }
 }
 
 /**
+ * What the page URL is to say about the latency.
+ * @typedef {{ profile: string } | 'custom' | 'presets'} LatencyInUrl
+ *   `{ profile }`: a server profile is picked: `profile=NAME` (nothing for the default one);
+ *   'custom': Custom, next to the server's profiles: the latency fields;
+ *   'presets': the page's presets (no GET /profiles): `preset=ID` when the fields match one (nothing for the
+ *   default one), as links always had it, else the latency fields
+ */
+
+/**
  * Mirrors the settings into the page URL without adding history entries.
- * @param {{ reply: string | null, boundaries: boolean, format: string, compare: string[], fault: string }} extra
+ * @param {{ reply: string | null, boundaries: boolean, format: string, latency: LatencyInUrl, compare: string[], fault: string }} extra
  *   format: left out when native; compare: the panes' profiles, left out when the compare view is off
  */
 export function saveToUrl(extra) {
   const query = new URLSearchParams(location.search)
-  for (const key of [...URL_KEYS, 'preset']) query.delete(key)
+  for (const key of URL_KEYS) query.delete(key)
   const s = readSettings()
-  const preset = matchingPreset()
-  if (preset && preset.id !== DEFAULT_PRESET) query.set('preset', preset.id)
+  const { latency } = extra
+  const preset = latency === 'presets' ? matchingPreset() : undefined
+  if (typeof latency === 'object') {
+    if (latency.profile !== DEFAULT_PROFILE) query.set('profile', latency.profile)
+  } else if (preset && preset.id !== DEFAULT_PRESET) query.set('preset', preset.id)
+  const latencyFields = latency === 'custom' || (latency === 'presets' && preset === undefined)
   for (const name of STREAM_FIELDS) {
-    if (preset && (name === 'ttft' || name === 'delay' || name === 'jitter')) continue
+    if (LATENCY_FIELDS.includes(name) && !latencyFields) continue
     if (s[name] !== '' && !(name === 'unit' && s[name] === 'token') && !(name === 'chunk' && s[name] === '1')) query.set(name, s[name])
   }
   if (extra.reply) query.set('reply', extra.reply)

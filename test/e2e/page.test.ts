@@ -4,23 +4,38 @@
  * vendor wire formats (POSTed with fetch, read with the page's SSE reader): the same reply as the native
  * stream, their raw events in the wire pane, the user's own text echoed, errors, Stop, and the format in the URL;
  * the fault toggles (the `fault` query on /stream, the `x-tokensim-fault` header), mid-stream errors, injected
- * statuses and a native drop that resumes; the compare view; and the buffering detector.
+ * statuses, a native drop that resumes and a coalesced stream; the latency picker (the server's profiles, a
+ * user's own among them, sent by name; Custom; the page's presets without GET /profiles); the compare view; the
+ * measured distribution next to the declared one; and the buffering detector.
  *
- * Every page is served under the strict Content-Security-Policy the page is written for (no inline script or
+ * Every page is served under the strict Content-Security-Policy the server sends with it (no inline script or
  * style), and a test fails on any violation, page error or console error. Every wait is a condition
  * (waitForFunction, waitForSelector, expect.poll), never a fixed sleep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Dialog, Page, Request } from 'playwright-core'
+import type { Browser, Dialog, Locator, Page, Request } from 'playwright-core'
+import type { Profile } from '../../src/core/profiles.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
+import { PAGE_CSP } from '../../src/server/routes/static.js'
 import { browserAvailable, launchBrowser } from '../helpers/browser.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 const TIMEOUT = 30_000
 
-/** The policy the page must work under: nothing inline, nothing from another origin. */
-const CSP = "default-src 'self'"
+/** The policy the server sends with the page (src/server/routes/static.ts): nothing inline, nothing from another origin. */
+const CSP = PAGE_CSP
+
+/** A user's profile (as `--profiles` adds one) that is constant: 600 ms to the first unit, then 20 ms a unit. */
+const STEADY: Profile = {
+  name: 'steady',
+  description: 'constant: 600 ms to first token, then 20 ms a unit',
+  ttft: { median: 600, p99: 600 },
+  gap: { median: 20, p99: 20 },
+}
+
+/** The built-in profiles, in the order GET /profiles lists them. */
+const BUILTIN_PROFILES = ['instant', 'fast', 'typical', 'slow', 'reasoning', 'flaky']
 
 function replyText(name: string): string {
   const reply = BUILTIN_REPLIES.find((r) => r.name === name)
@@ -41,11 +56,14 @@ const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data
 
 describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   let server: RunningServer
+  /** A server with a user's profile besides the built-in ones, as `--profiles` gives it. */
+  let profiled: RunningServer
   let browser: Browser
   const pages: Page[] = []
 
   beforeAll(async () => {
     server = await startServer()
+    profiled = await startServer({ profiles: [STEADY] })
     browser = await launchBrowser()
   }, TIMEOUT)
 
@@ -53,9 +71,17 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await Promise.all(pages.map((page) => page.close().catch(() => undefined)))
     await browser?.close()
     await server?.close()
+    await profiled?.close()
   })
 
-  async function openPage(query = ''): Promise<OpenPage> {
+  /**
+   * Opens the page (of `base`, the test server by default); `setup` runs before it loads (to route a request).
+   * @param query the page URL's query, `?…`
+   */
+  async function openPage(
+    query = '',
+    { base = server.url, setup }: { base?: string; setup?: (page: Page) => Promise<unknown> } = {},
+  ): Promise<OpenPage> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     pages.push(page)
     const errors: string[] = []
@@ -68,20 +94,14 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`)
       void dialog.dismiss()
     })
-    // the document gets the CSP header (its subresources, the SSE streams included, pass untouched)
-    await page.route(
-      (url) => url.pathname === '/',
-      async (route) => {
-        const response = await route.fetch()
-        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } })
-      },
-    )
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
         console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
       })
     })
-    const response = await page.goto(`${server.url}/${query}`)
+    await setup?.(page)
+    const response = await page.goto(`${base}/${query}`)
+    // The server's own header: the page is tested under the policy it is served with.
     expect(response?.headers()['content-security-policy']).toBe(CSP)
     await page.waitForSelector('#app[data-ready="true"]')
     return { page, errors, dialogs }
@@ -125,6 +145,41 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     page
       .locator(`${REPLY} .content.tokens`)
       .evaluate((content) => Array.from(content.querySelectorAll('span.tk'), (span) => span.textContent ?? '').join(''))
+
+  /** Picks a tile of the Latency card: a profile (or, without GET /profiles, a preset) by name, or Custom. */
+  async function pickLatency(page: Page, name: string | 'Custom'): Promise<void> {
+    await page.click(name === 'Custom' ? '#latency-picker label[data-custom]' : `#latency-picker label[data-profile="${name}"]`)
+  }
+
+  /** The tile lit in the Latency card: a profile's (or preset's) name, 'Custom', or null for none. */
+  const pickedLatency = (page: Page): Promise<string | null> =>
+    page.locator('#latency-picker').evaluate((picker) => {
+      const input = picker.querySelector<HTMLInputElement>('input:checked')
+      return input === null ? null : input.value === '' ? 'Custom' : input.value
+    })
+
+  /** A distribution table (a pane's, the panel's): its declared quantiles and what was measured, as shown. */
+  const distribution = (root: Locator) =>
+    root.evaluate((dist) => {
+      const texts = (selector: string) => Array.from(dist.querySelectorAll(selector), (cell) => cell.textContent ?? '')
+      const text = (selector: string) => dist.querySelector(selector)?.textContent ?? ''
+      return {
+        kind: (dist as HTMLElement).dataset.distribution ?? '',
+        declared: {
+          ttft: texts('[data-quantiles="ttft"] [data-source="declared"] td'),
+          gap: texts('[data-quantiles="gap"] [data-source="declared"] td'),
+        },
+        ttft: text('[data-measured="ttft"]'),
+        gap: ['p50', 'p90', 'p99', 'max'].map((c) => text(`[data-measured="gap-${c}"]`)),
+        note: text('[data-measured="count"]'),
+      }
+    })
+
+  /** The panel's distribution table (of the last Send's first stream). */
+  const panelDistribution = (page: Page) => distribution(page.locator('#figures-distribution .dist'))
+
+  /** A measured figure as a number (`664 (this run)` → 664). */
+  const figureMs = (text: string): number => Number.parseFloat(text)
 
   it('streams a canned reply frame by frame and renders its Markdown', async () => {
     const { page, errors, dialogs } = await openPage()
@@ -333,7 +388,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   })
 
   it('takes its settings from its own URL and keeps them there', async () => {
+    // an old link's preset: the server's profile of that name is picked (its values wait in the fields for Custom)
     const { page, errors } = await openPage('?reply=code&preset=slow&unit=word&chunk=2&boundaries=1')
+    expect(await pickedLatency(page)).toBe('slow')
     expect(await page.inputValue('#ttft')).toBe('3000')
     expect(await page.inputValue('#delay')).toBe('60')
     expect(await page.inputValue('#unit')).toBe('word')
@@ -342,7 +399,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(await page.isChecked('#boundaries')).toBe(true)
     await page.selectOption('#unit', 'char')
     await expect.poll(() => new URL(page.url()).searchParams.get('unit')).toBe('char')
-    expect(new URL(page.url()).searchParams.get('preset')).toBe('slow')
+    const query = new URL(page.url()).searchParams
+    expect(query.get('profile')).toBe('slow')
+    for (const key of ['preset', 'ttft', 'delay', 'jitter']) expect(query.has(key), key).toBe(false)
     expect(errors).toEqual([])
   })
 
@@ -689,9 +748,10 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
       [{ 'drop-after': { n: '3' } }, 'drop-after:3'],
       [{ 'stall-after': { n: '2', ms: '30' } }, 'stall-after:2:30'],
       [{ 'truncate-after': { n: '4' } }, 'truncate-after:4'],
+      [{ coalesce: { ms: '40' } }, 'coalesce:40'],
       [
-        { 'stall-after': { n: '1', ms: '20' }, 'error-after': { n: '5' }, status: { code: '429', retry: '1' } },
-        'status:429:1,error-after:5,stall-after:1:20',
+        { coalesce: { ms: '30' }, 'stall-after': { n: '1', ms: '20' }, 'error-after': { n: '5' }, status: { code: '429', retry: '1' } },
+        'status:429:1,error-after:5,stall-after:1:20,coalesce:30',
       ],
     ]
     for (const [faults, spec] of cases) {
@@ -732,6 +792,8 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(await page.inputValue('#fault-error-after-n')).toBe('5')
     expect(await page.isChecked('#fault-stall-after')).toBe(true)
     expect(await page.inputValue('#fault-stall-after-ms')).toBe('20')
+    expect(await page.isChecked('#fault-coalesce')).toBe(true)
+    expect(await page.inputValue('#fault-coalesce-ms')).toBe('30')
     expect(await page.isChecked('#fault-drop-after')).toBe(false)
     await setFaults(page, {})
     await expect.poll(() => new URL(page.url()).searchParams.has('fault')).toBe(false)
@@ -844,6 +906,49 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(errors).toEqual([])
   })
 
+  it('coalesces a native stream as a buffering proxy would: the text complete, the gaps heaped up, the buffering seen', async () => {
+    const { page, errors } = await openPage()
+    const seen = recordRequests(page)
+    await pickReply(page, 'greeting')
+    // 34 words 30 ms apart: paced, the gaps between them are about 30 ms
+    await configure(page, { unit: 'word', delay: '30', ttft: '0', jitter: '0' })
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const paced = (await panelDistribution(page)).gap.map(figureMs)
+    expect(paced[1]).toBeGreaterThan(15) // the p90: paced, many gaps are about 30 ms (a busy machine may heap a few up)
+
+    // coalesced about every 300 ms: a few writes of many words each, so most gaps are next to nothing
+    await setFaults(page, { coalesce: { ms: '300' } })
+    expect(await page.locator('#fault-spec').textContent()).toBe('fault=coalesce:300')
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('greeting'))
+    expect(
+      new URL(
+        seen.requests
+          .map(({ request }) => request)
+          .filter(isStream)
+          .at(-1)!
+          .url(),
+      ).searchParams.get('fault'),
+    ).toBe('coalesce:300')
+    const [p50, , , max] = (await panelDistribution(page)).gap.map(figureMs) as [number, number, number, number]
+    expect(p50).toBeLessThan(15)
+    expect(max).toBeGreaterThanOrEqual(100) // the writes are 150 to 450 ms apart
+
+    // a long reply coalesced about every 800 ms: the whole Markdown, and the page sees a buffered stream
+    await pickReply(page, 'markdown')
+    await configure(page, { unit: 'token', delay: '5' })
+    await setFaults(page, { coalesce: { ms: '800' } })
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('markdown'))
+    expect(await page.locator(`${REPLY} .content h1`).count()).toBe(1)
+    expect(await page.locator('[data-figure="count"]').textContent()).toBe('663 / 663')
+    expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(1)
+    expect(errors).toEqual([])
+  })
+
   // ---- the compare view --------------------------------------------------------------------------------------
 
   /** Each pane of the last compare view: its profile, state, text and figures. */
@@ -951,12 +1056,200 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(byte).toBeLessThanOrEqual(text)
     expect(text).toBeGreaterThan(headers)
 
-    const quantiles = await page
-      .locator('.msg-compare:last-of-type .pane [data-quantiles]')
-      .evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-quantiles'), row.querySelector('dd')?.textContent ?? '']))
-    expect(quantiles.map(([name]) => name)).toEqual(['ttft', 'gap', 'ttft', 'gap'])
-    expect(quantiles[0]![1]).toBe('450 / 841 / 1400 ms') // typical's ttft, as GET /profiles computes it
+    const tables = page.locator('.msg-compare:last-of-type .pane .dist')
+    expect(await tables.count()).toBe(2)
+    const typical = await distribution(tables.nth(0))
+    const fast = await distribution(tables.nth(1))
+    expect(typical.kind).toBe('declared')
+    // typical's quantiles, as GET /profiles computes them (p50, p90, p99, max)
+    expect(typical.declared).toEqual({ ttft: ['450', '841', '1400', '2032'], gap: ['25', '44.1', '70', '98.2'] })
+    expect(fast.declared).toEqual({ ttft: ['150', '258', '400', '552'], gap: ['8', '13.3', '20', '27'] })
+    // what arrived: one ttft and the 38 gaps between the reply's 39 token events, per pane
+    for (const pane of [typical, fast]) {
+      expect(pane.ttft).toMatch(/^\d+(\.\d)? \(this run\)$/)
+      for (const value of pane.gap) expect(value).toMatch(/^\d+(\.\d)?$/)
+      expect(pane.note).toBe('Measured: arrivals in this browser, 38 gaps.')
+      const [p50, p90, p99, max] = pane.gap.map(figureMs) as [number, number, number, number]
+      expect(p50).toBeLessThanOrEqual(p90)
+      expect(p90).toBeLessThanOrEqual(p99)
+      expect(p99).toBeLessThanOrEqual(max)
+    }
+    // plausible: typical starts later than fast (the same seed draws 450 ms against 150 ms, scaled)
+    expect(figureMs(typical.ttft)).toBeGreaterThan(figureMs(fast.ttft))
+    // the measured ttft is the pane's own figure; the panel's table follows the first pane, as its figures do
+    const paneTtft = await page.locator('.msg-compare:last-of-type .pane').first().locator('[data-figure="ttft"]').textContent()
+    expect(Math.abs(figureMs(typical.ttft) - figureMs(paneTtft ?? ''))).toBeLessThanOrEqual(1)
+    expect(await panelDistribution(page)).toEqual(typical)
     expect(errors).toEqual([])
+  })
+
+  // ---- the latency picker ----------------------------------------------------------------------------------
+
+  it("offers the server's profiles, a user's own among them, and streams with profile=NAME in place of the latency fields", async () => {
+    const { page, errors } = await openPage('?reply=greeting&unit=word', { base: profiled.url })
+    const seen = recordRequests(page)
+    const expected = replyText('greeting')
+    const tiles = await page
+      .locator('#latency-picker label')
+      .evaluateAll((labels) =>
+        labels.map((label) => (label as HTMLElement).dataset.profile ?? ((label as HTMLElement).dataset.custom ? 'Custom' : '')),
+      )
+    expect(tiles).toEqual([...BUILTIN_PROFILES, 'steady', 'Custom'])
+    expect(await page.locator('#latency-picker label[data-profile="steady"]').textContent()).toBe('steady600 ms · 20 ms')
+    expect(await pickedLatency(page)).toBe('typical') // the default, which the URL leaves out
+    expect(new URL(page.url()).searchParams.has('profile')).toBe(false)
+
+    await pickLatency(page, 'steady')
+    await expect.poll(() => new URL(page.url()).searchParams.get('profile')).toBe('steady')
+    for (const key of ['ttft', 'delay', 'jitter']) expect(new URL(page.url()).searchParams.has(key), key).toBe(false)
+    expect(await page.getAttribute('#latency-fields', 'data-applies')).toBe('false')
+    expect(await page.locator('#latency-note').textContent()).toContain(STEADY.description)
+
+    // native: profile=steady on /stream, and no latency field
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(expected)
+    const stream = seen.requests.map(({ request }) => request).find(isStream)
+    const query = new URL(stream!.url()).searchParams
+    expect(query.get('profile')).toBe('steady')
+    for (const knob of ['ttft', 'delay', 'jitter']) expect(query.has(knob), knob).toBe(false)
+    expect(query.get('unit')).toBe('word')
+    // the server followed it: its done event reports steady's first unit at 600 ms
+    expect((await wireLines(page)).some((line) => line.startsWith('data: {"tokens":34,') && line.includes('"first_text_ms":600'))).toBe(
+      true,
+    )
+    expect(await page.locator(`${REPLY} .msg-label`).textContent()).toContain('profile steady')
+    expect(await page.locator('#figures-of').textContent()).toBe('· steady')
+
+    // the panel shows steady's declared distribution (a constant) beside what arrived
+    const dist = await panelDistribution(page)
+    expect(dist.declared).toEqual({ ttft: ['600', '600', '600', '600'], gap: ['20', '20', '20', '20'] })
+    expect(dist.note).toBe('Measured: arrivals in this browser, 33 gaps.')
+    const ttft = figureMs(dist.ttft)
+    expect(ttft).toBeGreaterThanOrEqual(600) // nothing can come before the server sends it
+    expect(ttft).toBeLessThan(600 + 5000)
+    const [p50, p90, p99, max] = dist.gap.map(figureMs) as [number, number, number, number]
+    expect(p50).toBeLessThanOrEqual(p90)
+    expect(p90).toBeLessThanOrEqual(p99)
+    expect(p99).toBeLessThanOrEqual(max)
+    // sent 20 ms apart: some gap is at least about that (a busy machine heaps events up, never spreads them out
+    // evenly), and the typical one is far from a second
+    expect(max).toBeGreaterThanOrEqual(15)
+    expect(p50).toBeLessThan(200)
+
+    // a vendor format: x-tokensim-profile, and no latency header
+    await pickFormat(page, 'openai-chat')
+    seen.requests.length = 0
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(expected)
+    const post = seen.requests.map(({ request }) => request).find((r) => new URL(r.url()).pathname === '/v1/chat/completions')
+    expect(post!.headers()['x-tokensim-profile']).toBe('steady')
+    for (const knob of ['ttft', 'delay', 'jitter']) expect(post!.headers()[`x-tokensim-${knob}`], knob).toBeUndefined()
+    expect(figureMs((await panelDistribution(page)).ttft)).toBeGreaterThanOrEqual(600)
+
+    // Custom: typing a latency picks it; the fields go, the profile does not
+    await pickFormat(page, 'native')
+    await configure(page, { ttft: '0', delay: '3', jitter: '0' })
+    expect(await pickedLatency(page)).toBe('Custom')
+    expect(await page.locator('#latency-picker label[data-custom] .preset-detail').textContent()).toBe('0 ms · 3 ms')
+    expect(await page.locator('#latency-picker label[data-profile="instant"] .preset-detail').textContent()).toBe('no delay')
+    expect(await page.getAttribute('#latency-fields', 'data-applies')).toBe('true')
+    await expect.poll(() => new URL(page.url()).searchParams.has('profile')).toBe(false)
+    expect(new URL(page.url()).searchParams.get('delay')).toBe('3')
+    seen.requests.length = 0
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const custom = new URL(
+      seen.requests
+        .map(({ request }) => request)
+        .find(isStream)!
+        .url(),
+    ).searchParams
+    expect([custom.get('ttft'), custom.get('delay'), custom.get('jitter'), custom.get('profile')]).toEqual(['0', '3', '0', null])
+    const measuredOnly = await panelDistribution(page)
+    expect(measuredOnly.kind).toBe('measured') // no profile: nothing declared to set beside it
+    expect(measuredOnly.declared).toEqual({ ttft: [], gap: [] })
+    expect(measuredOnly.note).toBe('Measured: arrivals in this browser, 33 gaps.')
+    expect(await page.locator('#figures-of').isHidden()).toBe(true)
+
+    // back to a profile, then Custom by its tile; the URL keeps each, and brings it back
+    await pickLatency(page, 'fast')
+    await expect.poll(() => new URL(page.url()).searchParams.get('profile')).toBe('fast')
+    await page.reload()
+    await page.waitForSelector('#app[data-ready="true"]')
+    expect(await pickedLatency(page)).toBe('fast')
+    // (a profile's link keeps no latency field: the fields hold the values of the preset named like it)
+    expect([await page.inputValue('#ttft'), await page.inputValue('#delay'), await page.inputValue('#jitter')]).toEqual(['150', '8', '0.3'])
+    await pickLatency(page, 'Custom')
+    await expect.poll(() => new URL(page.url()).searchParams.has('profile')).toBe(false)
+    expect(new URL(page.url()).searchParams.get('delay')).toBe('8')
+    await page.reload()
+    await page.waitForSelector('#app[data-ready="true"]')
+    expect(await pickedLatency(page)).toBe('Custom')
+    expect(await page.inputValue('#delay')).toBe('8')
+    // a link to a user's profile; an old link's preset=fast picks the profile fast
+    const linked = await openPage('?profile=steady', { base: profiled.url })
+    expect(await pickedLatency(linked.page)).toBe('steady')
+    const old = await openPage('?preset=fast', { base: profiled.url })
+    expect(await pickedLatency(old.page)).toBe('fast')
+    await expect.poll(() => new URL(old.page.url()).searchParams.get('profile')).toBe('fast')
+    expect(new URL(old.page.url()).searchParams.has('preset')).toBe(false)
+    expect([...errors, ...linked.errors, ...old.errors]).toEqual([])
+  })
+
+  it("falls back to the page's presets against a server without GET /profiles, sending their values", async () => {
+    const noProfiles = {
+      setup: (page: Page) =>
+        page.route(
+          (url) => url.pathname === '/profiles',
+          (route) => route.abort(),
+        ),
+    }
+    const { page, errors } = await openPage('?reply=greeting&unit=word', noProfiles)
+    const seen = recordRequests(page)
+    expect(await page.locator('#latency-picker .preset-name').allTextContents()).toEqual([
+      'Instant',
+      'Fast',
+      'Typical chat',
+      'Slow reasoning',
+    ])
+    expect(await page.locator('#latency-picker label[data-custom]').count()).toBe(0)
+    expect(await pickedLatency(page)).toBe('typical')
+    expect(await page.locator('#latency-picker .preset-custom').isVisible()).toBe(false)
+
+    await pickLatency(page, 'fast')
+    expect([await page.inputValue('#ttft'), await page.inputValue('#delay'), await page.inputValue('#jitter')]).toEqual(['150', '8', '0.3'])
+    await expect.poll(() => new URL(page.url()).searchParams.get('preset')).toBe('fast')
+    expect(new URL(page.url()).searchParams.has('profile')).toBe(false)
+    await page.click('#send')
+    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await raw(page)).toBe(replyText('greeting'))
+    const query = new URL(
+      seen.requests
+        .map(({ request }) => request)
+        .find(isStream)!
+        .url(),
+    ).searchParams
+    expect([query.get('ttft'), query.get('delay'), query.get('jitter'), query.get('profile')]).toEqual(['150', '8', '0.3', null])
+    expect((await panelDistribution(page)).kind).toBe('measured')
+
+    // values of one's own: no preset lit, "Custom values", and the fields in the URL
+    await configure(page, { delay: '9' })
+    expect(await pickedLatency(page)).toBeNull()
+    expect(await page.locator('#latency-picker .preset-custom').isVisible()).toBe(true)
+    await expect.poll(() => new URL(page.url()).searchParams.get('delay')).toBe('9')
+    expect(new URL(page.url()).searchParams.has('preset')).toBe(false)
+    // a link to a profile a preset has the name of gets the preset's values
+    const linked = await openPage('?profile=slow', noProfiles)
+    expect(await pickedLatency(linked.page)).toBe('slow')
+    expect(await linked.page.inputValue('#ttft')).toBe('3000')
+    await expect.poll(() => new URL(linked.page.url()).searchParams.get('preset')).toBe('slow')
+    // the compare view offers the presets too
+    expect(await linked.page.locator('#compare-source').textContent()).toContain('this server has no GET /profiles')
+    // Chromium reports the aborted GET /profiles; nothing else went wrong
+    const aborted = (list: readonly string[]) => list.filter((error) => !/^Failed to load resource: net::ERR_FAILED/.test(error))
+    expect([...aborted(errors), ...aborted(linked.errors)]).toEqual([])
   })
 
   // ---- the buffering detector --------------------------------------------------------------------------------
@@ -999,6 +1292,49 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     ])
     for (const name of ['paced', 'dense, long ttft', 'busy main thread', 'scheduled burst', 'five events', 'no offsets'])
       expect(results[name], name).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('measures the percentiles of what arrived: a table of the pure function', async () => {
+    const { page, errors } = await openPage()
+    // a string, so that the test runner leaves this import() alone: the page's own module, as the page loads it
+    await page.evaluate("import('/percentiles.js').then((m) => { window.__percentiles = m })")
+    const results = await page.evaluate(() => {
+      type Measured = { count: number; p50: number; p90: number; p99: number; max: number }
+      const { measure, quantile } = (
+        window as unknown as {
+          __percentiles: { measure(values: Iterable<number>): Measured | null; quantile(sorted: ArrayLike<number>, p: number): number }
+        }
+      ).__percentiles
+      const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+      const cases: Record<string, number[]> = {
+        none: [],
+        one: [7],
+        'one to four': [1, 2, 3, 4],
+        'one to a hundred': range(100),
+        'in any order': [30, 10, 20],
+        // bursts (gaps of 0) and a stall
+        'zeros and a stall': [0, 0, 0, 100],
+        // what is not a finite number is left out
+        'not numbers': [Number.NaN, 2, Number.POSITIVE_INFINITY, 4],
+      }
+      return {
+        measured: Object.fromEntries(Object.entries(cases).map(([name, values]) => [name, measure(values)])),
+        quantile: { empty: quantile([], 0.5), below: quantile([1, 2], -1), above: quantile([1, 2], 2), p25: quantile([0, 10], 0.25) },
+      }
+    })
+    const { measured, quantile } = results
+    expect(measured.none).toBeNull()
+    expect(measured.one).toEqual({ count: 1, p50: 7, p90: 7, p99: 7, max: 7 })
+    // linear between the closest ranks, as NumPy's percentile gives them
+    const close = (q: { count: number; p50: number; p90: number; p99: number; max: number } | null | undefined) =>
+      q && { count: q.count, p50: +q.p50.toFixed(6), p90: +q.p90.toFixed(6), p99: +q.p99.toFixed(6), max: q.max }
+    expect(close(measured['one to four'])).toEqual({ count: 4, p50: 2.5, p90: 3.7, p99: 3.97, max: 4 })
+    expect(close(measured['one to a hundred'])).toEqual({ count: 100, p50: 50.5, p90: 90.1, p99: 99.01, max: 100 })
+    expect(close(measured['in any order'])).toEqual({ count: 3, p50: 20, p90: 28, p99: 29.8, max: 30 })
+    expect(close(measured['zeros and a stall'])).toEqual({ count: 4, p50: 0, p90: 70, p99: 97, max: 100 })
+    expect(close(measured['not numbers'])).toEqual({ count: 2, p50: 3, p90: 3.8, p99: 3.98, max: 4 })
+    expect(quantile).toEqual({ empty: Number.NaN, below: 1, above: 2, p25: 2.5 })
     expect(errors).toEqual([])
   })
 
