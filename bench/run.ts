@@ -4,6 +4,7 @@
  *   npm run bench                 # cadence and CPU at 1,000 streams of 50 units/s, then memory at 19,000 streams
  *   npm run bench -- --streams 2000 --window 20000 --runs 3 --only cadence   (or --only memory)
  *   npm run bench -- --servers tokensim,node   (servers whose names start so)
+ *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
  * Each server runs pinned to core 0 and the load client (bench/load.ts) to core 1 (taskset), so they do not
@@ -13,12 +14,18 @@
  * sends; node-minimal and hono-streamsse are what a newcomer writes). See bench/README.md for figures.
  * The memory series leaves the Hono peer out unless --servers names it: at 19,000 streams it saturates its
  * core and takes minutes to open them.
+ *
+ * The churn series is tokensim's alone (bench/churn.ts has the client and what it does): the server runs with
+ * a probe preloaded that reports its heap after a forced GC, its handles and how many of its sockets were
+ * collected; a warm-up churn fills what fills once (caches, node:http's parser pool), then the churn, its
+ * peaks sampled meanwhile, then the server is left to settle and measured again.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import type { ChurnReport, ProbeReport } from './churn.js'
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +34,9 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '1' },
     servers: { type: 'string' },
-    // cadence, memory or both
+    // cadence, memory, churn, or a comma-separated list of them; none: all three
     only: { type: 'string' },
+    'churn-streams': { type: 'string', default: '20000' },
   },
 })
 
@@ -57,12 +65,17 @@ const SERVERS: readonly Server[] = [
   { name: 'tokensim --workers 2', args: ['src/cli.ts', '--port', '0', '--workers', '2', ...UNCAPPED], cores: '0,1', optIn: true },
 ]
 
-function start(server: Server, delay: number): Promise<{ child: ChildProcess; port: number }> {
-  const command = [process.execPath, '--import', 'tsx', ...server.args]
+/** Preloaded into a server with `probe`: bench/churn.ts's installProbe, which answers over IPC (after tsx, which loads it). */
+const PROBE = `data:text/javascript,${encodeURIComponent(
+  `import { installProbe } from ${JSON.stringify(pathToFileURL(`${root}bench/churn.ts`).href)}; installProbe()`,
+)}`
+
+function start(server: Server, delay: number, { probe = false } = {}): Promise<{ child: ChildProcess; port: number }> {
+  const command = [process.execPath, '--import', 'tsx', ...(probe ? ['--expose-gc', '--import', PROBE] : []), ...server.args]
   const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', server.cores ?? '0', ...command] : command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', DELAY: String(delay) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })
@@ -225,14 +238,153 @@ async function series(
   return out
 }
 
+/** One run of the churn series: the figures bench/README.md reports. */
+interface ChurnResult {
+  streams: number
+  seconds: number
+  /** The server's CPU time (user + system) over the churn, per stream. */
+  cpuMsPerStream: number
+  failed: number
+  /** MB: after the warm-up (settled, forced GC), the highest sampled during the churn (no GC), after (settled, forced GC). */
+  heap: [number, number, number]
+  rss: [number, number, number]
+  /** Sockets the server accepted (warm-up and churn) that were not garbage-collected once it settled. */
+  socketsLeft: number
+  /** Active handles after the churn beyond those before it, all types. */
+  handlesLeft: number
+  /** From the churn's last stream to no connection left and every socket collected. */
+  settleMs: number
+  /** Whether a normal stream played to its end afterwards. */
+  then: 'ok' | 'FAILED'
+}
+
+/** Asks the server's probe (bench/churn.ts) for a report; one question at a time. */
+function ask(child: ChildProcess, message: 'sample' | 'settle'): Promise<ProbeReport> {
+  return new Promise((resolve) => {
+    child.once('message', (report) => resolve(report as ProbeReport))
+    child.send(message)
+  })
+}
+
+/** Waits until the server has no connection open and has collected every socket (or 20 s, 5 s if --quick), then reports. */
+async function settle(child: ChildProcess): Promise<{ report: ProbeReport; ms: number }> {
+  const started = performance.now()
+  for (;;) {
+    const report = await ask(child, 'settle')
+    const settled = (report.handles['TCPSocketWrap'] ?? 0) === 0 && report.collected >= report.sockets
+    if (settled || performance.now() - started > (quick ? 5000 : 20_000)) return { report, ms: performance.now() - started }
+    await sleep(250)
+  }
+}
+
+/** Runs bench/churn.ts, pinned to core 1 as the load client is. */
+async function churnClient(port: number, streams: number, seed: number, concurrency: number): Promise<ChurnReport> {
+  const command = [process.execPath, '--import', 'tsx', 'bench/churn.ts', '--port', String(port), '--streams', String(streams)]
+  command.push('--seed', String(seed), '--concurrency', String(concurrency))
+  const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let report: ChurnReport | undefined
+  for await (const line of createInterface({ input: client.stdout! })) if (line.startsWith('{')) report = JSON.parse(line) as ChurnReport
+  if (report === undefined) throw new Error('the churn client gave no report')
+  for (const failure of report.failures) console.error(`churn: ${failure}`)
+  return report
+}
+
+async function churnRun(streams: number, warmup: number, concurrency: number): Promise<ChurnResult> {
+  const tokensim = SERVERS.find((server) => server.name === 'tokensim')!
+  const { child, port } = await start(tokensim, 0, { probe: true })
+  const pid = child.pid!
+  const mb = (bytes: number) => bytes / (1024 * 1024)
+  try {
+    await churnClient(port, warmup, 1, concurrency)
+    const before = (await settle(child)).report
+    const peak = { heap: before.heapUsed, rss: before.rss }
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        const sample = await ask(child, 'sample')
+        peak.heap = Math.max(peak.heap, sample.heapUsed)
+        peak.rss = Math.max(peak.rss, sample.rss, rssKb(pid) * 1024)
+        await sleep(200)
+      }
+    })()
+    const cpuStart = cpuMs(pid)
+    const report = await churnClient(port, streams, 2, concurrency)
+    const cpu = cpuMs(pid) - cpuStart
+    sampling = false
+    await sampler
+    const { report: after, ms: settleMs } = await settle(child)
+    let handlesLeft = 0
+    for (const [type, count] of Object.entries(after.handles)) handlesLeft += Math.max(0, count - (before.handles[type] ?? 0))
+    const body = await fetch(`http://127.0.0.1:${port}/stream?text=ok&delay=0&ttft=0`).then((response) => response.text())
+    return {
+      streams,
+      seconds: report.ms / 1000,
+      cpuMsPerStream: cpu / streams,
+      failed: report.failed,
+      heap: [mb(before.heapUsed), mb(peak.heap), mb(after.heapUsed)],
+      rss: [mb(before.rss), mb(peak.rss), mb(after.rss)],
+      socketsLeft: after.sockets - after.collected,
+      handlesLeft,
+      settleMs,
+      then: body.includes('\nevent: done\n') ? 'ok' : 'FAILED',
+    }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+async function churnSeries(streams: number, warmup: number, concurrency: number, runs: number): Promise<ChurnResult> {
+  const all: ChurnResult[] = []
+  for (let i = 0; i < runs; i++) all.push(await churnRun(streams, warmup, concurrency))
+  const m = (pick: (r: ChurnResult) => number) => median(all.map(pick))
+  const worst = (pick: (r: ChurnResult) => number) => Math.max(...all.map(pick))
+  return {
+    streams,
+    seconds: m((r) => r.seconds),
+    cpuMsPerStream: m((r) => r.cpuMsPerStream),
+    failed: worst((r) => r.failed),
+    heap: [m((r) => r.heap[0]), m((r) => r.heap[1]), m((r) => r.heap[2])],
+    rss: [m((r) => r.rss[0]), m((r) => r.rss[1]), m((r) => r.rss[2])],
+    socketsLeft: worst((r) => r.socketsLeft),
+    handlesLeft: worst((r) => r.handlesLeft),
+    settleMs: m((r) => r.settleMs),
+    then: all.every((r) => r.then === 'ok') ? 'ok' : 'FAILED',
+  }
+}
+
+function churnTable(title: string, r: ChurnResult): void {
+  console.log(`\n${title}`)
+  console.log(
+    '| server | streams | seconds | streams/s | CPU ms/stream | failed | heap MB before / peak / after | RSS MB before / peak / after | sockets left | handles left | settle ms | then |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  const triple = (xs: readonly number[]) => xs.map((x) => f(x)).join(' / ')
+  console.log(
+    `| tokensim | ${r.streams} | ${f(r.seconds)} | ${f(r.streams / r.seconds, 0)} | ${f(r.cpuMsPerStream, 2)} | ${r.failed} | ${triple(r.heap)} | ${triple(r.rss)} | ${r.socketsLeft} | ${r.handlesLeft} | ${f(r.settleMs, 0)} | ${r.then} |`,
+  )
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** The churn is tokensim's alone: run unless --servers leaves tokensim out. */
+const churnWanted = values.servers === undefined || values.servers.split(',').some((n) => 'tokensim'.startsWith(n))
+
 const runs = Number(values.runs)
 console.log(`node ${process.version}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
 if (quick) {
   table('quick: 50 streams at 50 units/s', await series(50, 20, 500, 1500, 1))
+  if (churnWanted) churnTable('quick churn: 1,000 streams given up at random points', await churnSeries(1000, 300, 100, 1))
 } else {
+  const only = values.only?.split(',')
+  const wants = (name: string) => only === undefined || only.includes(name)
   const streams = Number(values.streams ?? 1000)
   const window = Number(values.window ?? 10_000)
-  if (values.only !== 'memory') table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
-  if (values.only !== 'cadence')
-    table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
+  if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
+  if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
+  if (wants('churn') && churnWanted) {
+    const churned = Number(values['churn-streams'])
+    churnTable(`churn: ${churned} streams given up at random points, 500 at a time`, await churnSeries(churned, 2000, 500, runs))
+  }
 }

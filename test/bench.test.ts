@@ -1,16 +1,18 @@
-/** The benchmark's smoke mode, so the script cannot rot: every server starts, streams and is measured. */
+/** The benchmark's smoke mode, so the script cannot rot: every server starts, streams and is measured, and tokensim churns. */
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
 
-it('npm run bench -- --quick measures tokensim and its peers', { timeout: 120_000 }, async () => {
+it('npm run bench -- --quick measures tokensim and its peers, and a churn', { timeout: 120_000 }, async () => {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], {
     cwd: root,
     timeout: 110_000,
   })
-  const rows = stdout.split('\n').filter((line) => /^\| (floor|node|hono|tokensim)/.test(line))
+  const [cadence, churn] = stdout.split('\nquick churn:')
+  expect(churn, 'the churn table').toBeDefined()
+  const rows = cadence!.split('\n').filter((line) => /^\| (floor|node|hono|tokensim)/.test(line))
   expect(rows.map((row) => row.split('|')[1]!.trim())).toEqual(['floor (only sends)', 'node:http minimal', 'hono streamSSE', 'tokensim'])
   for (const row of rows) {
     const cells = row.split('|').map((cell) => cell.trim())
@@ -19,4 +21,16 @@ it('npm run bench -- --quick measures tokensim and its peers', { timeout: 120_00
   }
   // tokensim's row has lateness and rate figures (the floor's events carry no schedule).
   expect(rows.at(-1)).toMatch(/\| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| [\d.]+ \|/)
+
+  // The churn's row: every stream went as planned, the probe reported the heap, and a stream played afterwards.
+  // Whether anything stayed behind is test/server/churn.test.ts's to say; here the figures only have to be there.
+  const row = churn!.split('\n').find((line) => line.startsWith('| tokensim'))
+  expect(row, 'the churn row').toBeDefined()
+  const cells = row!.split('|').map((cell) => cell.trim())
+  expect(Number(cells[2]), row).toBe(1000) // streams
+  expect(Number(cells[5]), row).toBeGreaterThan(0) // server CPU ms per stream
+  expect(Number(cells[6]), row).toBe(0) // failed
+  expect(cells[7], row).toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/) // heap MB before / peak / after
+  expect(Number(cells[9]), row).toBeGreaterThanOrEqual(0) // sockets left
+  expect(cells[12], row).toBe('ok') // then
 })

@@ -67,6 +67,13 @@ export const deliverNode: Deliver = (c, frames, headers, options) => {
   const response = (c.env as Partial<HttpBindings> | undefined)?.outgoing
   const socket = response?.socket as HttpSocket | null | undefined
   if (response === undefined || socket == null) return deliverWebStream(c, frames, headers, options)
+  // The client went away while the route held the head back (slow-headers, a profile's headers moment): its
+  // 'close' or 'end' has come and gone, so nothing would ever stop a stream started now, and it would hold its
+  // place under --max-streams for good.
+  if (socket.destroyed || socket.readableEnded || !socket.writable) {
+    socket.destroy()
+    return RESPONSE_ALREADY_SENT
+  }
 
   // Headers that middleware set on the context (CORS) go out too.
   const head: Record<string, string> = {}

@@ -20,7 +20,8 @@ afterEach(async () => {
 async function start() {
   const clock = createClock()
   const registry = createStreamRegistry()
-  const server = await startServer({ clock, registry, heartbeat: 60_000 })
+  // Units beyond the default --max-units: the never-reading client needs a stream far larger than any socket buffer.
+  const server = await startServer({ clock, registry, heartbeat: 60_000, limits: { maxUnits: 1_000_000 } })
   running.push(server)
   const serverSockets: Socket[] = []
   server.server.http.on('connection', (socket: Socket) => serverSockets.push(socket))
