@@ -16,7 +16,8 @@ let server: RunningServer
 
 beforeAll(async () => {
   // A short retry so EventSource reconnects fast; a short heartbeat so pings show within a test.
-  server = await startServer({ clock, registry, retry: 20, heartbeat: 50 })
+  // Units beyond the default --max-units: the slow reader needs a stream far larger than any socket buffer.
+  server = await startServer({ clock, registry, retry: 20, heartbeat: 50, limits: { maxUnits: 1_000_000 } })
 })
 afterAll(() => server.close())
 
@@ -124,7 +125,7 @@ describe('the stream lifecycle on a real server', () => {
 
   it('stops all work for a stream as soon as the client goes away', async () => {
     const controller = new AbortController()
-    const response = await fetch(`${server.url}/stream?reply=long&delay=1000&ttft=0`, { signal: controller.signal })
+    const response = await fetch(`${server.url}/stream?reply=long&unit=word&delay=1000&ttft=0`, { signal: controller.signal })
     const reader = response.body!.getReader()
     await reader.read() // retry, and the first unit
     expect(registry.size).toBe(1)
@@ -164,7 +165,7 @@ describe('the stream lifecycle on a real server', () => {
 
   it('ends open streams cleanly on close, with a final comment', async () => {
     const other = await startServer()
-    const response = await fetch(`${other.url}/stream?reply=long&delay=200&ttft=0`)
+    const response = await fetch(`${other.url}/stream?reply=long&unit=word&delay=200&ttft=0`)
     const reading = readSse(response)
     await until(() => other.server.registry.size === 1, 'the stream to open')
     await other.close()
