@@ -19,7 +19,7 @@ import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
 import { loadScenariosFile } from './server/scenarios-file.js'
 import { record, RecordFailure, RecordUsageError } from './record.js'
-import { runPrimary, type FatalMessage } from './workers.js'
+import { FATAL_EXIT_CODE, runPrimary, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -306,7 +306,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     if (cluster.isWorker) {
       // The primary prints it, once for all workers, and stops them.
       const message: FatalMessage = { type: 'tokensim-fatal', message: error.message }
-      process.send?.(message, () => process.exit(2))
+      process.send?.(message, () => process.exit(FATAL_EXIT_CODE))
       return
     }
     console.error(`tokensim: ${error.message}`)

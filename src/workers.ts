@@ -11,6 +11,9 @@ export interface FatalMessage {
   readonly message: string
 }
 
+/** The exit code of a worker that sent a FatalMessage. */
+export const FATAL_EXIT_CODE = 2
+
 export interface PrimaryOptions {
   readonly workers: number
   /** Called once, when the first worker listens, with the port it got. */
@@ -36,6 +39,16 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   cluster.on('exit', (worker: Worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode)
+      return
+    }
+    // Exit code 2 is a worker that could not serve and said why: its message can come after its exit (the
+    // child's exit and its last IPC message race), so wait a moment for it rather than start another.
+    if (code === FATAL_EXIT_CODE) {
+      setTimeout(() => {
+        if (stopping) return
+        console.error(`tokensim: worker ${worker.process.pid} could not start (exit code ${code})`)
+        stop(2)
+      }, 1000)
       return
     }
     console.error(`tokensim: worker ${worker.process.pid} stopped (${signal ?? `exit code ${code}`}); starting another`)

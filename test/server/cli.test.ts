@@ -168,7 +168,7 @@ async function expectUsageError(cli: Cli): Promise<string> {
   expect(line.startsWith('tokensim: '), line).toBe(true)
   expect(stderr).not.toMatch(/^\s+at /m)
   expect(cli.stdout()).not.toMatch(/serving/)
-  expect(code).toBe(2)
+  expect(code, `exit code; stderr: ${stderr}`).toBe(2)
   return line
 }
 
