@@ -281,6 +281,33 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(errors).toEqual([])
   })
 
+  it("shows a user's reply file with HTML in it as text, natively and in a vendor format, and runs none of it", async () => {
+    // What a --replies file holds reaches the page as a canned reply (scenarios and captures never do: the page
+    // always names its reply, and a reply header wins over a scenario).
+    const text =
+      'A file reply: <img src=x onerror="window.__xss=7"> <script>window.__xss=8</script> <svg onload="window.__xss=9"></svg> done.'
+    const hostile = await startServer({ replies: [{ name: 'hostile', description: 'HTML in a reply file', text }] })
+    try {
+      const { page, errors, dialogs } = await openPage('', { base: hostile.url })
+      for (const format of ['native', 'openai-chat', 'anthropic-messages']) {
+        await pickFormat(page, format)
+        await pickReply(page, 'hostile')
+        await configure(page, { unit: 'word', delay: '1', ttft: '0', jitter: '0' })
+        await page.click('#send')
+        await waitFinished(page)
+        expect(await page.locator(REPLY).getAttribute('data-state'), format).toBe('done')
+        expect(await raw(page), format).toBe(text)
+        expect(await page.locator('#log').locator('img, script, svg, [onerror], [onload]').count(), format).toBe(0)
+        expect((await page.locator(`${REPLY} .content`).textContent()) ?? '', format).toContain('<img src=x onerror=')
+      }
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+      expect(dialogs).toEqual([])
+      expect(errors).toEqual([])
+    } finally {
+      await hostile.close()
+    }
+  })
+
   it("shows the server's error message when the stream is refused", async () => {
     const { page } = await openPage()
     await pickReply(page, 'greeting')
