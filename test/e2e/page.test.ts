@@ -745,6 +745,15 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
   const isStream = (request: Request): boolean => new URL(request.url()).pathname === '/stream'
 
+  /** The query of the first GET /stream among the recorded requests. */
+  const firstStreamQuery = (log: { requests: { request: Request }[] }): URLSearchParams =>
+    new URL(
+      log.requests
+        .map(({ request }) => request)
+        .find(isStream)!
+        .url(),
+    ).searchParams
+
   /** Turns every fault toggle off, then the given ones on with their fields. */
   async function setFaults(page: Page, faults: Record<string, Record<string, string>>): Promise<void> {
     for (const box of await page.locator('#faults input[type="checkbox"]').all()) await box.uncheck()
@@ -1136,8 +1145,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.click('#send')
     await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
     expect(await raw(page)).toBe(expected)
-    const stream = seen.requests.map(({ request }) => request).find(isStream)
-    const query = new URL(stream!.url()).searchParams
+    const query = firstStreamQuery(seen)
     expect(query.get('profile')).toBe('steady')
     for (const knob of ['ttft', 'delay', 'jitter']) expect(query.has(knob), knob).toBe(false)
     expect(query.get('unit')).toBe('word')
@@ -1187,12 +1195,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     seen.requests.length = 0
     await page.click('#send')
     await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-    const custom = new URL(
-      seen.requests
-        .map(({ request }) => request)
-        .find(isStream)!
-        .url(),
-    ).searchParams
+    const custom = firstStreamQuery(seen)
     expect([custom.get('ttft'), custom.get('delay'), custom.get('jitter'), custom.get('profile')]).toEqual(['0', '3', '0', null])
     const measuredOnly = await panelDistribution(page)
     expect(measuredOnly.kind).toBe('measured') // no profile: nothing declared to set beside it
@@ -1252,12 +1255,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.click('#send')
     await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
     expect(await raw(page)).toBe(replyText('greeting'))
-    const query = new URL(
-      seen.requests
-        .map(({ request }) => request)
-        .find(isStream)!
-        .url(),
-    ).searchParams
+    const query = firstStreamQuery(seen)
     expect([query.get('ttft'), query.get('delay'), query.get('jitter'), query.get('profile')]).toEqual(['150', '8', '0.3', null])
     expect((await panelDistribution(page)).kind).toBe('measured')
 
