@@ -83,7 +83,7 @@ export async function faultTurn(
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
   const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
-  if (stream) checkDuration(plan.end, faults, context.limits, null)
+  if (stream) checkDuration(plan.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
   await beforeResponse(faults, c.req.raw.signal, headersAt)
   if (!stream) refuseUnstreamed(faults)

@@ -28,8 +28,16 @@ export function tooManyUnits(count: number, unit: UnitKind, limits: SizeLimits, 
   )
 }
 
-/** Throws when a stream whose last unit is due at `end` ms, plus its faults' stalls, would play too long. */
-export function checkDuration(end: number, faults: Pick<FaultPlan, 'stalls'>, limits: SizeLimits, param: string | null): void {
+/**
+ * Throws when a stream whose last unit is due at `end` ms, plus its faults' stalls, would play too long; the
+ * error names `params.schedule`, or `params.stalls` when the schedule alone is within the limit.
+ */
+export function checkDuration(
+  end: number,
+  faults: Pick<FaultPlan, 'stalls'>,
+  limits: SizeLimits,
+  params: { readonly schedule: string | null; readonly stalls: string | null },
+): void {
   let total = end
   for (const stall of faults.stalls) total += stall.ms
   if (total <= limits.maxDuration) return
@@ -37,7 +45,7 @@ export function checkDuration(end: number, faults: Pick<FaultPlan, 'stalls'>, li
     'invalid_param',
     `this stream would play for ${seconds(total)}, longer than the limit of ${seconds(limits.maxDuration)} for one stream; ` +
       `ask for a shorter delay, stalls or text, or raise --max-duration`,
-    param,
+    end <= limits.maxDuration ? params.stalls : params.schedule,
   )
 }
 

@@ -213,10 +213,15 @@ describe('--max-units and --max-duration: a stream too big is a 400 before its f
   })
 
   it('GET /stream: a schedule or stalls longer than the limit, and a stream just within it plays', async () => {
-    for (const query of ['text=abcdef&delay=3000&ttft=0', 'text=ab&delay=0&ttft=0&fault=stall-after:0:6000,stall-after:1:6000']) {
+    for (const [query, param] of [
+      ['text=abcdef&delay=3000&ttft=0', 'delay'],
+      ['text=ab&delay=0&ttft=0&fault=stall-after:0:6000,stall-after:1:6000', 'fault'],
+    ] as const) {
       const response = await fetch(`${small.url}/stream?${query}`)
       expect(response.status, query).toBe(400)
-      expect(((await response.json()) as { error: { message: string } }).error.message, query).toMatch(DURATION)
+      const { error } = (await response.json()) as { error: { message: string; param: string } }
+      expect(error.message, query).toMatch(DURATION)
+      expect(error.param, query).toBe(param)
     }
     const response = await fetch(`${small.url}/stream?text=ab&delay=0&ttft=0&fault=stall-after:0:10`)
     expect(response.status).toBe(200)

@@ -30,7 +30,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
-        checkDuration(planned.end, faults, context.limits, 'delay')
+        checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
         return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
       await beforeResponse(faults, c.req.raw.signal, frames.headersAt)
@@ -39,13 +39,16 @@ export function streamRoute(app: Hono, context: AppContext): void {
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
-    checkDuration(planned.end, faults, context.limits, 'delay')
+    checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
     const headersAt = planned.headersAt ?? 0
     await beforeResponse(faults, c.req.raw.signal, headersAt)
     const native = encodeNative(planned, { retry: context.retry })
     return context.deliver(c, encodeFaulted(native, { ...faults, headersAt }, nativeError), SSE_HEADERS, context)
   })
 }
+
+/** What a stream too long is blamed on: its schedule's knob, or the stalls it asked for. */
+const DURATION_PARAMS = { schedule: 'delay', stalls: 'fault' } as const
 
 /** The native in-stream error: `injected_fault` for error-after, `internal` for a failure of tokensim's own. */
 const nativeError: StreamError = (message, _kept, internal) => nativeStreamError(message, internal ? 'internal' : 'injected_fault')
