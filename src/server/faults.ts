@@ -83,11 +83,12 @@ export async function faultTurn(
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
   const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
-  if (stream) checkDuration(plan.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
+  // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
+  const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
+  if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
   await beforeResponse(faults, c.req.raw.signal, headersAt)
   if (!stream) refuseUnstreamed(faults)
-  const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }
 

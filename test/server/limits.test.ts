@@ -9,7 +9,7 @@ import { GoogleGenAI } from '@google/genai'
 import OpenAI from 'openai'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/server/app.js'
+import { createApp, LIMITS } from '../../src/server/app.js'
 import { MAX_BODY_BYTES } from '../../src/server/limits.js'
 import { readSse, until } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
@@ -190,8 +190,7 @@ describe('--max-units and --max-duration: a stream too big is a 400 before its f
   const UNITS = /more than 50 (char|word|token) units \(at least \d+\).*--max-units/
   const DURATION = /would play for [\d.]+ s, longer than the limit of 10 s.*--max-duration/
 
-  it('are 100,000 units and an hour by default', async () => {
-    const { LIMITS } = await import('../../src/server/app.js')
+  it('are 100,000 units and an hour by default', () => {
     expect(LIMITS).toMatchObject({ maxUnits: 100_000, maxDuration: 3_600_000 })
   })
 
@@ -242,6 +241,14 @@ describe('--max-units and --max-duration: a stream too big is a 400 before its f
       .catch((e: unknown) => e)
     expect(responses).toBeInstanceOf(OpenAI.BadRequestError)
     expect((responses as Error).message).toMatch(DURATION)
+    // The same answer truncated after its second unit (due at 5 s) is within the limit, as on /stream.
+    const truncated = await openai.chat.completions.create(
+      { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { ...slow, 'x-tokensim-fault': 'truncate-after:1' } },
+    )
+    const controller = truncated.controller
+    for await (const chunk of truncated) if (chunk.choices[0]?.delta.content) break
+    controller.abort()
 
     const anthropic = new Anthropic({ baseURL: small.url, apiKey: 'any', maxRetries: 0 })
     const message = await anthropic.messages
