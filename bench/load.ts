@@ -1,23 +1,45 @@
 /**
- * The load client: opens N streams on raw TCP sockets and keeps itself cheap. Every stream's bytes are only
- * scanned for event ends (a native indexOf); a sample of streams also has its events' scheduled offsets `t`
- * read, to measure lateness against the schedule (anchored per stream at its earliest event: lateness =
- * (arrival - t) - min(arrival - t)) and the delivered rate.
+ * The load client: opens N streams on raw TCP sockets. bench/run.ts runs two of them side by side, pinned to
+ * the same core, and drives both over IPC:
  *
- * Prints `opened` when every stream has its first bytes, `window-start` and `window-end` around the
- * measuring window (the parent reads the server's CPU time at those lines), then one JSON line of results.
+ * - the **bulk** client holds most of the streams and keeps itself cheap: it only counts events (a native
+ *   indexOf for each event end) and reads each socket in bulk, rarely (see `drain`);
+ * - the **sampler** holds a few streams, reads every event as it arrives and parses its scheduled offset `t`,
+ *   to measure lateness against the schedule, anchored per stream at its earliest event (lateness =
+ *   (arrival - t) - min(arrival - t)), and the delivered rate.
+ *
+ * Two processes, because a timestamp is only as good as the event loop that takes it: in one process the
+ * sampled reads waited behind the bulk reads and the client's own garbage collections, which added about 6 ms
+ * to the p99 (bench/README.md has the figures). The sampler's loop has nothing else to do.
+ *
+ * IPC: the client sends `{ opened: ms }` once every stream has its first bytes; the parent sends
+ * 'window-start' and 'window-end' around the measuring window, and the client answers the latter with its
+ * LoadReport and exits.
  */
 import { connect, type Socket } from 'node:net'
 import { parseArgs } from 'node:util'
+
+export interface LoadReport {
+  readonly streams: number
+  readonly openMs: number
+  readonly refused: number
+  readonly closedEarly: number
+  readonly windowMs: number
+  readonly windowEvents: number
+  /** The sampler's; null from the bulk client. */
+  readonly latenessP50: number | null
+  readonly latenessP99: number | null
+  readonly latenessMax: number | null
+  readonly rateMedian: number | null
+}
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string' },
     path: { type: 'string' },
     streams: { type: 'string', default: '100' },
-    sample: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '2000' },
-    window: { type: 'string', default: '5000' },
+    // Read every event as it comes and measure lateness (the sampler), rather than count in bulk.
+    sampler: { type: 'boolean', default: false },
     // Connections opened at once; the next batch starts when a batch has its first bytes.
     batch: { type: 'string', default: '1000' },
   },
@@ -25,7 +47,7 @@ const { values } = parseArgs({
 
 const port = Number(values.port)
 const streams = Number(values.streams)
-const sampleEvery = Math.max(1, Math.floor(streams / Math.max(1, Number(values.sample))))
+const sampler = values.sampler
 const request = Buffer.from(`GET ${values.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
 const EVENT_END = Buffer.from('\n\n')
 const T = /"t":([\d.]+)/g
@@ -33,8 +55,7 @@ const T = /"t":([\d.]+)/g
 interface Stream {
   socket: Socket
   events: number
-  sampled: boolean
-  /** arrival - t, for sampled streams */
+  /** arrival - t of each event in the window (the sampler's streams) */
   offsets: number[]
   arrivals: number[]
 }
@@ -45,10 +66,10 @@ let refused = 0
 let closedEarly = 0
 const all: Stream[] = []
 
-function open(index: number): Promise<void> {
+function open(): Promise<void> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' })
-    const stream: Stream = { socket, events: 0, sampled: index % sampleEvery === 0, offsets: [], arrivals: [] }
+    const stream: Stream = { socket, events: 0, offsets: [], arrivals: [] }
     all.push(stream)
     let first = true
     socket.setNoDelay(true)
@@ -57,14 +78,14 @@ function open(index: number): Promise<void> {
       const now = performance.now()
       if (first) {
         first = false
-        if (!stream.sampled) socket.pause() // drained in bulk from now on, see drainAll
+        if (!sampler) socket.pause() // drained in bulk from now on
         resolve()
       }
       let events = 0
       for (let at = chunk.indexOf(EVENT_END); at !== -1; at = chunk.indexOf(EVENT_END, at + 2)) events++
       stream.events += events
       if (measuring) windowEvents += events
-      if (stream.sampled && measuring) {
+      if (sampler && measuring) {
         for (const match of chunk.toString('latin1').matchAll(T)) {
           stream.offsets.push(now - Number(match[1]))
           stream.arrivals.push(now)
@@ -83,59 +104,43 @@ function open(index: number): Promise<void> {
 }
 
 /**
- * Unsampled streams are read in bulk: paused, and every DRAIN_MS resumed for one turn of the event loop, so
- * a socket's events cost a read every DRAIN_MS instead of a callback each, and the client stays cheap. The
- * kernel holds what arrives meanwhile (a few KB), far below the point where the server would see
- * backpressure. The drains are spread over the period, a slice of the sockets every 10 ms, so that no burst of
- * reads delays the sampled streams' timestamps.
+ * The bulk client's streams are paused, and every DRAIN_MS resumed for one turn of the event loop, so that a
+ * socket's events cost one read every DRAIN_MS instead of a callback each. The kernel holds what arrives
+ * meanwhile (a few KB), far below the point where the server would see backpressure. The drains are spread
+ * over the period, a slice of the sockets every 10 ms.
  */
-const DRAIN_MS = Math.max(200, streams / 10) // 19,000 streams: every 1.9 s
+const DRAIN_MS = Math.max(500, streams / 10) // 19,000 streams: every 1.9 s
 const SLICES = Math.max(1, Math.round(DRAIN_MS / 10))
 let slice = 0
-const drainTimer = setInterval(() => {
-  const paused: Socket[] = []
-  for (let i = slice; i < all.length; i += SLICES) {
-    const stream = all[i]!
-    if (!stream.sampled && stream.socket.isPaused()) paused.push(stream.socket)
+const drainTimer = sampler
+  ? undefined
+  : setInterval(() => {
+      const paused: Socket[] = []
+      for (let i = slice; i < all.length; i += SLICES) if (all[i]!.socket.isPaused()) paused.push(all[i]!.socket)
+      slice = (slice + 1) % SLICES
+      for (const socket of paused) socket.resume()
+      setImmediate(() => {
+        for (const socket of paused) socket.pause()
+      })
+    }, DRAIN_MS / SLICES)
+
+/** Percentile by nearest rank (the same pick as bench/lateness-probe.ts). */
+const pick = (xs: readonly number[], p: number) => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!)
+
+function report(openMs: number, windowMs: number): LoadReport {
+  const lateness: number[] = []
+  const rates: number[] = []
+  for (const stream of all) {
+    if (stream.offsets.length < 2) continue
+    let anchor = Infinity
+    for (const offset of stream.offsets) anchor = Math.min(anchor, offset)
+    for (const offset of stream.offsets) lateness.push(offset - anchor)
+    const span = stream.arrivals.at(-1)! - stream.arrivals[0]!
+    if (span > 0) rates.push(((stream.arrivals.length - 1) * 1000) / span)
   }
-  slice = (slice + 1) % SLICES
-  for (const socket of paused) socket.resume()
-  setImmediate(() => {
-    for (const socket of paused) socket.pause()
-  })
-}, DRAIN_MS / SLICES)
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const openStart = performance.now()
-const batch = Number(values.batch)
-for (let i = 0; i < streams; i += batch) {
-  await Promise.all(Array.from({ length: Math.min(batch, streams - i) }, (_, j) => open(i + j)))
-}
-const openMs = performance.now() - openStart
-console.log('opened')
-await sleep(Number(values.warmup))
-console.log('window-start')
-measuring = true
-const windowStart = performance.now()
-await sleep(Number(values.window))
-measuring = false
-const windowMs = performance.now() - windowStart
-console.log('window-end')
-
-const lateness: number[] = []
-const rates: number[] = []
-for (const stream of all) {
-  if (!stream.sampled || stream.offsets.length < 2) continue
-  const anchor = Math.min(...stream.offsets)
-  for (const offset of stream.offsets) lateness.push(offset - anchor)
-  const span = stream.arrivals.at(-1)! - stream.arrivals[0]!
-  if (span > 0) rates.push(((stream.arrivals.length - 1) * 1000) / span)
-}
-lateness.sort((a, b) => a - b)
-rates.sort((a, b) => a - b)
-const pick = (xs: number[], p: number) => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!)
-console.log(
-  JSON.stringify({
+  lateness.sort((a, b) => a - b)
+  rates.sort((a, b) => a - b)
+  return {
     streams,
     openMs,
     refused,
@@ -146,8 +151,24 @@ console.log(
     latenessP99: pick(lateness, 0.99),
     latenessMax: lateness.at(-1) ?? null,
     rateMedian: pick(rates, 0.5),
-  }),
-)
-clearInterval(drainTimer)
-for (const stream of all) stream.socket.destroy()
-process.exit(0)
+  }
+}
+
+const openStart = performance.now()
+const batch = Number(values.batch)
+for (let i = 0; i < streams; i += batch) await Promise.all(Array.from({ length: Math.min(batch, streams - i) }, open))
+const openMs = performance.now() - openStart
+let windowStart = 0
+process.on('message', (message) => {
+  if (message === 'window-start') {
+    measuring = true
+    windowStart = performance.now()
+  } else if (message === 'window-end') {
+    measuring = false
+    const result = report(openMs, performance.now() - windowStart)
+    if (drainTimer !== undefined) clearInterval(drainTimer)
+    for (const stream of all) stream.socket.destroy()
+    process.send!(result, () => process.exit(0))
+  }
+})
+process.send!({ opened: openMs })

@@ -20,12 +20,16 @@
  * collected; a warm-up churn fills what fills once (caches, node:http's parser pool), then the churn, its
  * peaks sampled meanwhile, then the server is left to settle and measured again.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { build } from 'esbuild'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ChurnReport, ProbeReport } from './churn.js'
+import type { LatenessReport } from './lateness-probe.js'
+import type { LoadReport } from './load.js'
 
 const { values } = parseArgs({
   options: {
@@ -55,27 +59,59 @@ interface Server {
 
 const UNCAPPED = ['--max-streams', '1000000', '--max-streams-per-client', '1000000']
 const SERVERS: readonly Server[] = [
-  { name: 'floor (only sends)', args: ['bench/peers/floor.ts'] },
-  { name: 'node:http minimal', args: ['bench/peers/node-minimal.ts'] },
-  { name: 'hono streamSSE', args: ['bench/peers/hono-streamsse.ts'] },
+  { name: 'floor (only sends)', args: ['dist/bench/peers/floor.js'] },
+  { name: 'node:http minimal', args: ['dist/bench/peers/node-minimal.js'] },
+  { name: 'hono streamSSE', args: ['dist/bench/peers/hono-streamsse.js'] },
   // Every stream comes from one client address: lift the caps (--max-streams, --max-streams-per-client) above the series'.
-  { name: 'tokensim', args: ['src/cli.ts', '--port', '0', ...UNCAPPED] },
+  { name: 'tokensim', args: ['dist/cli.js', '--port', '0', ...UNCAPPED] },
   // Both cores for two worker processes, sharing core 1 with the client: run it with --servers tokensim,
   // against `tokensim` on one core, to see what a second process gains on this machine.
-  { name: 'tokensim --workers 2', args: ['src/cli.ts', '--port', '0', '--workers', '2', ...UNCAPPED], cores: '0,1', optIn: true },
+  { name: 'tokensim --workers 2', args: ['dist/cli.js', '--port', '0', '--workers', '2', ...UNCAPPED], cores: '0,1', optIn: true },
 ]
 
-/** Preloaded into a server with `probe`: bench/churn.ts's installProbe, which answers over IPC (after tsx, which loads it). */
-const PROBE = `data:text/javascript,${encodeURIComponent(
-  `import { installProbe } from ${JSON.stringify(pathToFileURL(`${root}bench/churn.ts`).href)}; installProbe()`,
-)}`
+/**
+ * Everything the benchmark runs is built first and run by plain `node`: tokensim as `npm start` runs it
+ * (dist/cli.js, from tsc), and the peers, the clients and the probes bundled by esbuild into dist/bench/. Not
+ * tsx: its loader is a second V8 isolate in every process it starts, whose own full collections ran on the
+ * server's core, in the middle of the window.
+ */
+const built = `${root}dist/bench`
 
-function start(server: Server, delay: number, { probe = false } = {}): Promise<{ child: ChildProcess; port: number }> {
-  const command = [process.execPath, '--import', 'tsx', ...(probe ? ['--expose-gc', '--import', PROBE] : []), ...server.args]
+async function buildAll(): Promise<void> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+  await build({
+    entryPoints: ['floor', 'node-minimal', 'hono-streamsse']
+      .map((peer) => `${root}bench/peers/${peer}.ts`)
+      .concat(['load', 'churn', 'lateness-probe'].map((file) => `${root}bench/${file}.ts`)),
+    outdir: built,
+    outbase: `${root}bench`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  })
+}
+
+/**
+ * Preloaded into a server, each answering over IPC: `churn` is bench/churn.ts's installProbe (heap after a
+ * forced GC, handles, sockets collected), `lateness` is bench/lateness-probe.ts (the lateness of the server's
+ * own writes, its GC pauses and event-loop delay over the window).
+ */
+const preload = (file: string, name: string) =>
+  `data:text/javascript,${encodeURIComponent(`import { ${name} } from ${JSON.stringify(pathToFileURL(`${built}/${file}`).href)}; ${name}()`)}`
+const PROBES = {
+  churn: ['--expose-gc', '--import', preload('churn.js', 'installProbe')],
+  lateness: ['--import', preload('lateness-probe.js', 'installLatencyProbe')],
+} as const
+
+function start(server: Server, delay: number, probe: keyof typeof PROBES): Promise<{ child: ChildProcess; port: number }> {
+  const command = [process.execPath, ...PROBES[probe], ...server.args]
   const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', server.cores ?? '0', ...command] : command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', DELAY: String(delay) },
-    stdio: probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })
@@ -119,62 +155,93 @@ interface Result {
   latenessP50: number | null
   latenessP99: number | null
   latenessMax: number | null
+  /** The same, measured in the server as it writes (bench/lateness-probe.ts): no loopback, no client. */
+  serverP50: number | null
+  serverP99: number | null
+  serverMax: number | null
+  /** The server's GC pauses in the window: their count and the longest, in ms. */
+  gcPauses: number
+  gcMaxMs: number
   rateMedian: number | null
   rssPerStreamKb: number
 }
 
+/** A load client (bench/load.ts), pinned to core 1, and its first message: every stream open. */
+async function loadClient(
+  port: number,
+  path: string,
+  streams: number,
+  sampler: boolean,
+): Promise<{ client: ChildProcess; openMs: number }> {
+  const command = [process.execPath, `${built}/load.js`, '--port', String(port), '--path', path, '--streams', String(streams)]
+  if (sampler) command.push('--sampler')
+  const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    client.once('message', (message) => resolve({ client, openMs: (message as { opened: number }).opened }))
+    client.once('exit', (code) => reject(new Error(`the load client exited with ${code} before its streams were open`)))
+  })
+}
+
+/** Sends `message` to a child that answers it with one message; resolves to the answer. */
+function request<T>(child: ChildProcess, message: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (answer) => resolve(answer as T))
+    child.send(message)
+  })
+}
+
+/** How many streams the sampler reads event by event; the bulk client holds the rest. */
+const SAMPLED = 20
+
 async function measure(server: Server, streams: number, delay: number, warmup: number, window: number): Promise<Result> {
-  const { child, port } = await start(server, delay)
+  const { child, port } = await start(server, delay, 'lateness')
   const pid = child.pid!
+  const clients: ChildProcess[] = []
   try {
     const units = Math.ceil(((warmup + window) / delay) * 1.5) + 200
     const path = `/stream?text=${'x'.repeat(units)}&delay=${delay}&ttft=0`
     const baseRss = rssKb(pid)
-    const command = [
-      process.execPath,
-      '--import',
-      'tsx',
-      'bench/load.ts',
-      '--port',
-      String(port),
-      '--path',
-      path,
-      '--streams',
-      String(streams),
-    ]
-    command.push('--warmup', String(warmup), '--window', String(window))
-    const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let cpuStart = 0
-    let cpuEnd = 0
-    let rss = 0
-    let report: Record<string, number | null> | undefined
-    for await (const line of createInterface({ input: client.stdout! })) {
-      if (line === 'window-start') {
-        cpuStart = cpuMs(pid)
-        rss = rssKb(pid)
-      } else if (line === 'window-end') cpuEnd = cpuMs(pid)
-      else if (line.startsWith('{')) report = JSON.parse(line) as Record<string, number | null>
-    }
-    if (report === undefined) throw new Error(`the load client gave no report for ${server.name}`)
-    const events = report['windowEvents']!
+    const sampled = Math.min(SAMPLED, Math.floor(streams / 2))
+    const bulk = await loadClient(port, path, streams - sampled, false)
+    clients.push(bulk.client)
+    const sampler = await loadClient(port, path, sampled, true)
+    clients.push(sampler.client)
+    await sleep(warmup)
+    const cpuStart = cpuMs(pid)
+    const rss = rssKb(pid)
+    for (const c of [child, ...clients]) c.send(c === child ? 'lateness-start' : 'window-start')
+    await sleep(window)
+    const cpuEnd = cpuMs(pid)
+    const [inServer, bulkReport, samplerReport] = await Promise.all([
+      request<LatenessReport>(child, 'lateness-stop'),
+      request<LoadReport>(bulk.client, 'window-end'),
+      request<LoadReport>(sampler.client, 'window-end'),
+    ])
+    const events = bulkReport.windowEvents + samplerReport.windowEvents
     return {
       server: server.name,
       streams,
-      openMs: report['openMs']!,
-      refused: report['refused']!,
-      closedEarly: report['closedEarly']!,
-      eventsPerSecond: (events * 1000) / report['windowMs']!,
+      openMs: bulk.openMs + sampler.openMs,
+      refused: bulkReport.refused + samplerReport.refused,
+      closedEarly: bulkReport.closedEarly + samplerReport.closedEarly,
+      eventsPerSecond: (events * 1000) / bulkReport.windowMs,
       cpuUsPerEvent: ((cpuEnd - cpuStart) * 1000) / Math.max(1, events),
-      latenessP50: report['latenessP50'] ?? null,
-      latenessP99: report['latenessP99'] ?? null,
-      latenessMax: report['latenessMax'] ?? null,
-      rateMedian: report['rateMedian'] ?? null,
+      latenessP50: samplerReport.latenessP50,
+      latenessP99: samplerReport.latenessP99,
+      latenessMax: samplerReport.latenessMax,
+      serverP50: inServer.p50,
+      serverP99: inServer.p99,
+      serverMax: inServer.max,
+      gcPauses: inServer.gc.count,
+      gcMaxMs: inServer.gc.maxMs,
+      rateMedian: samplerReport.rateMedian,
       rssPerStreamKb: (rss - baseRss) / streams,
     }
   } finally {
+    for (const c of clients) c.kill('SIGKILL')
     try {
       for (const p of tree(pid).reverse()) process.kill(p, 'SIGKILL')
     } catch {
@@ -190,13 +257,13 @@ function table(title: string, results: Result[]): void {
   const floor = results.find((r) => r.server.startsWith('floor'))
   console.log(`\n${title}`)
   console.log(
-    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | rate units/s | open ms | refused | RSS KB/stream |',
+    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | in the server: p50 / p99 / max ms | GC pauses / longest ms | rate units/s | open ms | refused | RSS KB/stream |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of results) {
     const multiple = floor && floor.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / floor.cpuUsPerEvent : null
     console.log(
-      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} |`,
+      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.serverP50, 2)} / ${f(r.serverP99, 2)} / ${f(r.serverMax, 1)} | ${f(r.gcPauses, 0)} / ${f(r.gcMaxMs, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} |`,
     )
   }
 }
@@ -231,6 +298,11 @@ async function series(
       latenessP50: nullable('latenessP50'),
       latenessP99: nullable('latenessP99'),
       latenessMax: nullable('latenessMax'),
+      serverP50: nullable('serverP50'),
+      serverP99: nullable('serverP99'),
+      serverMax: nullable('serverMax'),
+      gcPauses: m('gcPauses'),
+      gcMaxMs: m('gcMaxMs'),
       rateMedian: nullable('rateMedian'),
       rssPerStreamKb: m('rssPerStreamKb'),
     })
@@ -279,7 +351,7 @@ async function settle(child: ChildProcess): Promise<{ report: ProbeReport; ms: n
 
 /** Runs bench/churn.ts, pinned to core 1 as the load client is. */
 async function churnClient(port: number, streams: number, seed: number, concurrency: number): Promise<ChurnReport> {
-  const command = [process.execPath, '--import', 'tsx', 'bench/churn.ts', '--port', String(port), '--streams', String(streams)]
+  const command = [process.execPath, `${built}/churn.js`, '--port', String(port), '--streams', String(streams)]
   command.push('--seed', String(seed), '--concurrency', String(concurrency))
   const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
     cwd: root,
@@ -294,7 +366,7 @@ async function churnClient(port: number, streams: number, seed: number, concurre
 
 async function churnRun(streams: number, warmup: number, concurrency: number): Promise<ChurnResult> {
   const tokensim = SERVERS.find((server) => server.name === 'tokensim')!
-  const { child, port } = await start(tokensim, 0, { probe: true })
+  const { child, port } = await start(tokensim, 0, 'churn')
   const pid = child.pid!
   const mb = (bytes: number) => bytes / (1024 * 1024)
   try {
@@ -371,6 +443,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The churn is tokensim's alone: run unless --servers leaves tokensim out. */
 const churnWanted = values.servers === undefined || values.servers.split(',').some((n) => 'tokensim'.startsWith(n))
 
+await buildAll()
 const runs = Number(values.runs)
 console.log(`node ${process.version}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
 if (quick) {

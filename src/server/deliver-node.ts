@@ -164,12 +164,12 @@ function onStreamEnd(this: HttpSocket): void {
 class SocketSink implements Sink {
   constructor(private readonly socket: Socket) {}
 
-  write(chunks: readonly Uint8Array[]): boolean {
+  write(chunks: readonly Uint8Array[], from: number, to: number): boolean {
     const socket = this.socket
-    if (chunks.length === 1) return socket.write(chunks[0]!)
+    if (to - from === 1) return socket.write(chunks[from]!)
     socket.cork()
     let flowing = true
-    for (const chunk of chunks) flowing = socket.write(chunk)
+    for (let i = from; i < to; i++) flowing = socket.write(chunks[i]!)
     socket.uncork()
     return flowing
   }

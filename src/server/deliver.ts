@@ -16,8 +16,8 @@ export const deliverWebStream: Deliver = (_c, frames, headers, options) => {
     {
       start(controller) {
         const sink: Sink = {
-          write(chunks) {
-            for (const chunk of chunks) controller.enqueue(chunk)
+          write(chunks, from, to) {
+            for (let i = from; i < to; i++) controller.enqueue(chunks[i]!)
             return (controller.desiredSize ?? 0) > 0
           },
           onDrain(resume) {

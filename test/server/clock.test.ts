@@ -65,6 +65,41 @@ describe('createClock', () => {
     expect(errors).toHaveLength(1)
   })
 
+  it('lets a running timer cancel, move or add timers of its own slot', () => {
+    // Time stands still at 100 until the test moves it, so every timer below shares slot 100.
+    let time = 100
+    const clock = createClock({ now: () => time })
+    const ran: string[] = []
+    const victim = createTimer(() => ran.push('victim'))
+    const moved = createTimer(() => ran.push('moved'))
+    const added = createTimer(() => ran.push('added'))
+    const first = createTimer(() => {
+      ran.push('first')
+      clock.cancel(victim)
+      clock.schedule(moved, 200)
+      clock.schedule(added, 100)
+    })
+    clock.schedule(first, 100)
+    clock.schedule(victim, 100)
+    clock.schedule(moved, 100)
+    clock.schedule(createTimer(() => ran.push('last')), 100)
+    expect(clock.pending).toBe(4)
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        // 'added' joined slot 100 while it ran: it is due, so it runs in the same tick, after those before it.
+        expect(ran).toEqual(['first', 'last', 'added'])
+        expect(clock.pending).toBe(1)
+        time = 200
+        clock.schedule(createTimer(() => undefined), 0)
+        setTimeout(() => {
+          expect(ran.at(-1)).toBe('moved')
+          expect(clock.pending).toBe(0)
+          resolve()
+        }, 20)
+      }, 20)
+    })
+  })
+
   it('keeps heap order through random inserts and cancels', () => {
     // A clock whose time stands still, so nothing runs while the heap is checked through `pending` and a drain.
     let time = 0
