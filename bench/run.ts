@@ -138,6 +138,18 @@ function cpuMs(pid: number): number {
   return ms
 }
 
+/**
+ * Packets the kernel dropped for want of room in a CPU's input queue (/proc/net/softnet_stat, second column,
+ * all CPUs): on loopback a burst of sends beyond net.core.netdev_max_backlog (1,000 by default) is dropped
+ * and then retransmitted, which makes an event late by 10 ms (a tail-loss probe) to 200 ms and more (a
+ * retransmission timeout) whatever the server does. Reported so that such a tail is seen for what it is.
+ */
+function droppedPackets(): number {
+  let dropped = 0
+  for (const line of readFileSync('/proc/net/softnet_stat', 'utf8').trim().split('\n')) dropped += parseInt(line.split(' ')[1]!, 16)
+  return dropped
+}
+
 function rssKb(pid: number): number {
   let kb = 0
   for (const p of tree(pid)) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1])
@@ -164,6 +176,8 @@ interface Result {
   gcMaxMs: number
   rateMedian: number | null
   rssPerStreamKb: number
+  /** Loopback packets the kernel dropped in the window (see droppedPackets). */
+  dropped: number
 }
 
 /** A load client (bench/load.ts), pinned to core 1, and its first message: every stream open. */
@@ -211,10 +225,12 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
     clients.push(sampler.client)
     await sleep(warmup)
     const cpuStart = cpuMs(pid)
+    const droppedStart = droppedPackets()
     const rss = rssKb(pid)
     for (const c of [child, ...clients]) c.send(c === child ? 'lateness-start' : 'window-start')
     await sleep(window)
     const cpuEnd = cpuMs(pid)
+    const dropped = droppedPackets() - droppedStart
     const [inServer, bulkReport, samplerReport] = await Promise.all([
       request<LatenessReport>(child, 'lateness-stop'),
       request<LoadReport>(bulk.client, 'window-end'),
@@ -239,6 +255,7 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
       gcMaxMs: inServer.gc.maxMs,
       rateMedian: samplerReport.rateMedian,
       rssPerStreamKb: (rss - baseRss) / streams,
+      dropped,
     }
   } finally {
     for (const c of clients) c.kill('SIGKILL')
@@ -257,13 +274,13 @@ function table(title: string, results: Result[]): void {
   const floor = results.find((r) => r.server.startsWith('floor'))
   console.log(`\n${title}`)
   console.log(
-    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | in the server: p50 / p99 / max ms | GC pauses / longest ms | rate units/s | open ms | refused | RSS KB/stream |',
+    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | in the server: p50 / p99 / max ms | GC pauses / longest ms | rate units/s | open ms | refused | RSS KB/stream | packets dropped |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of results) {
     const multiple = floor && floor.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / floor.cpuUsPerEvent : null
     console.log(
-      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.serverP50, 2)} / ${f(r.serverP99, 2)} / ${f(r.serverMax, 1)} | ${f(r.gcPauses, 0)} / ${f(r.gcMaxMs, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} |`,
+      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.serverP50, 2)} / ${f(r.serverP99, 2)} / ${f(r.serverMax, 1)} | ${f(r.gcPauses, 0)} / ${f(r.gcMaxMs, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} | ${r.dropped} |`,
     )
   }
 }
@@ -305,6 +322,7 @@ async function series(
       gcMaxMs: m('gcMaxMs'),
       rateMedian: nullable('rateMedian'),
       rssPerStreamKb: m('rssPerStreamKb'),
+      dropped: m('dropped'),
     })
   }
   return out

@@ -21,7 +21,10 @@ it('npm run bench -- --quick measures tokensim and its peers, and a churn', { ti
   }
   // tokensim's row has lateness figures from the client and from inside the server, and a rate (the floor's
   // events carry no schedule).
-  const tokensim = rows.at(-1)!.split('|').map((cell) => cell.trim())
+  const tokensim = rows
+    .at(-1)!
+    .split('|')
+    .map((cell) => cell.trim())
   expect(tokensim[5], 'lateness at the client').toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/)
   expect(tokensim[6], 'lateness in the server').toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/)
   expect(Number(tokensim[8]), 'rate').toBeGreaterThan(0)

@@ -81,14 +81,19 @@ export const deliverNode: Deliver = (c, frames, headers, options) => {
   Object.assign(head, headers, { connection: 'close' })
   // Removing transfer-encoding before the head is written is Node's documented way to a close-delimited body.
   response.removeHeader('transfer-encoding')
-  response.writeHead(200, head)
-  // Writes the head to the socket now (the response owns the socket, so nothing is buffered in it).
-  response.flushHeaders()
-
   // node:http's listeners, taken before the stream adds its own, so that detaching removes exactly these.
   const httpListeners = freeParser === undefined ? undefined : HTTP_EVENTS.map((event) => socket.listeners(event))
-  listen(socket)
-  socket[kPlaying] = startPlaying(frames, new SocketSink(socket), options)
+  // The head and the frames due at once leave in one send, not two: corked, flushHeaders hands the head to the
+  // socket, the player's first step adds the frames, and uncork writes them together.
+  socket.cork()
+  try {
+    response.writeHead(200, head)
+    response.flushHeaders()
+    listen(socket)
+    socket[kPlaying] = startPlaying(frames, new SocketSink(socket), options)
+  } finally {
+    socket.uncork()
+  }
   // The route can run inside the parser's own callback (llhttp's on_headers_complete, for a handler that
   // does not await), where the parser must not be freed; a tick runs once the parser has returned.
   if (httpListeners !== undefined) process.nextTick(detach, response, socket, httpListeners)

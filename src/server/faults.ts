@@ -54,11 +54,12 @@ export interface ResponseFaults extends FaultPlan {
 /**
  * Before the response: waits out slow-headers and the profile's `headersAt` (the two add up; given up at once if
  * the client goes away), then throws an injected status, which the route's error handler renders in its vendor's
- * shape with `retry-after`.
+ * shape with `retry-after`. The request's signal is read only when there is a wait: on @hono/node-server reading
+ * it makes an AbortController for the request, which a stream that starts at once does not need.
  */
-export async function beforeResponse(plan: FaultPlan, signal: AbortSignal | undefined, headersAt = 0): Promise<void> {
+export async function beforeResponse(plan: FaultPlan, request: Pick<Request, 'signal'>, headersAt = 0): Promise<void> {
   const wait = plan.headersDelay + headersAt
-  if (wait > 0) await delay(wait, signal)
+  if (wait > 0) await delay(wait, request.signal)
   if (plan.status !== undefined) {
     const { status, retryAfter } = plan.status
     throw new TokensimError(
@@ -87,7 +88,7 @@ export async function faultTurn(
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
-  await beforeResponse(faults, c.req.raw.signal, headersAt)
+  await beforeResponse(faults, c.req.raw, headersAt)
   if (!stream) refuseUnstreamed(faults)
   return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }

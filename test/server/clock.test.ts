@@ -82,7 +82,10 @@ describe('createClock', () => {
     clock.schedule(first, 100)
     clock.schedule(victim, 100)
     clock.schedule(moved, 100)
-    clock.schedule(createTimer(() => ran.push('last')), 100)
+    clock.schedule(
+      createTimer(() => ran.push('last')),
+      100,
+    )
     expect(clock.pending).toBe(4)
     return new Promise<void>((resolve) => {
       setTimeout(() => {
@@ -90,7 +93,10 @@ describe('createClock', () => {
         expect(ran).toEqual(['first', 'last', 'added'])
         expect(clock.pending).toBe(1)
         time = 200
-        clock.schedule(createTimer(() => undefined), 0)
+        clock.schedule(
+          createTimer(() => undefined),
+          0,
+        )
         setTimeout(() => {
           expect(ran.at(-1)).toBe('moved')
           expect(clock.pending).toBe(0)

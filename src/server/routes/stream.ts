@@ -33,7 +33,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
         checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
         return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
-      await beforeResponse(faults, c.req.raw.signal, frames.headersAt)
+      await beforeResponse(faults, c.req.raw, frames.headersAt)
       return context.deliver(c, frames, SSE_HEADERS, context)
     }
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
@@ -41,7 +41,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
     checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
     const headersAt = planned.headersAt ?? 0
-    await beforeResponse(faults, c.req.raw.signal, headersAt)
+    await beforeResponse(faults, c.req.raw, headersAt)
     const native = encodeNative(planned, { retry: context.retry })
     return context.deliver(c, encodeFaulted(native, { ...faults, headersAt }, nativeError), SSE_HEADERS, context)
   })
