@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util'
 import type { ChurnReport, ProbeReport } from './churn.js'
 import type { LatenessReport } from './lateness-probe.js'
 import type { LoadReport } from './load.js'
+import type { StallsReport } from './stalls.js'
 
 const { values } = parseArgs({
   options: {
@@ -83,7 +84,7 @@ async function buildAll(): Promise<void> {
   await build({
     entryPoints: ['floor', 'node-minimal', 'hono-streamsse']
       .map((peer) => `${root}bench/peers/${peer}.ts`)
-      .concat(['load', 'churn', 'lateness-probe'].map((file) => `${root}bench/${file}.ts`)),
+      .concat(['load', 'churn', 'lateness-probe', 'stalls'].map((file) => `${root}bench/${file}.ts`)),
     outdir: built,
     outbase: `${root}bench`,
     bundle: true,
@@ -461,9 +462,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The churn is tokensim's alone: run unless --servers leaves tokensim out. */
 const churnWanted = values.servers === undefined || values.servers.split(',').some((n) => 'tokensim'.startsWith(n))
 
+/** bench/stalls.ts on the server's core: how much of it the machine itself takes away. */
+function machineStalls(ms: number): StallsReport {
+  const command = [process.execPath, `${built}/stalls.js`, '--ms', String(ms)]
+  const stdout = execFileSync(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), { encoding: 'utf8' })
+  return JSON.parse(stdout) as StallsReport
+}
+
 await buildAll()
 const runs = Number(values.runs)
 console.log(`node ${process.version}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
+const stalls = machineStalls(quick ? 500 : 5000)
+console.log(
+  `the machine on the server's core, nothing else running: ${stalls.stalls} stalls of 1 ms or more in ${stalls.ms / 1000} s, ${f(stalls.stalledMs, 1)} ms in all, the longest ${f(stalls.longestMs, 2)} ms`,
+)
 if (quick) {
   table('quick: 50 streams at 50 units/s', await series(50, 20, 500, 1500, 1))
   if (churnWanted) churnTable('quick churn: 1,000 streams given up at random points', await churnSeries(1000, 300, 100, 1))
