@@ -322,7 +322,14 @@ async function series(
   const out: Result[] = []
   for (const server of chosen) {
     const all: Result[] = []
-    for (let i = 0; i < runs; i++) all.push(await measure(server, streams, delay, warmup, window))
+    for (let i = 0; i < runs; i++) {
+      const r = await measure(server, streams, delay, warmup, window)
+      all.push(r)
+      // Each run as it ends (the tables give medians): the tails move with the machine, run to run.
+      console.error(
+        `${server.name}, run ${i + 1}: ${f(r.cpuUsPerEvent, 2)} µs/event, lateness p99 ${f(r.latenessP99, 2)} ms (in the server ${f(r.serverP99, 2)}), max ${f(r.latenessMax, 1)}, opened in ${f(r.openMs, 0)} ms, ${f(r.stolenMs, 0)} ms stolen`,
+      )
+    }
     // Median of each figure over the runs.
     const m = (key: keyof Result) => median(all.map((r) => r[key] as number))
     const nullable = (key: keyof Result) => (all.some((r) => r[key] === null) ? null : m(key))
