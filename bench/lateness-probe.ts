@@ -14,7 +14,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel'
 import { Socket } from 'node:net'
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
+import { constants, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
 
 export interface LatenessReport {
   readonly writes: number
@@ -31,7 +31,12 @@ export interface LatenessReport {
 /** Every SAMPLE_EVERYth accepted socket is sampled: 20 of the cadence series' 1,000. */
 const SAMPLE_EVERY = 50
 const T = /"t":([\d.]+)/g
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' }
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+}
 
 export function installLatencyProbe(): void {
   // Sampled sockets and the (written - t) of each event written in the window; kept when a socket closes, so

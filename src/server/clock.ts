@@ -8,9 +8,9 @@
  *
  * Nothing on the hot path allocates: a stream owns one Timer object and schedules it again and again, and a
  * slot's list is made of the timers themselves (intrusive, circular, doubly linked), not an array. An array
- * per slot was the one thing here that did allocate, and V8 kept promoting those arrays out of the young
- * generation (measured: about 0.3 MB a second at 1,000 streams of 50 units/s), so that full collections,
- * each a pause of 10 to 50 ms for every stream, came every few seconds; bench/README.md has the figures.
+ * per slot was the one thing here that did allocate, and V8 promoted a share of those arrays out of the young
+ * generation (measured with a clock alone, 1,000 timers at 50 Hz: 0.3 MB a second), so that under load a full
+ * collection, which stops every stream for 15 to 50 ms, came every 5 to 10 s; bench/README.md has the figures.
  */
 export interface Timer {
   /** Called when due; may schedule the timer again. */
