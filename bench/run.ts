@@ -7,11 +7,14 @@
  *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
- * Each server runs pinned to core 0 and the load client (bench/load.ts) to core 1 (taskset), so they do not
- * compete for a core. Server CPU per event = the server process's own CPU time (utime + stime, from
- * /proc/PID/stat) over the window / events the client received in it. Memory per stream = the server's RSS
- * with every stream open, less its RSS before the first, / streams. Peers: bench/peers/ (the floor only
- * sends; node-minimal and hono-streamsse are what a newcomer writes). See bench/README.md for figures.
+ * Each server runs built (see buildAll), pinned to core 0, and the two load clients of bench/load.ts (the bulk
+ * one, niced, and the sampler) to core 1 (taskset), so they do not compete for the server's core; run.ts opens
+ * and closes the measuring window for all three over IPC. Server CPU per event = the server process's own CPU
+ * time (utime + stime, from /proc/PID/stat) over the window / events the clients received in it. Lateness comes
+ * from the sampler and, in the server, from bench/lateness-probe.ts. Memory per stream = the server's RSS with
+ * every stream open, less its RSS before the first, / streams. Loopback drops and the time the hypervisor stole
+ * are read from /proc for the window. Peers: bench/peers/ (the floor only sends; node-minimal and
+ * hono-streamsse are what a newcomer writes). See bench/README.md for figures.
  * The memory series leaves the Hono peer out unless --servers names it: at 19,000 streams it saturates its
  * core and takes minutes to open them.
  *
