@@ -18,6 +18,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import { parseArgs } from 'node:util'
+import { anchoredLateness, percentile } from './lateness.js'
 
 export interface LoadReport {
   readonly streams: number
@@ -54,7 +55,6 @@ const T = /"t":([\d.]+)/g
 
 interface Stream {
   socket: Socket
-  events: number
   /** arrival - t of each event in the window (the sampler's streams) */
   offsets: number[]
   arrivals: number[]
@@ -80,7 +80,7 @@ const sourcePort = () => SOURCE_PORTS.first + (nextPort++ % SOURCE_PORTS.count)
 
 function open(): Promise<void> {
   return new Promise((resolve) => {
-    const stream: Stream = { socket: connectFrom(), events: 0, offsets: [], arrivals: [] }
+    const stream: Stream = { socket: connectFrom(), offsets: [], arrivals: [] }
     all.push(stream)
     attach(stream, resolve)
   })
@@ -107,7 +107,6 @@ function attach(stream: Stream, resolve: () => void): void {
     }
     let events = 0
     for (let at = chunk.indexOf(EVENT_END); at !== -1; at = chunk.indexOf(EVENT_END, at + 2)) events++
-    stream.events += events
     if (measuring) windowEvents += events
     if (sampler && measuring) {
       for (const match of chunk.toString('latin1').matchAll(T)) {
@@ -153,21 +152,13 @@ const drainTimer = sampler
       })
     }, DRAIN_MS / SLICES)
 
-/** Percentile by nearest rank (the same pick as bench/lateness-probe.ts). */
-const pick = (xs: readonly number[], p: number) => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!)
-
 function report(openMs: number, windowMs: number): LoadReport {
-  const lateness: number[] = []
+  const lateness = anchoredLateness(all.map((stream) => stream.offsets))
   const rates: number[] = []
   for (const stream of all) {
-    if (stream.offsets.length < 2) continue
-    let anchor = Infinity
-    for (const offset of stream.offsets) anchor = Math.min(anchor, offset)
-    for (const offset of stream.offsets) lateness.push(offset - anchor)
-    const span = stream.arrivals.at(-1)! - stream.arrivals[0]!
+    const span = stream.offsets.length < 2 ? 0 : stream.arrivals.at(-1)! - stream.arrivals[0]!
     if (span > 0) rates.push(((stream.arrivals.length - 1) * 1000) / span)
   }
-  lateness.sort((a, b) => a - b)
   rates.sort((a, b) => a - b)
   return {
     streams,
@@ -176,10 +167,10 @@ function report(openMs: number, windowMs: number): LoadReport {
     closedEarly,
     windowMs,
     windowEvents,
-    latenessP50: pick(lateness, 0.5),
-    latenessP99: pick(lateness, 0.99),
+    latenessP50: percentile(lateness, 0.5),
+    latenessP99: percentile(lateness, 0.99),
     latenessMax: lateness.at(-1) ?? null,
-    rateMedian: pick(rates, 0.5),
+    rateMedian: percentile(rates, 0.5),
   }
 }
 

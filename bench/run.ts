@@ -102,7 +102,7 @@ async function buildAll(): Promise<void> {
 /**
  * Preloaded into a server, each answering over IPC: `churn` is bench/churn.ts's installProbe (heap after a
  * forced GC, handles, sockets collected), `lateness` is bench/lateness-probe.ts (the lateness of the server's
- * own writes, its GC pauses and event-loop delay over the window).
+ * own writes and its GC pauses over the window).
  */
 const preload = (file: string, name: string) =>
   `data:text/javascript,${encodeURIComponent(`import { ${name} } from ${JSON.stringify(pathToFileURL(`${built}/${file}`).href)}; ${name}()`)}`
@@ -275,8 +275,8 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
       serverP50: inServer.p50,
       serverP99: inServer.p99,
       serverMax: inServer.max,
-      gcPauses: inServer.gc.count,
-      gcMaxMs: inServer.gc.maxMs,
+      gcPauses: inServer.gcPauses,
+      gcMaxMs: inServer.gcMaxMs,
       rateMedian: samplerReport.rateMedian,
       rssPerStreamKb: (rss - baseRss) / streams,
       dropped,
