@@ -147,3 +147,57 @@ export function parseStreamParams(
     afterParam: lastEventIdHeader === undefined ? 'lastEventId' : 'Last-Event-ID',
   }
 }
+
+/**
+ * Parameters that spell one knob two ways: a header for either is left out when the query gives the other, so a
+ * header a client sends on every request (`x-tokensim-reply`) never clashes with the query's own choice (`text`).
+ */
+const SAME_KNOB: Readonly<Record<string, string>> = { text: 'reply', reply: 'text', delay: 'tps', tps: 'delay' }
+
+/** The query with the knob headers' values added, and the headers that gave one, each with its parameter. */
+export interface HeaderKnobs {
+  readonly query: Record<string, string>
+  readonly headers: Readonly<Record<string, string>>
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+/**
+ * GET /stream's knobs from request headers too (`x-tokensim-delay: 20` for `delay=20`), for clients that cannot
+ * change the URL: `knobs` maps each header to the parameter it stands for (chat.ts's KNOB_HEADERS). A query
+ * parameter wins over its header (and over the header of its other spelling, see SAME_KNOB). Without any knob
+ * header, `query` itself comes back.
+ */
+export function withHeaderKnobs(
+  query: Record<string, string>,
+  header: (name: string) => string | undefined,
+  knobs: Readonly<Record<string, string>>,
+): HeaderKnobs {
+  let merged: Record<string, string> | undefined
+  let headers: Record<string, string> | undefined
+  for (const [name, param] of Object.entries(knobs)) {
+    const value = header(name)
+    if (value === undefined || query[param] !== undefined) continue
+    const other = SAME_KNOB[param]
+    if (other !== undefined && query[other] !== undefined) continue
+    ;(merged ??= { ...query })[param] = value
+    ;(headers ??= {})[name] = param
+  }
+  return { query: merged ?? query, headers: headers ?? NO_HEADERS }
+}
+
+/**
+ * Runs `read`, reporting a bad parameter by the request header that carried it (`delay` -> `x-tokensim-delay`,
+ * the message prefixed with the header's name): `headers` maps each such header to its parameter (KNOB_HEADERS,
+ * or HeaderKnobs.headers). An error on a parameter no header gave is rethrown as it is.
+ */
+export function asHeaderError<T>(read: () => T, headers: Readonly<Record<string, string>>): T {
+  try {
+    return read()
+  } catch (error) {
+    if (!(error instanceof TokensimError) || error.param === null) throw error
+    const name = Object.entries(headers).find(([, param]) => param === error.param)?.[0]
+    if (name === undefined) throw error
+    throw new TokensimError(error.code, `${name}: ${error.message}`, name, error.details)
+  }
+}

@@ -3,19 +3,28 @@ import type { Hono } from 'hono'
 import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
 import { encodeNative, nativeStreamError } from '../../wire/native.js'
+import { KNOB_HEADERS } from '../chat.js'
 import type { AppContext } from '../context.js'
-import { parseStreamParams, type StreamParams } from '../params.js'
+import { asHeaderError, parseStreamParams, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../faults.js'
 import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
 import { checkDuration } from '../stream-size.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', async (c) => {
-    const params = parseStreamParams(c.req.query(), c.req.header('last-event-id'), context.defaults, context.limits, context.profiles)
-    const units =
-      'text' in params.source
-        ? context.units.ofText(params.source.text, params.unit)
-        : context.units.ofReply(params.source.reply, params.unit)
+    // The vendor routes' knob headers work here too, for a client that cannot change the URL; the query wins.
+    const { query, headers } = withHeaderKnobs(c.req.query(), (name) => c.req.header(name), KNOB_HEADERS)
+    const params = asHeaderError(
+      () => parseStreamParams(query, c.req.header('last-event-id'), context.defaults, context.limits, context.profiles),
+      headers,
+    )
+    const units = asHeaderError(
+      () =>
+        'text' in params.source
+          ? context.units.ofText(params.source.text, params.unit)
+          : context.units.ofReply(params.source.reply, params.unit),
+      headers,
+    )
     if (params.after === units.length) return c.body(null, 204) // EventSource stops reconnecting on 204
     if (params.after > units.length) {
       const param = params.afterParam
