@@ -19,6 +19,7 @@ import { renderNativeError } from '../wire/errors.js'
 import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
 import { createKeyCheck } from './auth.js'
+import { EXPOSED_HEADERS } from './cors.js'
 import { asTokensimError } from './errors.js'
 import { guard } from './guard.js'
 import { limitStreams, MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './limits.js'
@@ -147,7 +148,7 @@ export function createApp({
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
   const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
-  app.use('*', cors({ origin, exposeHeaders: ['content-type', 'request-id', 'x-vercel-ai-ui-message-stream'] }))
+  app.use('*', cors({ origin, exposeHeaders: [...EXPOSED_HEADERS] }))
   // Before the capture middleware, which answers vendor paths too: the API key and the body size.
   const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
   const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false

@@ -15,6 +15,7 @@ import { build } from 'esbuild'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { EXPOSED_HEADERS } from '../../src/server/cors.js'
 import { readSse, until } from '../helpers/sse.js'
 import { freePort } from '../helpers/ports.js'
 
@@ -134,6 +135,25 @@ describe('tokensim on workerd', () => {
     expect((await keyed.models.list()).data.length).toBeGreaterThan(0)
     // The Worker without them needs no key.
     expect((await fetch(`${url}/replies`)).status).toBe(200)
+  })
+
+  it('lets a page on another origin read the same response headers (a 429 with its rate-limit headers)', async () => {
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173', 'content-type': 'application/json', 'x-tokensim-fault': 'status:429:3' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    await response.arrayBuffer()
+    expect([response.status, response.headers.get('retry-after'), response.headers.get('x-ratelimit-remaining-requests')]).toEqual([
+      429,
+      '3',
+      '0',
+    ])
+    const exposed = response.headers
+      .get('access-control-expose-headers')
+      ?.split(',')
+      .map((name) => name.trim())
+    expect(exposed).toEqual([...EXPOSED_HEADERS])
   })
 
   it('answers bad input with the same 400 JSON error', async () => {

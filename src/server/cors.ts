@@ -1,0 +1,25 @@
+/**
+ * The response headers a page on another origin may read. A cross-origin `fetch` sees only the CORS-safelisted
+ * response headers (content-type among them) unless the response lists more in `access-control-expose-headers`
+ * (https://fetch.spec.whatwg.org/#http-access-control-expose-headers), and a browser SDK that cannot see
+ * `retry-after` retries a 429 on its own schedule instead of the server's. The list names each header (the
+ * wildcard `*` is for requests without credentials only, and browsers take no prefixes such as `x-ratelimit-*`).
+ */
+export const EXPOSED_HEADERS: readonly string[] = [
+  'content-type',
+  // How long the openai and Anthropic SDKs and the AI SDK's retries wait: retry-after-ms first, then retry-after.
+  'retry-after',
+  'retry-after-ms',
+  // The request's id: the openai SDK's `_request_id` and APIError.requestID (x-request-id), the Anthropic SDK's
+  // (request-id, which tokensim sends on /v1/messages).
+  'x-request-id',
+  'request-id',
+  // The rate-limit headers of an injected 429 (src/wire/errors.ts): OpenAI's, then Anthropic's.
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'anthropic-ratelimit-requests-limit',
+  'anthropic-ratelimit-requests-remaining',
+  // What the AI SDK's UI message stream responses carry (v1 on /api/chat), for a page that checks the format.
+  'x-vercel-ai-ui-message-stream',
+]
