@@ -7,6 +7,7 @@
  * when an event carries several units (chunk > 1). The done event's id is the unit count N; a client that
  * comes back with N gets 204, which tells EventSource to stop reconnecting.
  */
+import type { FaultPlan } from '../core/faults.js'
 import type { Plan } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import { sseEvent, sseRetry } from './sse.js'
@@ -14,6 +15,13 @@ import { sseEvent, sseRetry } from './sse.js'
 export interface NativeOptions {
   /** Reconnection delay sent to the client first, in ms. */
   readonly retry: number
+  /**
+   * The time a request's faults add to its schedule: slow-headers before everything, each stall after the event
+   * that carries its unit. They are counted in the frames' offsets and in what the events say (`t`, the `done`
+   * moments), so that the payload tells the moment the server sends each event; so the stalls must not be
+   * applied to these frames again (applyFaults). Absent: none.
+   */
+  readonly delays?: Pick<FaultPlan, 'headersDelay' | 'stalls'> | undefined
 }
 
 /** The payload of a `token` event. */
@@ -24,7 +32,10 @@ export interface TokenData {
   readonly index: number
   /** How many units it carries. */
   readonly units: number
-  /** Scheduled offset in ms after this response started: a client compares arrival with it. */
+  /**
+   * When the server sends it, in ms after this response started (the request's arrival), the stalls and
+   * slow-headers of its faults included: a client compares arrival with it.
+   */
   readonly t: number
 }
 
@@ -37,11 +48,11 @@ export interface DoneData {
   readonly events: number
   readonly chars: number
   readonly unit: Plan['unit']
-  /** Scheduled offset of the end of this response, in ms. */
+  /** Scheduled offset of the end of this response, in ms, stalls and slow-headers included. */
   readonly duration_ms: number
   /** The unit this response resumed after, or -1. */
   readonly resumed_after: number
-  /** Scheduled offset of the response headers (the latency profile's; 0 without one). */
+  /** Scheduled offset of the response headers (the latency profile's, plus slow-headers; 0 without either). */
   readonly headers_ms: number
   /** Scheduled offset of the first byte of the body: the retry line. */
   readonly first_byte_ms: number
@@ -52,31 +63,43 @@ export interface DoneData {
 /** Rounds a scheduled offset for the wire: microseconds are noise, and shorter numbers are fewer bytes. */
 const ms = (value: number): number => Math.round(value * 1000) / 1000
 
+const NO_STALLS: FaultPlan['stalls'] = []
+
 /**
  * The plan as timed SSE frames: `retry` first, at the first byte (at once, without a profile's first-byte
- * moment), each token event at its offset, `done` with the last one.
+ * moment), each token event at its offset, `done` with the last one; every one of them later by the `delays`
+ * before it. A stall moves what follows the event that carries its unit, as applyFaults moves the frames of
+ * every other format (src/wire/faults.ts): a stall after the last unit delays `done`, and one after a unit
+ * past the plan's last (a truncated answer's) moves nothing.
  */
-export function encodeNative(plan: Plan, { retry }: NativeOptions): TimedFrame[] {
-  const headers = plan.headersAt ?? 0
-  const firstByte = plan.firstByteAt ?? headers
+export function encodeNative(plan: Plan, { retry, delays }: NativeOptions): TimedFrame[] {
+  const lead = delays?.headersDelay ?? 0
+  const stalls = delays?.stalls ?? NO_STALLS // in the order of their units (planFaults)
+  const headers = (plan.headersAt ?? 0) + lead
+  const firstByte = (plan.firstByteAt ?? plan.headersAt ?? 0) + lead
   const frames: TimedFrame[] = [{ at: firstByte, text: sseRetry(retry) }]
+  let shift = lead
+  let stall = 0
   for (const event of plan.events) {
-    const data: TokenData = { text: event.text, index: event.first, units: event.last - event.first + 1, t: ms(event.at) }
-    frames.push({ at: event.at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
+    const at = event.at + shift
+    const data: TokenData = { text: event.text, index: event.first, units: event.last - event.first + 1, t: ms(at) }
+    frames.push({ at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
+    while (stall < stalls.length && stalls[stall]!.after <= event.last) shift += stalls[stall++]!.ms
   }
+  const end = plan.end + shift
   const done: DoneData = {
     tokens: plan.total,
     sent: plan.total - plan.resumedAfter - 1,
     events: plan.events.length,
     chars: plan.chars,
     unit: plan.unit,
-    duration_ms: ms(plan.end),
+    duration_ms: ms(end),
     resumed_after: plan.resumedAfter,
     headers_ms: ms(headers),
     first_byte_ms: ms(firstByte),
-    first_text_ms: ms(plan.events[0]?.at ?? plan.end),
+    first_text_ms: ms(plan.events[0] === undefined ? end : plan.events[0].at + lead),
   }
-  frames.push({ at: plan.end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) })
+  frames.push({ at: end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) })
   return frames
 }
 

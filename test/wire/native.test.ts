@@ -1,7 +1,10 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { planFaults, type Fault } from '../../src/core/faults.js'
 import { plan } from '../../src/core/plan.js'
 import { split } from '../../src/core/split.js'
+import { applyFaults } from '../../src/wire/faults.js'
 import { encodeNative, type DoneData, type TokenData } from '../../src/wire/native.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
@@ -101,6 +104,70 @@ describe('encodeNative', () => {
       .map((e) => (JSON.parse(e.data) as TokenData).text)
       .join('')
     expect(joined).toBe(text)
+  })
+})
+
+describe('encodeNative with the delays of faults', () => {
+  const units = ['a', 'b', 'c', 'd', 'e']
+  const payloads = (frames: readonly { text: string }[]) =>
+    parse(frames.map((f) => f.text).join('')).map((e) => JSON.parse(e.data) as object)
+
+  it('counts slow-headers in every moment and a stall in what follows its unit: `t` jumps by the stall, done includes it', () => {
+    const planned = plan(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
+    const frames = encodeNative(planned, { retry: 1000, delays: { headersDelay: 40, stalls: [{ after: 1, ms: 500 }] } })
+    expect(frames.map((f) => f.at)).toEqual([40, 140, 160, 680, 700, 720, 720])
+    const events = payloads(frames)
+    expect(events.slice(0, 5).map((e) => (e as TokenData).t)).toEqual([140, 160, 680, 700, 720])
+    expect(events.at(-1)).toMatchObject({ duration_ms: 720, headers_ms: 40, first_byte_ms: 40, first_text_ms: 140 })
+  })
+
+  it('a stall after the last unit delays done; one past the last unit, or of 0 ms, moves nothing', () => {
+    const planned = plan(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
+    const plain = encodeNative(planned, { retry: 1000 })
+    const last = encodeNative(planned, { retry: 1000, delays: { headersDelay: 0, stalls: [{ after: 4, ms: 300 }] } })
+    expect(last.map((f) => f.at)).toEqual([...plain.slice(0, -1).map((f) => f.at), 480])
+    expect(payloads(last).at(-1)).toMatchObject({ duration_ms: 480, first_text_ms: 100 })
+    const past = encodeNative(planned, {
+      retry: 1000,
+      delays: {
+        headersDelay: 0,
+        stalls: [
+          { after: 9, ms: 300 },
+          { after: 9, ms: 0 },
+        ],
+      },
+    })
+    expect(past).toEqual(plain)
+    expect(encodeNative(planned, { retry: 1000, delays: { headersDelay: 0, stalls: [{ after: 2, ms: 0 }] } })).toEqual(plain)
+  })
+
+  it('moves each frame exactly as applyFaults moves the unfaulted frames, plus slow-headers, and says so in `t` (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: -1, max: 19 }),
+        fc.array(fc.record({ after: fc.integer({ min: 0, max: 24 }), ms: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.nat(),
+        (count, chunk, resumeAt, stalls, headersDelay, seed) => {
+          const after = Math.min(resumeAt, count - 1)
+          const some = units.concat(units, units, units).slice(0, count)
+          const planned = plan(some, { unit: 'char', timing: { ttft: 50, delay: 10, jitter: 1 }, seed, chunk, after })
+          const faults: Fault[] = [
+            { kind: 'slow-headers', ms: headersDelay },
+            ...stalls.map((s) => ({ kind: 'stall-after' as const, ...s })),
+          ]
+          const delays = planFaults(faults, after)
+          const timed = encodeNative(planned, { retry: 1000, delays })
+          const moved = applyFaults(encodeNative(planned, { retry: 1000 }), { ...delays, headersDelay: 0 }, () => '')
+          expect(timed.map((f) => f.at)).toEqual(moved.map((f) => f.at + headersDelay))
+          const read = parse(timed.map((f) => f.text).join(''))
+          read.slice(0, -1).forEach((e, i) => expect((JSON.parse(e.data) as TokenData).t).toBeCloseTo(timed[i + 1]!.at, 2))
+          expect((JSON.parse(read.at(-1)!.data) as DoneData).duration_ms).toBeCloseTo(timed.at(-1)!.at, 2)
+        },
+      ),
+    )
   })
 })
 

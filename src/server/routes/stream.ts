@@ -35,7 +35,9 @@ export function streamRoute(app: Hono, context: AppContext): void {
       )
     }
     const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
-    if (faults.cut === undefined && faults.stalls.length === 0 && faults.coalesce === undefined) {
+    // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
+    // the events' `t` and the done moments count it.
+    if (faults.cut === undefined && faults.stalls.length === 0 && faults.coalesce === undefined && faults.headersDelay === 0) {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
@@ -49,10 +51,13 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
     checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
-    const headersAt = planned.headersAt ?? 0
-    await beforeResponse(faults, c.req.raw, headersAt)
-    const native = encodeNative(planned, { retry: context.retry })
-    return context.deliver(c, encodeFaulted(native, { ...faults, headersAt }, nativeError), SSE_HEADERS, context)
+    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0) // slow-headers, then the profile's headers moment
+    // The events say when they are sent: the encoder counts slow-headers and the stalls in their offsets and in
+    // `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t` is there to
+    // reveal) and the cut still are.
+    const native = encodeNative(planned, { retry: context.retry, delays: faults })
+    const headersAt = (planned.headersAt ?? 0) + faults.headersDelay
+    return context.deliver(c, encodeFaulted(native, { ...faults, stalls: [], headersAt }, nativeError), SSE_HEADERS, context)
   })
 }
 
