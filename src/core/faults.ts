@@ -10,6 +10,9 @@
  *   coalesce:MS                  deliver what is due in one write at irregular intervals of about MS ms (half to
  *                                one and a half), as a buffering proxy does
  *   truncate-after:N             end normally after unit N, as a model cut off at its token limit
+ *   split[:N]                    send each frame in 2 to N separate writes (N from 2 to 16, default 4), cut at
+ *                                seeded byte positions inside multi-byte UTF-8 characters and `data:` lines,
+ *                                so a client that decodes each network chunk on its own shows U+FFFD
  * N is the index of a unit in the whole answer (reasoning and tool-call arguments included), the same index
  * as the native stream's event ids, so a stream resumed with `Last-Event-ID: N` or later is not faulted again:
  * an EventSource that a drop-after cut off reconnects and gets the rest.
@@ -24,11 +27,21 @@ export type Fault =
   | { readonly kind: 'slow-headers'; readonly ms: number }
   | { readonly kind: 'coalesce'; readonly ms: number }
   | { readonly kind: 'truncate-after'; readonly after: number }
+  | { readonly kind: 'split'; readonly pieces: number }
 
 /** The longest stall or header delay a fault may ask for, in ms. */
 export const MAX_FAULT_MS = 600_000
 
-const USAGE = 'status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS or truncate-after:N'
+/**
+ * The most pieces `split:N` may cut a frame into, and how many a bare `split` means. Each piece after the first
+ * costs the stream a millisecond when its frames fall due together (src/server/frames.ts): at 16 a frame, a
+ * stream of 100,000 frames (--max-units) still plans under half an hour, within the default --max-duration.
+ */
+export const MAX_SPLIT_PIECES = 16
+export const DEFAULT_SPLIT_PIECES = 4
+
+const USAGE =
+  'status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS, truncate-after:N or split[:N]'
 
 /** Parses a fault list; `param` names where it came from, for the error a bad one gets. */
 export function parseFaults(spec: string, param: string): Fault[] {
@@ -76,6 +89,13 @@ export function parseFaults(spec: string, param: string): Fault[] {
         arity(1)
         faults.push({ kind, ms: whole(args[0], 'ms', 0, MAX_FAULT_MS) })
         break
+      case 'split':
+        if (args.length > 1) bad('takes at most 1 value, the most pieces a frame is cut into')
+        faults.push({
+          kind,
+          pieces: args[0] === undefined ? DEFAULT_SPLIT_PIECES : whole(args[0], 'a number of pieces', 2, MAX_SPLIT_PIECES),
+        })
+        break
       default:
         bad('is not a fault')
     }
@@ -89,6 +109,8 @@ export interface FaultPlan {
   readonly headersDelay: number
   /** Writes grouped at irregular intervals of about this many ms (coalesce). */
   readonly coalesce?: number
+  /** Each frame cut into 2 to this many separate writes (split). */
+  readonly split?: number
   /** Silences after a unit, in order of the unit. */
   readonly stalls: readonly { readonly after: number; readonly ms: number }[]
   /** Where the stream stops short, and how; the earliest of error-after, drop-after and truncate-after. */
@@ -103,6 +125,7 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
   let status: FaultPlan['status']
   let headersDelay = 0
   let coalesce: number | undefined
+  let split: number | undefined
   const stalls: { after: number; ms: number }[] = []
   let cut: FaultPlan['cut']
   for (const fault of faults) {
@@ -115,6 +138,9 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
         break
       case 'coalesce':
         coalesce ??= fault.ms
+        break
+      case 'split':
+        split ??= fault.pieces
         break
       case 'stall-after':
         if (fault.after > resumedAfter) stalls.push({ after: fault.after, ms: fault.ms })
@@ -131,6 +157,7 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
     ...(status !== undefined ? { status } : {}),
     headersDelay,
     ...(coalesce !== undefined && coalesce > 0 ? { coalesce } : {}),
+    ...(split !== undefined ? { split } : {}),
     stalls,
     ...(cut !== undefined ? { cut } : {}),
   }

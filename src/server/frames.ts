@@ -3,6 +3,8 @@
  * decides them, so a thousand clients of the same reply and settings share one set of buffers and the
  * per-event work is a single write of bytes that already exist.
  */
+import { createRandom } from '../core/random.js'
+import { splitPoints } from '../wire/faults.js'
 import type { TimedFrame } from '../wire/frames.js'
 
 export interface EncodedFrames {
@@ -21,13 +23,28 @@ export interface EncodedFrames {
    * fault): the player sends it and ends the stream, and the other streams play on.
    */
   readonly fail?: (sent: number) => Uint8Array
+  /**
+   * Every entry goes out in a write of its own, in a tick of its own, even when several are due (the split
+   * fault, whose entries are the pieces of a write; src/server/player.ts). Absent: entries due together share
+   * one write.
+   */
+  readonly apart?: true
 }
 
 const encoder = new TextEncoder()
 // On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
 // make; elsewhere a plain Uint8Array is what web streams take.
-const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer
+const NodeBuffer = (
+  globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array; concat(list: readonly Uint8Array[]): Uint8Array } }
+).Buffer
 export const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
+const concat = (list: readonly Uint8Array[]): Uint8Array => {
+  if (list.length === 1) return list[0]!
+  if (NodeBuffer !== undefined) return NodeBuffer.concat(list)
+  const out = new Uint8Array(list.reduce((size, bytes) => size + bytes.length, 0))
+  list.reduce((at, bytes) => (out.set(bytes, at), at + bytes.length), 0)
+  return out
+}
 
 export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
   const at: number[] = []
@@ -40,6 +57,66 @@ export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
     size += encoded.length
   }
   return { at, bytes, size }
+}
+
+/**
+ * How far apart the pieces of a split stream are due, in ms: far enough that each goes out in a tick of the
+ * clock of its own (a 1 ms slot, src/server/clock.ts), so Node sends it as its own TCP segment (node:http sets
+ * TCP_NODELAY) and a reader on the other end, which reads what has arrived, gets it as its own chunk.
+ */
+export const SPLIT_GAP_MS = 1
+
+/**
+ * The split fault: each frame cut into 2 to `most` pieces at the byte offsets splitPoints picks (inside
+ * multi-byte characters and `data:` lines), from a source seeded by `most` as coalesce's is, so the same stream
+ * is cut the same way. `together` (coalesce) cuts the frames due at the same moment as one, the burst a
+ * buffering proxy delivers, so that the bursts stay bursts. A piece is due SPLIT_GAP_MS after the one before
+ * it, or when its frame was due if that is later: a stream whose frames come further apart than that keeps its
+ * timing, one whose frames fall due together (delay=0) is stretched by a millisecond (or two) a piece. The
+ * pieces are views of the frames' bytes, so joined they are the unsplit stream, byte for byte.
+ */
+export function splitFrames(frames: EncodedFrames, most: number, together = false): EncodedFrames {
+  const random = createRandom(most)
+  const at: number[] = []
+  const bytes: Uint8Array[] = []
+  /** Per piece, how many frames have gone out once the write it is cut from is whole. */
+  const sentAfter: number[] = []
+  let due = -Infinity
+  for (let first = 0; first < frames.at.length;) {
+    let end = first + 1
+    while (together && end < frames.at.length && frames.at[end] === frames.at[first]) end++
+    const write = concat(frames.bytes.slice(first, end))
+    let from = 0
+    for (const to of [...splitPoints(write, most, random), write.length]) {
+      due = Math.max(frames.at[first]!, due + SPLIT_GAP_MS)
+      at.push(due)
+      bytes.push(write.subarray(from, to))
+      sentAfter.push(end)
+      from = to
+    }
+    first = end
+  }
+  const fail = frames.fail
+  return {
+    at,
+    bytes,
+    size: frames.size,
+    apart: true,
+    ...(frames.headersAt !== undefined ? { headersAt: frames.headersAt } : {}),
+    // A stream that fails inside tokensim after `sent` pieces: the rest of the write it was in, so the error
+    // event does not land inside a frame, then the format's error after the frames that makes whole.
+    ...(fail !== undefined
+      ? {
+          fail: (sent: number): Uint8Array => {
+            if (sent === 0) return fail(0)
+            const whole = sentAfter[sent - 1]!
+            let end = sent
+            while (sentAfter[end] === whole) end++
+            return concat([...bytes.slice(sent, end), fail(whole)])
+          },
+        }
+      : {}),
+  }
 }
 
 export interface FrameCache {

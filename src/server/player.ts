@@ -55,19 +55,19 @@ class Player implements Timer, OpenStream, Playing {
   slot = -1
   slotNext: Timer | undefined = undefined
   slotPrev: Timer | undefined = undefined
-  private readonly start: number
-  private lastWrite: number
-  private next = 0
+  protected readonly start: number
+  protected lastWrite: number
+  protected next = 0
   private ended = false
   /** Whether the timer is armed for a heartbeat rather than for the next frame. */
-  private pinging = false
+  protected pinging = false
   /** `resume` bound to this player, made the first time the sink is full (most streams never are). */
   private resumer: (() => void) | undefined
 
   constructor(
-    private readonly frames: EncodedFrames,
-    private readonly sink: Sink,
-    private readonly options: PlayOptions,
+    protected readonly frames: EncodedFrames,
+    protected readonly sink: Sink,
+    protected readonly options: PlayOptions,
   ) {
     this.start = this.lastWrite = options.clock.now()
     options.registry.add(this)
@@ -129,7 +129,7 @@ class Player implements Timer, OpenStream, Playing {
     console.error('tokensim: a stream failed inside tokensim and was ended with an error event; other streams go on:', error)
   }
 
-  private waitForDrain(): void {
+  protected waitForDrain(): void {
     this.sink.onDrain((this.resumer ??= () => this.resume()))
   }
 
@@ -160,9 +160,39 @@ class Player implements Timer, OpenStream, Playing {
   }
 }
 
+/**
+ * The player of a split stream (EncodedFrames.apart): one entry a write and a write a tick, even when several
+ * are due (a late tick, a sink that drained), so that each piece leaves as a send of its own and reaches the
+ * client as a chunk of its own; Player would send what is due together in one write, which joins the pieces
+ * again. A class of its own so that every other stream's player does no extra work per event.
+ */
+class ApartPlayer extends Player {
+  override step(): void {
+    const { frames, start } = this
+    const now = this.options.clock.now()
+    let due = start + frames.at[this.next]!
+    if (due <= now) {
+      const from = this.next++
+      this.lastWrite = now
+      const flowing = this.sink.write(frames.bytes, from, this.next)
+      if (this.next === frames.at.length) {
+        this.stop()
+        this.sink.end()
+        return
+      }
+      if (!flowing) return this.waitForDrain()
+      // A later tick, never this one: the clock runs in the current tick whatever is due by its start.
+      due = Math.max(start + frames.at[this.next]!, now + 1)
+    }
+    const ping = this.lastWrite + this.options.heartbeat
+    this.pinging = ping < due
+    this.options.clock.schedule(this, this.pinging ? ping : due)
+  }
+}
+
 /** Starts playing; the result stops it. */
 export function startPlaying(frames: EncodedFrames, sink: Sink, options: PlayOptions): Playing {
-  const player = new Player(frames, sink, options)
+  const player = frames.apart === true ? new ApartPlayer(frames, sink, options) : new Player(frames, sink, options)
   try {
     player.step()
   } catch (error) {

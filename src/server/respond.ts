@@ -4,7 +4,7 @@ import { applyFaults } from '../wire/faults.js'
 import type { TimedFrame } from '../wire/frames.js'
 import type { AppContext } from './context.js'
 import { midStreamMessage, type ResponseFaults } from './faults.js'
-import { encodeFrames, toBytes, type EncodedFrames } from './frames.js'
+import { encodeFrames, splitFrames, toBytes, type EncodedFrames } from './frames.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -39,17 +39,19 @@ export function streamFrames(
 }
 
 /**
- * The frames with the faults' silences and cut applied, encoded, and re-timed from the moment the headers go
- * out (`faults.headersAt`, which the route has waited): the player starts its clock then, and each frame still
- * arrives at its offset from the start.
+ * The frames with the faults' silences and cut applied, encoded, cut into pieces (split), and re-timed from the
+ * moment the headers go out (`faults.headersAt`, which the route has waited): the player starts its clock then,
+ * and each frame still arrives at its offset from the start.
  */
 export function encodeFaulted(frames: readonly TimedFrame[], faults: ResponseFaults, error: StreamError): EncodedFrames {
   const message = midStreamMessage(faults)
-  return encodeHeld(
+  const encoded = encodeHeld(
     applyFaults(frames, faults, (kept) => error(message, kept, false)),
     faults.headersAt ?? 0,
     error,
   )
+  // Split last, on the bytes: its cuts fall inside characters, which no text can hold.
+  return faults.split === undefined ? encoded : splitFrames(encoded, faults.split, faults.coalesce !== undefined)
 }
 
 /**

@@ -9,7 +9,7 @@
  * format's end marker).
  */
 import type { FaultPlan } from '../core/faults.js'
-import { createRandom } from '../core/random.js'
+import { createRandom, type Random } from '../core/random.js'
 import type { TimedFrame } from './frames.js'
 
 /**
@@ -51,3 +51,45 @@ function cutAndStall(frames: readonly TimedFrame[], { stalls, cut }: FaultPlan, 
   const at = out[carrier + 1]?.at ?? out[carrier]!.at
   return [...kept, { at, text: cut.how === 'error' ? error(kept.length) : '' }]
 }
+
+/**
+ * Where the split fault cuts one frame's bytes into 2 to `most` pieces: sorted byte offsets, each strictly
+ * inside the frame (a frame of n bytes has at most n pieces; an empty one is not cut). The places that break a
+ * client come first: one cut before a UTF-8 continuation byte (inside a multi-byte character, RFC 3629,
+ * section 3), where a decoder that is not told more is coming (`TextDecoder#decode(chunk)` without
+ * `{stream: true}`) emits U+FFFD; one inside a `data:` line, before its LF, which a parser that reads a chunk
+ * as whole lines (rather than buffering to the next LF, as the SSE spec's interpretation requires) mangles;
+ * then anywhere. Each only when the frame has one, and every draw from `random`, so a seeded source cuts the
+ * same stream the same way.
+ */
+export function splitPoints(bytes: Uint8Array, most: number, random: Random): number[] {
+  const pieces = Math.min(2 + Math.floor(random() * (most - 1)), bytes.length)
+  if (pieces < 2) return []
+  // A cut at i goes between bytes i - 1 and i; one just after an LF is between two lines, not inside one.
+  const inCharacter: number[] = []
+  const inData: number[] = []
+  let dataLine = isDataLine(bytes, 0) // whether byte i - 1 is in a `data:` line
+  for (let i = 1; i < bytes.length; i++) {
+    if (bytes[i - 1] === LF) dataLine = isDataLine(bytes, i)
+    else if (dataLine) inData.push(i)
+    if ((bytes[i]! & 0xc0) === 0x80) inCharacter.push(i)
+  }
+  const cuts = new Set<number>()
+  const pick = (from: readonly number[]): void => {
+    const free = from.filter((at) => !cuts.has(at))
+    if (free.length > 0) cuts.add(free[Math.floor(random() * free.length)]!)
+  }
+  pick(inCharacter)
+  if (cuts.size < pieces - 1) pick(inData)
+  // The rest anywhere among the n - 1 places; there are at most n - 1 cuts, so this ends.
+  while (cuts.size < pieces - 1) {
+    const at = 1 + Math.floor(random() * (bytes.length - 1))
+    if (!cuts.has(at)) cuts.add(at)
+  }
+  return [...cuts].sort((a, b) => a - b)
+}
+
+const LF = 0x0a
+const DATA = [0x64, 0x61, 0x74, 0x61, 0x3a] // "data:"
+
+const isDataLine = (bytes: Uint8Array, start: number): boolean => DATA.every((byte, i) => bytes[start + i] === byte)

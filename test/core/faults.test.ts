@@ -19,6 +19,22 @@ describe('parseFaults', () => {
     expect(parseFaults('', 'f')).toEqual([])
   })
 
+  it('reads split with its default of 4 pieces, or at most N, and keeps the first', () => {
+    expect(parseFaults('split,split:2,split:16', 'f')).toEqual([
+      { kind: 'split', pieces: 4 },
+      { kind: 'split', pieces: 2 },
+      { kind: 'split', pieces: 16 },
+    ])
+    expect(planFaults(parseFaults('split:9,split,error-after:3', 'f'))).toEqual({
+      headersDelay: 0,
+      stalls: [],
+      split: 9,
+      cut: { after: 3, how: 'error' },
+    })
+    // Not spent by a resume: every frame of every connection is split.
+    expect(planFaults(parseFaults('split', 'f'), 40)).toMatchObject({ split: 4 })
+  })
+
   it.each([
     ['status', /takes a status code/],
     ['status:200', /an HTTP status from 400 to 599/],
@@ -29,6 +45,10 @@ describe('parseFaults', () => {
     ['stall-after:3:9999999', /ms from 0 to 600000/],
     ['slow-headers:1:2', /takes 1 value/],
     ['explode:1', /is not a fault/],
+    ['split:1', /a number of pieces from 2 to 16/],
+    ['split:17', /a number of pieces from 2 to 16/],
+    ['split:', /a number of pieces from 2 to 16/],
+    ['split:4:2', /takes at most 1 value/],
   ])('refuses %j, naming the parameter and the vocabulary', (spec, pattern) => {
     let error: unknown
     try {
@@ -39,7 +59,7 @@ describe('parseFaults', () => {
     expect(error).toBeInstanceOf(TokensimError)
     expect(error).toMatchObject({ code: 'invalid_param', param: 'x-tokensim-fault' })
     expect((error as Error).message).toMatch(pattern)
-    expect((error as Error).message).toMatch(/^x-tokensim-fault: .*a fault is status:CODE/)
+    expect((error as Error).message).toMatch(/^x-tokensim-fault: .*a fault is status:CODE.*split\[:N\]$/)
   })
 })
 
