@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The tokensim command: flags -> createServer -> listen, and a clean stop on SIGINT / SIGTERM. */
+import { BUILTIN_REPLIES } from './core/replies/builtin.js'
 import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
@@ -146,7 +147,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const replies = fromFile('--replies', values.replies, loadRepliesFile) ?? []
   // Before the scenarios, which may name the user's profiles.
   const profiles = fromFile('--profiles', values.profiles, loadProfilesFile) ?? []
-  const scenarios = fromFile('--scenarios', values.scenarios, (path) => loadScenariosFile(path, createProfileSet(profiles).names)) ?? []
+  const scenarios =
+    fromFile('--scenarios', values.scenarios, (path) =>
+      loadScenariosFile(path, { profiles: createProfileSet(profiles).names, replies: [...BUILTIN_REPLIES, ...replies].map((r) => r.name) }),
+    ) ?? []
   const captures = fromFile('--captures', values.captures, loadCaptures) ?? []
 
   const shown = host.includes(':') ? `[${host}]` : host

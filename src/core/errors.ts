@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'unknown_reply'
   /** A Last-Event-ID past the end of the reply. */
   | 'resume_out_of_range'
+  /** A Responses `previous_response_id` this server does not hold (answered 400, as the API does). */
+  | 'previous_response_not_found'
+  /** An Anthropic message thread (`previous_message_id`) this server does not hold (a 404, as the API's). */
+  | 'thread_not_found'
   /** A path or resource that does not exist. */
   | 'not_found'
   /** A request body larger than the server takes (`--max-body`). */

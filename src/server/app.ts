@@ -135,13 +135,15 @@ export function createApp({
     throw new TokensimError('invalid_param', `${where}no profile named ${JSON.stringify(name)}; the profiles are: ${known}`, param)
   }
   checkProfile(context.defaults.profile, '', 'profile')
-  for (const scenario of scenarios) {
-    checkProfile(scenario.profile, `scenario ${scenario.name}: `, 'scenarios')
-    if (scenario.reply === undefined || scenario.reply === ECHO) continue
-    try {
-      library.get(scenario.reply)
-    } catch (error) {
-      throw new TokensimError('unknown_reply', `scenario ${scenario.name}: ${(error as Error).message}`, 'scenarios')
+  for (const { name, answers } of scenarios) {
+    for (const answer of answers) {
+      checkProfile(answer.profile, `scenario ${name}: `, 'scenarios')
+      if (answer.reply === undefined || answer.reply === ECHO) continue
+      try {
+        library.get(answer.reply)
+      } catch (error) {
+        throw new TokensimError('unknown_reply', `scenario ${name}: ${(error as Error).message}`, 'scenarios')
+      }
     }
   }
 

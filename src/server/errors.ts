@@ -3,7 +3,7 @@
  * reported as `internal`, without its internals) and is rendered in the shape the route's clients expect.
  * Each vendor's routes live in a group of their own whose error handler speaks that vendor's shape.
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { TokensimError } from '../core/errors.js'
 import type { ErrorResponse } from '../wire/errors.js'
@@ -31,4 +31,14 @@ export function routeGroup(render: RenderError, context?: AppContext, scheme: Ke
     return c.json(body as object, status as ContentfulStatusCode, headers)
   })
   return group
+}
+
+/**
+ * Names the response with the `x-request-id` header the OpenAI API puts on every response, errors included,
+ * which the openai SDK reads as `_request_id` and `APIError.requestID` (`req_` and 32 hex digits, as the API's
+ * look). Called by each handler: a group's `use()` middleware would run for every path of the app.
+ */
+export function setOpenAIRequestId(c: Context): void {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  c.header('x-request-id', `req_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`)
 }

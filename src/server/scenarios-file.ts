@@ -1,103 +1,184 @@
 /**
- * Reads the user's scenarios (`--scenarios PATH`): a JSON or YAML file holding a list of rules, or the same list
- * under `scenarios:`. Each rule is checked here (its regular expression compiles, its profile exists, it says
- * what to answer), so a broken file is one ScenariosFileError naming the file, the rule and the problem at start,
- * never a failure later on a request. Whether its `reply` exists is checked by createApp against the library.
- * The profiles it may name are the built-in ones, or the server's with `--profiles`.
+ * Scenario rules as the user writes them: a JSON or YAML file (`--scenarios PATH`) holding a list of rules, or
+ * the same list under `scenarios:`, and the same list in a body sent to the runtime script endpoint. Each rule
+ * is checked here (its regular expressions compile, its profile and reply exist, its templates name what its
+ * conversation will hold, it says what to answer), so a broken rule is one ScenariosFileError naming the source,
+ * the rule and the problem when it is loaded, never a failure later on a request.
  */
 import { z } from 'zod'
 import { parseFaults } from '../core/faults.js'
 import { BUILTIN_PROFILES } from '../core/profiles.js'
-import type { Scenario } from '../core/scenarios.js'
-import { DataFileError, describeIssue, readData } from './data-file.js'
+import type { Scenario, ScenarioAnswer, ScenarioMatch } from '../core/scenarios.js'
+import { checkTemplate } from '../core/template.js'
+import { DataFileError, readData } from './data-file.js'
 
 export class ScenariosFileError extends DataFileError {
   override readonly name = 'ScenariosFileError'
 }
 
+/** What a rule may name besides the built-ins: the server's profiles and replies. */
+export interface ScenarioNames {
+  readonly profiles?: readonly string[]
+  /** The replies a rule may name (`echo` always); none: not checked here. */
+  readonly replies?: readonly string[]
+}
+
+const REGEX = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source, 'iu')
+      return true
+    } catch {
+      return false
+    }
+  },
+  { error: (issue) => `not a valid regular expression: ${JSON.stringify(issue.input)}` },
+)
+
+const TOOL_NAME = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' })
+
 const MATCH = z
   .object({
     contains: z.string().min(1).optional(),
-    matches: z
-      .string()
-      .refine(
-        (source) => {
-          try {
-            new RegExp(source, 'iu')
-            return true
-          } catch {
-            return false
-          }
-        },
-        { error: (issue) => `not a valid regular expression: ${JSON.stringify(issue.input)}` },
-      )
-      .optional(),
+    matches: REGEX.optional(),
     model: z.string().min(1).optional(),
+    after: z.enum(['user', 'tool_results', 'any'], { error: 'must be "user", "tool_results" or "any"' }).optional(),
+    tool_result: TOOL_NAME.optional(),
+    result_contains: z.string().min(1).optional(),
+    result_matches: REGEX.optional(),
+    result_error: z.boolean().optional(),
+    turn: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).optional(),
+    system_contains: z.string().min(1).optional(),
+    system_matches: REGEX.optional(),
+    tools: z.array(TOOL_NAME).min(1).optional(),
   })
   .strict()
+  .refine((m) => !(m.after === 'user' && (m.tool_result ?? m.result_contains ?? m.result_matches ?? m.result_error) !== undefined), {
+    error: "a condition on a tool result cannot hold after the user's text; use after: tool_results (the default then) or any",
+  })
 
-/** The schema of one rule, for a server with these profiles. */
-const ruleSchema = (profiles: readonly string[]) =>
-  z
-    .object({
-      name: z.string().min(1).optional(),
-      match: MATCH.optional(),
-      reply: z.string().min(1).optional(),
-      text: z.string().optional(),
-      reasoning: z.string().optional(),
-      tool_calls: z
-        .array(
-          z
-            .object({
-              name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' }),
-              arguments: z.record(z.string(), z.unknown()).default({}),
-            })
-            .strict(),
-        )
-        .min(1)
-        .optional(),
-      fault: z
-        .string()
-        .superRefine((spec, ctx) => {
-          try {
-            parseFaults(spec, 'fault')
-          } catch (error) {
-            ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^fault: /, '') })
-          }
-        })
-        .optional(),
-      profile: z
-        .string()
-        .refine((name) => profiles.includes(name), { error: `not a profile; the profiles are: ${profiles.join(', ')}` })
-        .optional(),
+/** The fields of one answer, for a server with these profiles. */
+const answerFields = (profiles: readonly string[]) => ({
+  reply: z.string().min(1).optional(),
+  text: z.string().optional(),
+  reasoning: z.string().optional(),
+  tool_calls: z
+    .array(z.object({ name: TOOL_NAME, arguments: z.record(z.string(), z.unknown()).default({}) }).strict())
+    .min(1)
+    .optional(),
+  fault: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parseFaults(spec, 'fault')
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^fault: /, '') })
+      }
     })
-    .strict()
-    .refine((rule) => !(rule.reply !== undefined && rule.text !== undefined), { error: 'give reply or text, not both' })
+    .optional(),
+  profile: z
+    .string()
+    .refine((name) => profiles.includes(name), { error: `not a profile; the profiles are: ${profiles.join(', ')}` })
+    .optional(),
+})
 
-export function loadScenariosFile(file: string, profiles: readonly string[] = BUILTIN_PROFILES.names): Scenario[] {
+const oneOf = (answer: { reply?: string | undefined; text?: string | undefined }) =>
+  !(answer.reply !== undefined && answer.text !== undefined)
+const ONE_OF = { error: 'give reply or text, not both' }
+
+/** The schema of one rule: its answer's fields, or a list of answers under `answers`. */
+const ruleSchema = (profiles: readonly string[]) => {
+  const fields = answerFields(profiles)
+  const ANSWER = z.object(fields).strict().refine(oneOf, ONE_OF)
+  return z
+    .object({ name: z.string().min(1).optional(), match: MATCH.optional(), answers: z.array(ANSWER).min(1).optional(), ...fields })
+    .strict()
+    .refine(oneOf, ONE_OF)
+    .refine((rule) => rule.answers === undefined || Object.keys(fields).every((key) => !(key in rule)), {
+      error: "give the answer's fields (text, reply, tool_calls, ...) or a list of answers, not both",
+    })
+}
+
+type Rule = z.output<ReturnType<typeof ruleSchema>>
+
+/** Rules from a file; every problem is a ScenariosFileError that starts with the file's path. */
+export function loadScenariosFile(file: string, names: ScenarioNames = {}): Scenario[] {
+  return parseScenarios(readData(file, ScenariosFileError), file, names)
+}
+
+/** Rules from data (a list, or the list under `scenarios:`); `source` starts every error's message. */
+export function parseScenarios(
+  data: unknown,
+  source: string,
+  { profiles = BUILTIN_PROFILES.names, replies }: ScenarioNames = {},
+): Scenario[] {
   const RULE = ruleSchema(profiles)
-  const FILE = z.union([z.array(RULE), z.object({ scenarios: z.array(RULE) }).strict()])
-  const data = readData(file, ScenariosFileError)
-  const result = FILE.safeParse(data)
-  if (!result.success) {
-    // Report against the shape the file is closest to, so the message points at the rule at fault.
-    const listed = Array.isArray(data) ? data : (data as { scenarios?: unknown } | null)?.scenarios
-    const prefix = Array.isArray(data) ? [] : ['scenarios']
-    const detail = Array.isArray(listed)
-      ? describeIssue(z.array(RULE).safeParse(listed).error ?? result.error, prefix)
-      : 'expected a list of rules, or the list under "scenarios:"'
-    throw new ScenariosFileError(`${file}: not a scenarios file: ${detail}`)
+  const listed = Array.isArray(data) ? data : (data as { scenarios?: unknown } | null)?.scenarios
+  const extra = Array.isArray(data) || data === null || typeof data !== 'object' ? [] : Object.keys(data).filter((k) => k !== 'scenarios')
+  if (!Array.isArray(listed) || extra.length > 0) {
+    throw new ScenariosFileError(`${source}: not a scenarios file: expected a list of rules, or the list under "scenarios:"`)
   }
-  const rules = Array.isArray(result.data) ? result.data : result.data.scenarios
-  if (rules.length === 0) throw new ScenariosFileError(`${file}: the file holds no scenarios`)
-  return rules.map((rule, index) => ({
-    name: rule.name ?? `#${index + 1}`,
-    match: rule.match ?? {},
-    ...(rule.reply !== undefined ? { reply: rule.reply } : {}),
-    ...(rule.text !== undefined ? { text: rule.text } : {}),
-    ...(rule.reasoning !== undefined ? { reasoning: rule.reasoning } : {}),
-    ...(rule.tool_calls !== undefined ? { toolCalls: rule.tool_calls } : {}),
-    ...(rule.profile !== undefined ? { profile: rule.profile } : {}),
-    ...(rule.fault !== undefined ? { fault: rule.fault } : {}),
-  }))
+  if (listed.length === 0) throw new ScenariosFileError(`${source}: the file holds no scenarios`)
+  return listed.map((item, index) => {
+    const rawName = (item as { name?: unknown } | null)?.name
+    const label = typeof rawName === 'string' && rawName !== '' ? `rule ${JSON.stringify(rawName)} (#${index + 1})` : `rule #${index + 1}`
+    const fail = (why: string): never => {
+      throw new ScenariosFileError(`${source}: ${label}: ${why}`)
+    }
+    const result = RULE.safeParse(item)
+    if (!result.success) {
+      const issue = result.error.issues[0]
+      const path = (issue?.path ?? []).map(String).join('.')
+      fail(`${path === '' ? '' : `${path}: `}${issue?.message ?? 'unexpected shape'}`)
+    }
+    const rule = result.data as Rule
+    const scenario = toScenario(rule, rawName === undefined ? `#${index + 1}` : String(rawName))
+    scenario.answers.forEach((answer, i) => {
+      const where = rule.answers === undefined ? '' : `answers.${i}.`
+      if (replies !== undefined && answer.reply !== undefined && answer.reply !== 'echo' && !replies.includes(answer.reply)) {
+        fail(`${where}reply: no reply named ${JSON.stringify(answer.reply)}; the replies are: ${['echo', ...replies].join(', ')}`)
+      }
+      const tools = scenario.match.toolResult === undefined ? [] : [scenario.match.toolResult]
+      const texts: [string, string | undefined][] = [
+        ['text', answer.text],
+        ['reasoning', answer.reasoning],
+        ...(answer.toolCalls ?? []).map((call, c): [string, string] => [`tool_calls.${c}.arguments`, JSON.stringify(call.arguments)]),
+      ]
+      for (const [field, text] of texts) {
+        const problem = text === undefined ? undefined : checkTemplate(text, tools)[0]
+        if (problem !== undefined) fail(`${where}${field}: ${problem}`)
+      }
+    })
+    return scenario
+  })
+}
+
+function toScenario(rule: Rule, name: string): Scenario {
+  const m = rule.match ?? {}
+  const match: ScenarioMatch = {
+    ...(m.contains !== undefined ? { contains: m.contains } : {}),
+    ...(m.matches !== undefined ? { matches: m.matches } : {}),
+    ...(m.model !== undefined ? { model: m.model } : {}),
+    ...(m.after !== undefined ? { after: m.after } : {}),
+    ...(m.tool_result !== undefined ? { toolResult: m.tool_result } : {}),
+    ...(m.result_contains !== undefined ? { resultContains: m.result_contains } : {}),
+    ...(m.result_matches !== undefined ? { resultMatches: m.result_matches } : {}),
+    ...(m.result_error !== undefined ? { resultError: m.result_error } : {}),
+    ...(m.turn !== undefined ? { turn: m.turn } : {}),
+    ...(m.system_contains !== undefined ? { systemContains: m.system_contains } : {}),
+    ...(m.system_matches !== undefined ? { systemMatches: m.system_matches } : {}),
+    ...(m.tools !== undefined ? { tools: m.tools } : {}),
+  }
+  return { name, match, answers: (rule.answers ?? [rule]).map(toAnswer) }
+}
+
+function toAnswer(a: z.output<z.ZodObject<ReturnType<typeof answerFields>>>): ScenarioAnswer {
+  return {
+    ...(a.reply !== undefined ? { reply: a.reply } : {}),
+    ...(a.text !== undefined ? { text: a.text } : {}),
+    ...(a.reasoning !== undefined ? { reasoning: a.reasoning } : {}),
+    ...(a.tool_calls !== undefined ? { toolCalls: a.tool_calls } : {}),
+    ...(a.profile !== undefined ? { profile: a.profile } : {}),
+    ...(a.fault !== undefined ? { fault: a.fault } : {}),
+  }
 }

@@ -17,7 +17,9 @@ const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   invalid_param: 400,
   unknown_reply: 400,
   resume_out_of_range: 400,
+  previous_response_not_found: 400,
   not_found: 404,
+  thread_not_found: 404,
   request_too_large: 413,
   invalid_api_key: 401,
   too_many_streams: 429,
@@ -69,7 +71,7 @@ export const renderNativeError = renderOpenAIError
 
 export interface AnthropicErrorBody {
   readonly type: 'error'
-  readonly error: { readonly type: string; readonly message: string }
+  readonly error: { readonly type: string; readonly message: string; readonly details?: { readonly error_code: string } }
 }
 
 /** Anthropic's shape (https://docs.anthropic.com/en/api/errors): `{"type":"error","error":{type,message}}`. */
@@ -78,7 +80,13 @@ export function renderAnthropicError(error: TokensimError): ErrorResponse<Anthro
   const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
   // The API's rate-limit headers (https://docs.anthropic.com/en/api/rate-limits#response-headers).
   const limits = status === 429 ? { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0' } : {}
-  return { status, body: { type: 'error', error: { type, message: error.message } }, headers: { ...retryAfter(error), ...limits } }
+  // The SDK picks a typed error by `details.error_code` (ThreadNotFoundError for `404 thread_not_found`).
+  const details = error.code === 'thread_not_found' ? { details: { error_code: error.code } } : {}
+  return {
+    status,
+    body: { type: 'error', error: { type, message: error.message, ...details } },
+    headers: { ...retryAfter(error), ...limits },
+  }
 }
 
 /** https://docs.anthropic.com/en/api/errors#http-errors */

@@ -1,7 +1,6 @@
 /** planTurn and matchScenario: every part streams exactly its text, on one schedule; the first fitting rule wins. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { matchScenario, type Scenario } from '../../src/core/scenarios.js'
 import { truncateTurn } from '../../src/core/truncate.js'
 import { planTurn, streamedText } from '../../src/core/turn.js'
 import { UNIT_KINDS, type Part } from '../../src/core/types.js'
@@ -77,26 +76,6 @@ describe('planTurn', () => {
       ],
       [['de', 4]],
     ])
-  })
-})
-
-describe('matchScenario', () => {
-  const rules: Scenario[] = [
-    { name: 'model', match: { model: 'gpt-4o', contains: 'Weather' }, text: '1' },
-    { name: 'regex', match: { matches: '^hi\\b' }, text: '2' },
-    { name: 'default', match: {}, text: '3' },
-  ]
-  it.each([
-    ['gpt-4o', 'what is the WEATHER like', 'model'],
-    ['claude', 'what is the weather like', 'default'],
-    ['claude', 'Hi there', 'regex'],
-    ['claude', 'high', 'default'],
-    ['gpt-4o', 'hi, weather?', 'model'],
-  ])('model %s, message %j -> %s', (model, user, name) => {
-    expect(matchScenario(rules, { model, user })?.name).toBe(name)
-  })
-  it('matches nothing when no rule fits', () => {
-    expect(matchScenario(rules.slice(0, 2), { model: 'x', user: 'y' })).toBeUndefined()
   })
 })
 

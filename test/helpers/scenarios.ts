@@ -7,10 +7,9 @@ export const TEST_SCENARIOS: readonly Scenario[] = [
   {
     name: 'weather',
     match: { contains: 'weather' },
-    text: 'Let me look that up.',
-    toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }],
+    answers: [{ text: 'Let me look that up.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } }] }],
   },
-  { name: 'think', match: { contains: 'think' }, reasoning: REASONING, text: 'Done thinking.' },
+  { name: 'think', match: { contains: 'think' }, answers: [{ reasoning: REASONING, text: 'Done thinking.' }] },
 ]
 
 /** One bad value for each kind of knob header: each must be a 400 that names its header, in the route's shape. */

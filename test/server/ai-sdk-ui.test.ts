@@ -1,7 +1,6 @@
 /** POST /api/chat and GET /api/chat/:id/stream through the AI SDK's own client (DefaultChatTransport, AbstractChat), against the real server. */
 import { createOpenAI } from '@ai-sdk/openai'
 import {
-  AbstractChat,
   convertToModelMessages,
   DefaultChatTransport,
   getToolName,
@@ -9,9 +8,6 @@ import {
   readUIMessageStream,
   streamText,
   validateUIMessages,
-  type ChatInit,
-  type ChatState,
-  type ChatStatus,
   type UIMessage,
   type UIMessageChunk,
 } from 'ai'
@@ -23,6 +19,7 @@ import { createClock } from '../../src/server/clock.js'
 import { encodeFrames } from '../../src/server/frames.js'
 import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
+import { PlainChat } from '../helpers/chat.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { chunks, readSse } from '../helpers/sse.js'
 
@@ -263,23 +260,6 @@ describe('the registry of playing chats', () => {
     expect(streams.resume('c')).toBeUndefined()
   })
 })
-
-/** The smallest ChatState: what a framework binding (useChat) keeps in its own reactive store. */
-class PlainState implements ChatState<UIMessage> {
-  status: ChatStatus = 'ready'
-  error: Error | undefined = undefined
-  constructor(public messages: UIMessage[] = []) {}
-  pushMessage = (message: UIMessage) => void this.messages.push(message)
-  popMessage = () => void this.messages.pop()
-  replaceMessage = (index: number, message: UIMessage) => void (this.messages[index] = message)
-  snapshot = <T>(thing: T): T => structuredClone(thing)
-}
-
-class PlainChat extends AbstractChat<UIMessage> {
-  constructor({ messages, ...init }: ChatInit<UIMessage>) {
-    super({ ...init, state: new PlainState(messages) })
-  }
-}
 
 describe('AbstractChat', () => {
   it('sends a message and ends with the assistant message; hands tool calls to onToolCall', async () => {

@@ -472,7 +472,11 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ['--cors with a path', ['--cors', 'http://localhost:5173/app'], /--cors must be \* or .*"http:\/\/localhost:5173\/app"/],
     ['--cors not an origin', ['--cors', 'http://a.example,localhost'], /--cors .*"localhost"/],
     ['--scenarios with broken JSON', ['--scenarios', broken], /--scenarios .*broken\.json: not valid JSON/],
-    ['--scenarios naming a reply that does not exist', ['--scenarios', badScenario], /--scenarios: scenario greet: .*"nope"/],
+    [
+      '--scenarios naming a reply that does not exist',
+      ['--scenarios', badScenario],
+      /--scenarios .*scenarios\.yaml: rule "greet" \(#1\): reply: no reply named "nope"/,
+    ],
     [
       '--profiles /nonexistent/p.yaml',
       ['--profiles', '/nonexistent/p.yaml'],

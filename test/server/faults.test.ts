@@ -32,7 +32,7 @@ const openai = (headers: Record<string, string>, options: Partial<ConstructorPar
 
 beforeAll(async () => {
   server = await startServer({
-    scenarios: [{ name: 'flaky', match: { contains: 'flaky' }, reply: 'greeting', fault: 'error-after:1' }],
+    scenarios: [{ name: 'flaky', match: { contains: 'flaky' }, answers: [{ reply: 'greeting', fault: 'error-after:1' }] }],
   })
 })
 afterAll(() => server.close())

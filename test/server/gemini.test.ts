@@ -266,8 +266,8 @@ describe("errors in Google's shape", () => {
   })
 
   it('answers an action it does not serve, and other /v1beta paths, with a 404 NOT_FOUND', async () => {
-    const counted = await apiError(ai.models.countTokens({ model, contents: 'hi' })) // POST ...:countTokens
-    expect(counted).toMatchObject({ status: 404, body: { error: { code: 404, status: 'NOT_FOUND' } } })
+    const embedded = await apiError(ai.models.embedContent({ model, contents: 'hi' })) // POST ...:batchEmbedContents
+    expect(embedded).toMatchObject({ status: 404, body: { error: { code: 404, status: 'NOT_FOUND' } } })
     for (const path of [`/v1beta/models/${model}:fooBar`, `/v1beta/models/${model}`, '/v1beta/models']) {
       const response = await fetch(`${server.url}${path}`, { method: 'POST', body: '{}' })
       expect(response.status, path).toBe(404)

@@ -58,7 +58,7 @@ describe('POST /v1/responses with the openai SDK', () => {
     expect(completed?.usage).toEqual(whole.usage)
   })
 
-  it('counts the instructions and the text parts of every input message, and ignores other items', async () => {
+  it('counts the instructions, the text parts of every input message and the tool outputs, and ignores other items', async () => {
     const whole = await client.responses.create({
       model: 'gpt-4o',
       instructions: 'Be brief.',
@@ -77,11 +77,14 @@ describe('POST /v1/responses with the openai SDK', () => {
           role: 'assistant',
           content: [{ type: 'output_text', text: 'reply', annotations: [] }],
         },
-        { type: 'function_call_output', call_id: 'call_1', output: 'ignored' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'not counted' }] },
         { role: 'user', content: 'second' },
       ],
     })
-    expect(whole.usage?.input_tokens).toBe(countTokens('Be brief.') + countTokens('first') + countTokens('reply') + countTokens('second'))
+    expect(whole.usage?.input_tokens).toBe(
+      countTokens('Be brief.') + countTokens('first') + countTokens('reply') + countTokens('sunny') + countTokens('second'),
+    )
     expect(whole.instructions).toBe('Be brief.')
   })
 

@@ -116,7 +116,7 @@ describe('loadProfilesFile', () => {
 describe('loadScenariosFile with the profiles of a server', () => {
   it('accepts a profile the server has, and refuses one it does not, listing them', () => {
     const file = write('s.yaml', '- text: x\n  profile: satellite\n')
-    expect(loadScenariosFile(file, ['fast', 'satellite'])).toMatchObject([{ profile: 'satellite' }])
+    expect(loadScenariosFile(file, { profiles: ['fast', 'satellite'] })).toMatchObject([{ answers: [{ profile: 'satellite' }] }])
     expect(() => loadScenariosFile(file)).toThrow(ScenariosFileError)
     expect(() => loadScenariosFile(file)).toThrow(/the profiles are: instant, fast, typical, slow, reasoning, flaky/)
   })

@@ -96,7 +96,10 @@ describe('GET /v1/models', () => {
 
 describe("the app's own profiles on the vendor routes", () => {
   it('a scenario may name one, and a tokensim-NAME model picks it', async () => {
-    const app = createApp({ profiles: [steady], scenarios: [{ name: 'calm', match: { contains: 'calm' }, text: 'ok', profile: 'steady' }] })
+    const app = createApp({
+      profiles: [steady],
+      scenarios: [{ name: 'calm', match: { contains: 'calm' }, answers: [{ text: 'ok', profile: 'steady' }] }],
+    })
     expect((await chat(app, 'tokensim-steady')).status).toBe(200)
     expect((await chat(app, 'tokensim-steady', { 'x-tokensim-profile': 'steady' })).status).toBe(200)
     const unknown = await chat(app, 'gpt-4o', { 'x-tokensim-profile': 'warp' })
@@ -114,7 +117,7 @@ describe("the app's own profiles on the vendor routes", () => {
   })
 
   it('a scenario naming a profile the app does not have is an error at start', () => {
-    expect(() => createApp({ scenarios: [{ name: 'calm', match: {}, text: 'ok', profile: 'steady' }] })).toThrow(
+    expect(() => createApp({ scenarios: [{ name: 'calm', match: {}, answers: [{ text: 'ok', profile: 'steady' }] }] })).toThrow(
       /scenario calm: .*"steady"/,
     )
   })

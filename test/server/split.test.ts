@@ -179,22 +179,16 @@ describe('split through real sockets', { timeout: 20_000 }, () => {
   describe('GET /stream', () => {
     const url = (fault: string) => `${server.url}/stream?reply=multilingual&unit=word&delay=0&ttft=0&seed=5&fault=${fault}`
 
-    // Fails until src/server/routes/stream.ts sends a stream with split down its faulted path: its test for a
-    // plain stream (no cut, stall or coalesce), which plays the cached frames as they are, needs
-    // `&& faults.split === undefined`. Then this is an `it` (the test below, with other faults, passes today).
-    it.fails(
-      'a client decoding each chunk on its own shows U+FFFD; a streaming one gets the text; the bytes are the unsplit stream',
-      async () => {
-        const plain = await bodyChunks(await fetch(url('')))
-        const pieces = await bodyChunks(await fetch(url('split')))
-        expect(joined(pieces).equals(joined(plain))).toBe(true)
-        expect(pieces.length).toBeGreaterThan(2 * words.length)
-        expect(naive(pieces)).toContain('\uFFFD')
-        expect(streaming(pieces)).toBe(streaming(plain))
-        expect(streaming(pieces)).not.toContain('\uFFFD')
-        expect((await readSse(await fetch(url('split:3')))).text).toBe(multilingual)
-      },
-    )
+    it('a client decoding each chunk on its own shows U+FFFD; a streaming one gets the text; the bytes are the unsplit stream', async () => {
+      const plain = await bodyChunks(await fetch(url('')))
+      const pieces = await bodyChunks(await fetch(url('split')))
+      expect(joined(pieces).equals(joined(plain))).toBe(true)
+      expect(pieces.length).toBeGreaterThan(2 * words.length)
+      expect(naive(pieces)).toContain('\uFFFD')
+      expect(streaming(pieces)).toBe(streaming(plain))
+      expect(streaming(pieces)).not.toContain('\uFFFD')
+      expect((await readSse(await fetch(url('split:3')))).text).toBe(multilingual)
+    })
 
     it('together with the other faults: the stall still comes after unit N, the error after unit M', async () => {
       const started = performance.now()

@@ -13,7 +13,8 @@ import { z } from 'zod'
 import { aiSdkUiStreamError, encodeAiSdkUi } from '../../wire/ai-sdk-ui.js'
 import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
-import { resolveTurn, type ChatInput } from '../chat.js'
+import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
+import { resolveTurn } from '../chat.js'
 import { createChatStreams } from '../chat-streams.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
@@ -23,8 +24,22 @@ import { encodeFaulted, newId, SSE_HEADERS } from '../respond.js'
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
 export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = { ...SSE_HEADERS, 'x-vercel-ai-ui-message-stream': 'v1' }
 
-/** A UIMessage part: the text ones count; files, reasoning, tools and data parts are accepted and ignored. */
-const PART = z.looseObject({ type: z.string(), text: z.unknown().optional() })
+/**
+ * A UIMessage part: text, and tool parts (`tool-NAME`, `dynamic-tool`) in every state, make the conversation;
+ * step-start divides an assistant message into steps; reasoning, files, sources and data parts are accepted
+ * and ignored.
+ */
+const PART = z.looseObject({
+  type: z.string(),
+  text: z.unknown().optional(),
+  toolCallId: z.unknown().optional(),
+  toolName: z.unknown().optional(),
+  state: z.unknown().optional(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  errorText: z.unknown().optional(),
+  approval: z.unknown().optional(),
+})
 
 /** What tokensim reads of the body DefaultChatTransport sends; every other field (a `body` option's) is ignored. */
 const BODY = z.looseObject({
@@ -46,13 +61,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
 
   group.post('/api/chat', async (c) => {
     const body = await readBody(c, BODY)
-    const input: ChatInput = {
-      model: body.model ?? '',
-      messages: body.messages.map((m) => ({
-        role: m.role,
-        text: m.parts.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join(''),
-      })),
-    }
+    const input: Conversation = { model: body.model ?? '', messages: messagesOf(body.messages), tools: [] }
     // Always streamed: an error-after or drop-after breaks the stream, never the request.
     const { plan, faults } = await faultTurn(
       c,
@@ -77,4 +86,71 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
   })
 
   app.route('/', group)
+}
+
+type Part = z.output<typeof PART>
+
+/**
+ * UIMessages as a conversation. An assistant message holds every step of an answer: its text and tool parts up
+ * to a step-start are one answer, and the results of those tools (`output-available`, `output-error`,
+ * `output-denied`, whether run on the server or added by the app) come back after it; so a message whose last
+ * step has results asks the model to go on from them.
+ */
+function messagesOf(uiMessages: z.output<typeof BODY>['messages']): Message[] {
+  const messages: Message[] = []
+  for (const message of uiMessages) {
+    if (message.role !== 'assistant') {
+      messages.push({ role: message.role, text: textOf(message.parts) })
+      continue
+    }
+    let step: Part[] = []
+    const flush = (): void => {
+      if (step.length === 0) return
+      const calls: ToolCall[] = []
+      const results: ToolResult[] = []
+      for (const part of step) {
+        const name = toolName(part)
+        if (name === undefined) continue
+        const id = typeof part.toolCallId === 'string' ? part.toolCallId : ''
+        calls.push({ id, name, arguments: part.input ?? {} })
+        const result = resultOf(part)
+        if (result !== undefined) results.push({ id, name, ...result })
+      }
+      messages.push({ role: 'assistant', text: textOf(step), toolCalls: calls })
+      if (results.length > 0) messages.push({ role: 'tool', results })
+      step = []
+    }
+    for (const part of message.parts) {
+      if (part.type === 'step-start') flush()
+      else step.push(part)
+    }
+    flush()
+  }
+  // Steps are split here, so consecutive answers stay apart: only results need their calls' names.
+  return normalize(messages)
+}
+
+const textOf = (parts: readonly Part[]): string =>
+  parts.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('')
+
+/** A tool part's tool: `tool-NAME`, or a dynamic tool's `toolName`. */
+function toolName(part: Part): string | undefined {
+  if (part.type.startsWith('tool-')) return part.type.slice('tool-'.length)
+  if (part.type === 'dynamic-tool' && typeof part.toolName === 'string') return part.toolName
+  return undefined
+}
+
+function resultOf(part: Part): { content: string; isError: boolean } | undefined {
+  switch (part.state) {
+    case 'output-available':
+      return { content: resultText(part.output), isError: false }
+    case 'output-error':
+      return { content: typeof part.errorText === 'string' ? part.errorText : 'error', isError: true }
+    case 'output-denied': {
+      const reason = (part.approval as { reason?: unknown } | undefined)?.reason
+      return { content: typeof reason === 'string' ? reason : 'The user denied this tool call.', isError: true }
+    }
+    default:
+      return undefined
+  }
 }

@@ -3,11 +3,19 @@ import type { Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
-import { anthropicStreamError, encodeAnthropicMessages, foldAnthropicMessages, shapeAnthropicTurn } from '../../wire/anthropic-messages.js'
+import {
+  anthropicStreamError,
+  encodeAnthropicMessages,
+  foldAnthropicMessages,
+  shapeAnthropicTurn,
+  toolUseId,
+} from '../../wire/anthropic-messages.js'
 import { renderAnthropicError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
-import { resolveTurn, type ChatInput } from '../chat.js'
+import { answerMessage, normalize, promptTokens, type Conversation, type Message } from '../../core/conversation.js'
+import { resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
+import { createConversationStore, type ConversationStore, type StoredConversation } from '../conversation-store.js'
 import { asTokensimError, routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds, type StreamError } from '../respond.js'
@@ -20,15 +28,31 @@ function says(expected: string) {
   return (issue: { code: string; input?: unknown }) => (issue.input === undefined ? 'Field required' : `Input should be ${expected}`)
 }
 
-/** Text blocks count; image, document, tool_use, tool_result, thinking and other blocks are accepted and ignored. */
-const BLOCK = z.looseObject({ type: z.string({ error: says('a valid string') }), text: z.unknown() })
+/**
+ * A content block. Text, tool_use and tool_result blocks make the conversation; image, document, thinking,
+ * redacted_thinking, search_result and server tool blocks are accepted and ignored. The fields tokensim reads
+ * are checked as the API checks them.
+ */
+const BLOCK = z.looseObject({ type: z.string({ error: says('a valid string') }) })
+const TEXT_BLOCK = z.looseObject({ text: z.string({ error: says('a valid string') }) })
+const TOOL_USE = z.looseObject({
+  id: z.string({ error: says('a valid string') }),
+  name: z.string({ error: says('a valid string') }),
+  input: z.unknown(),
+})
+const TOOL_RESULT = z.looseObject({
+  tool_use_id: z.string({ error: says('a valid string') }),
+  content: z.union([z.string(), z.array(BLOCK)], { error: says('a valid string or a valid list') }).optional(),
+  is_error: z.boolean({ error: says('a valid boolean') }).nullish(),
+})
 const CONTENT = z.union([z.string(), z.array(BLOCK)], { error: says('a valid string or a valid list') })
 
-/** What tokensim reads of the body (https://docs.anthropic.com/en/api/messages); every other field is accepted and ignored. */
-const BODY = z.looseObject({
+/**
+ * What tokensim reads of a count_tokens body, and of a Messages body besides `max_tokens` and `stream`
+ * (https://docs.anthropic.com/en/api/messages); every other field is accepted and ignored.
+ */
+const COUNT_BODY = z.looseObject({
   model: z.string({ error: says('a valid string') }).min(1, { error: 'String should have at least 1 character' }),
-  // Required by the API, which answers its absence with a 400 `max_tokens: Field required`.
-  max_tokens: z.int({ error: says('a valid integer') }).min(1, { error: 'Input should be greater than or equal to 1' }),
   messages: z.array(
     z.looseObject({
       // The SDK's MessageParam also takes a `system` role (SystemMessageParam), so the server does too.
@@ -40,7 +64,6 @@ const BODY = z.looseObject({
     { error: says('a valid list') },
   ),
   system: z.union([z.string(), z.array(BLOCK)], { error: says('a valid string or a valid list') }).optional(),
-  stream: z.boolean({ error: says('a valid boolean') }).optional(),
   thinking: z
     .looseObject({
       type: z.enum(['enabled', 'disabled', 'adaptive'], { error: "Input should be 'enabled', 'disabled' or 'adaptive'" }),
@@ -53,24 +76,51 @@ const BODY = z.looseObject({
   tools: z.array(z.looseObject({ name: z.string({ error: says('a valid string') }) }), { error: says('a valid list') }).optional(),
 })
 
+const BODY = COUNT_BODY.extend({
+  // A message thread: the API holds the conversation under the answer's id, and a later request that continues
+  // it sends only its new messages.
+  thread: z
+    .union(
+      [
+        z.looseObject({ type: z.literal('create') }),
+        z.looseObject({ type: z.literal('continue'), previous_message_id: z.string({ error: says('a valid string') }) }),
+      ],
+      { error: "Input should be {type: 'create'} or {type: 'continue', previous_message_id}" },
+    )
+    .nullish(),
+  // Required by the API, which answers its absence with a 400 `max_tokens: Field required`.
+  max_tokens: z.int({ error: says('a valid integer') }).min(1, { error: 'Input should be greater than or equal to 1' }),
+  stream: z.boolean({ error: says('a valid boolean') }).optional(),
+})
+
 export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
   const group = routeGroup((error) => renderError(error, requestId()), context, 'anthropic')
-  group.post('/v1/messages', async (c) => {
-    // The API names every response, errors included, with a `request-id` header (the SDK's `_request_id` and
-    // APIError.requestID); an error body repeats it as `request_id`.
+  const threads = createConversationStore()
+  // The API names every response, errors included, with a `request-id` header (the SDK's `_request_id` and
+  // APIError.requestID); an error body repeats it as `request_id`.
+  const named = (handle: (c: Context, id: string) => Promise<Response>) => async (c: Context) => {
     const id = requestId()
     c.header('request-id', id)
     try {
-      return await answer(c, context, id)
+      return await handle(c, id)
     } catch (error) {
       const { status, body, headers } = renderError(asTokensimError(error), id)
       return c.json(body, status as ContentfulStatusCode, headers)
     }
-  })
+  }
+  group.post(
+    '/v1/messages',
+    named((c, id) => answer(c, context, threads, id)),
+  )
+  // messages.countTokens: the prompt's o200k_base tokens, as the answer's usage counts them.
+  group.post(
+    '/v1/messages/count_tokens',
+    named(async (c) => c.json({ input_tokens: promptTokens(conversationOf(await readBody(c, COUNT_BODY))) })),
+  )
   app.route('/', group)
 }
 
-async function answer(c: Context, context: AppContext, id: string): Promise<Response> {
+async function answer(c: Context, context: AppContext, threads: ConversationStore, id: string): Promise<Response> {
   const body = await readBody(c, BODY)
   if (body.messages.length === 0) throw new TokensimError('invalid_param', 'messages: at least one message is required', null)
   if (body.thinking?.type === 'enabled') {
@@ -79,24 +129,80 @@ async function answer(c: Context, context: AppContext, id: string): Promise<Resp
     if (body.max_tokens <= budget)
       throw new TokensimError('invalid_param', '`max_tokens` must be greater than `thinking.budget_tokens`.', null)
   }
-  const system = body.system === undefined ? [] : [{ role: 'system', text: contentText(body.system) }]
-  const input: ChatInput = {
-    model: body.model,
-    messages: [...system, ...body.messages.map((m) => ({ role: m.role, text: contentText(m.content) }))],
+  let previous: StoredConversation | undefined
+  if (body.thread?.type === 'continue') {
+    previous = threads.get(body.thread.previous_message_id)
+    if (previous === undefined) {
+      const message = `previous_message_id: no thread holds a message with id ${JSON.stringify(body.thread.previous_message_id)}`
+      throw new TokensimError('thread_not_found', message, 'thread.previous_message_id')
+    }
   }
+  const input = conversationOf(body, previous)
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
   const turn = resolveTurn(input, (name) => c.req.header(name), context)
   const shaped = { ...turn, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
+  if (body.thread != null)
+    threads.put(meta.id, { messages: [...input.messages, answerMessage(plan.answer, toolUseId)], tools: input.tools })
   if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
   const error: StreamError = (message, _kept, internal) => anthropicStreamError(message, internal ? 'api_error' : 'overloaded_error')
   return streamFrames(c, context, encodeAnthropicMessages(plan, meta), faults, error, { 'request-id': id })
 }
 
-function contentText(content: z.output<typeof CONTENT>): string {
+/**
+ * The conversation as the SDK sends it: an assistant message's text and tool_use blocks are an earlier answer;
+ * a user message's tool_result blocks are the app's results, named by their call's id, and its other blocks,
+ * if any, a new user message after them.
+ */
+function conversationOf(body: z.output<typeof COUNT_BODY>, previous?: StoredConversation): Conversation {
+  const messages: Message[] = body.system === undefined ? [] : [{ role: 'system', text: contentText(body.system, 'system') }]
+  // A continued thread: what it holds, its system prompt unless this request sends one, then the new messages.
+  if (previous !== undefined) messages.push(...previous.messages.filter((m) => body.system === undefined || m.role !== 'system'))
+  body.messages.forEach((m, i) => {
+    const where = `messages.${i}.content`
+    if (m.role === 'system') messages.push({ role: 'system', text: contentText(m.content, where) })
+    else if (m.role === 'assistant') {
+      const blocks = typeof m.content === 'string' ? [] : m.content
+      const toolCalls = blocks.flatMap((block, b) =>
+        block.type === 'tool_use'
+          ? [checked(TOOL_USE, block, `${where}.${b}`)].map((u) => ({ id: u.id, name: u.name, arguments: u.input }))
+          : [],
+      )
+      messages.push({ role: 'assistant', text: contentText(m.content, where), toolCalls })
+    } else {
+      const blocks = typeof m.content === 'string' ? [] : m.content
+      const results = blocks.flatMap((block, b) => {
+        if (block.type !== 'tool_result') return []
+        const result = checked(TOOL_RESULT, block, `${where}.${b}`)
+        const content = result.content === undefined ? '' : contentText(result.content, `${where}.${b}.content`)
+        return [{ id: result.tool_use_id, name: '', content, isError: result.is_error === true }]
+      })
+      if (results.length > 0) messages.push({ role: 'tool', results })
+      if (results.length === 0 || results.length < blocks.length) messages.push({ role: 'user', text: contentText(m.content, where) })
+    }
+  })
+  const tools = body.tools?.map((tool) => tool.name) ?? previous?.tools ?? []
+  return { model: body.model, messages: normalize(messages), tools }
+}
+
+/** The text blocks' text, joined; each text block's `text` checked. */
+function contentText(content: z.output<typeof CONTENT>, where: string): string {
   if (typeof content === 'string') return content
-  return content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('')
+  let text = ''
+  content.forEach((block, b) => {
+    if (block.type === 'text') text += checked(TEXT_BLOCK, block, `${where}.${b}`).text
+  })
+  return text
+}
+
+/** A block read against its schema; a field at fault is a 400 naming its path, as readBody names the body's. */
+function checked<T>(schema: z.ZodType<T>, block: unknown, where: string): T {
+  const result = schema.safeParse(block)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const path = [where, ...(issue?.path ?? []).map(String)].join('.')
+  throw new TokensimError('invalid_param', `${path}: ${issue?.message ?? 'does not fit the block schema'}`, path)
 }
 
 /** Errors in Anthropic's shape, with a `request_id` as the API adds. */

@@ -10,27 +10,44 @@ import { TokensimError } from '../../core/errors.js'
 import { encodeGemini, encodeGeminiJsonArray, foldGemini, geminiStreamError } from '../../wire/gemini.js'
 import { renderGeminiError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
-import { resolveTurn, type ChatInput } from '../chat.js'
+import { normalize, promptTokens, resultText, type Conversation, type Message } from '../../core/conversation.js'
+import { resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames } from '../respond.js'
 
-/** A Content's parts, of which the text ones count (inline data, files and function results are ignored). */
-const PARTS = z.array(z.looseObject({ text: z.string().optional() }), { error: 'must be a list of parts, e.g. [{"text":"Hi"}]' })
+/**
+ * A Content's parts: text (thoughts apart), a model's functionCall and the app's functionResponse make the
+ * conversation; inline data, files, executable code and the rest are accepted and ignored.
+ */
+const PART = z.looseObject({
+  text: z.string().optional(),
+  thought: z.boolean().optional(),
+  functionCall: z
+    .looseObject({ id: z.string().optional(), name: z.string(), args: z.record(z.string(), z.unknown()).optional() })
+    .optional(),
+  functionResponse: z
+    .looseObject({ id: z.string().optional(), name: z.string(), response: z.record(z.string(), z.unknown()).optional() })
+    .optional(),
+})
+const PARTS = z.array(PART, { error: 'must be a list of parts, e.g. [{"text":"Hi"}]' })
+const CONTENTS = z
+  .array(
+    z.looseObject({
+      // The API's own rule (https://ai.google.dev/api/caching#Content): "Must be either 'user' or 'model'", or unset.
+      role: z.enum(['user', 'model'], { error: 'must be "user" or "model"' }).optional(),
+      parts: PARTS,
+    }),
+    { error: 'must be a list of Content objects, e.g. [{"role":"user","parts":[{"text":"Hi"}]}]' },
+  )
+  .min(1, { error: 'must hold at least one Content' })
+/** The offered functions. */
+const TOOLS = z.array(z.looseObject({ functionDeclarations: z.array(z.looseObject({ name: z.string() })).optional() })).optional()
 
 /** What tokensim reads of the body; every other field the API takes (safetySettings, toolConfig, ...) is accepted and ignored. */
 const BODY = z.looseObject({
-  contents: z
-    .array(
-      z.looseObject({
-        // The API's own rule (https://ai.google.dev/api/caching#Content): "Must be either 'user' or 'model'", or unset.
-        role: z.enum(['user', 'model'], { error: 'must be "user" or "model"' }).optional(),
-        parts: PARTS,
-      }),
-      { error: 'must be a list of Content objects, e.g. [{"role":"user","parts":[{"text":"Hi"}]}]' },
-    )
-    .min(1, { error: 'must hold at least one Content' }),
+  contents: CONTENTS,
   systemInstruction: z.looseObject({ role: z.string().optional(), parts: PARTS }).optional(),
   generationConfig: z
     .looseObject({
@@ -39,10 +56,18 @@ const BODY = z.looseObject({
       maxOutputTokens: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).optional(),
     })
     .optional(),
-  tools: z.array(z.looseObject({})).optional(),
+  tools: TOOLS,
 })
 
-const ACTIONS = ['generateContent', 'streamGenerateContent']
+/** countTokens takes the contents, or a whole request under generateContentRequest (https://ai.google.dev/api/tokens). */
+const COUNT_BODY = z.looseObject({
+  contents: CONTENTS.optional(),
+  generateContentRequest: z
+    .looseObject({ contents: CONTENTS, systemInstruction: z.looseObject({ parts: PARTS }).optional(), tools: TOOLS })
+    .optional(),
+})
+
+const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens']
 
 export function geminiRoute(app: Hono, context: AppContext): void {
   const group = routeGroup(renderGeminiError, context, 'google')
@@ -63,6 +88,15 @@ export function geminiRoute(app: Hono, context: AppContext): void {
         `The path must name a model, e.g. /${c.req.param('version')}/models/gemini-2.5-flash:generateContent.`,
         'model',
       )
+    if (action === 'countTokens') {
+      const body = await readBody(c, COUNT_BODY)
+      const request = body.generateContentRequest ?? (body.contents === undefined ? undefined : { contents: body.contents })
+      if (request === undefined) {
+        throw new TokensimError('invalid_param', 'contents: must hold contents, or a generateContentRequest with contents', 'contents')
+      }
+      const tokens = promptTokens(conversationOf(model, request))
+      return c.json({ totalTokens: tokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }] })
+    }
     const stream = action === 'streamGenerateContent'
     const alt = c.req.query('alt')
     if (stream && alt !== undefined && alt !== 'sse' && alt !== 'json') {
@@ -70,12 +104,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     }
 
     const body = await readBody(c, BODY)
-    const system = body.systemInstruction === undefined ? [] : [{ role: 'system', text: partsText(body.systemInstruction.parts) }]
-    const input: ChatInput = {
-      model,
-      messages: [...system, ...body.contents.map((content) => ({ role: content.role ?? 'user', text: partsText(content.parts) }))],
-      maxTokens: body.generationConfig?.maxOutputTokens,
-    }
+    const input = { ...conversationOf(model, body), maxTokens: body.generationConfig?.maxOutputTokens }
     const { plan, faults } = await faultTurn(
       c,
       context,
@@ -104,6 +133,44 @@ export function geminiRoute(app: Hono, context: AppContext): void {
   app.route('/', group)
 }
 
-function partsText(parts: readonly { text?: string | undefined }[]): string {
-  return parts.map((part) => part.text ?? '').join('')
+interface Request {
+  readonly contents: z.output<typeof CONTENTS>
+  readonly systemInstruction?: { readonly parts: z.output<typeof PARTS> } | undefined
+  readonly tools?: z.output<typeof TOOLS>
+}
+
+/**
+ * The conversation as the SDK sends it: a model turn's text and functionCall parts are an earlier answer; a
+ * user turn's functionResponse parts are the app's results (a `response` of `{output}` is the result, of
+ * `{error}` a failure, as the API documents them), and its other parts, if any, a new user message after them.
+ */
+function conversationOf(model: string, request: Request): Conversation {
+  const messages: Message[] =
+    request.systemInstruction === undefined ? [] : [{ role: 'system', text: partsText(request.systemInstruction.parts) }]
+  for (const content of request.contents) {
+    if (content.role === 'model') {
+      const toolCalls = content.parts.flatMap(({ functionCall: call }) =>
+        call === undefined ? [] : [{ id: call.id ?? '', name: call.name, arguments: call.args ?? {} }],
+      )
+      messages.push({ role: 'assistant', text: partsText(content.parts), toolCalls })
+      continue
+    }
+    const results = content.parts.flatMap(({ functionResponse: response }) => {
+      if (response === undefined) return []
+      const fields = response.response ?? {}
+      const keys = Object.keys(fields)
+      const isError = keys.length === 1 && keys[0] === 'error'
+      const value = keys.length === 1 && (keys[0] === 'output' || isError) ? fields[keys[0]!] : fields
+      return [{ id: response.id ?? '', name: response.name, content: resultText(value), isError }]
+    })
+    if (results.length > 0) messages.push({ role: 'tool', results })
+    if (results.length === 0 || results.length < content.parts.length) messages.push({ role: 'user', text: partsText(content.parts) })
+  }
+  const tools = (request.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((f) => f.name))
+  return { model, messages: normalize(messages), tools }
+}
+
+/** The text parts' text, thoughts left out. */
+function partsText(parts: z.output<typeof PARTS>): string {
+  return parts.map((part) => (part.thought === true ? '' : (part.text ?? ''))).join('')
 }

@@ -5,9 +5,11 @@ import { TokensimError } from '../../core/errors.js'
 import { renderOpenAIError } from '../../wire/errors.js'
 import { encodeOpenAIResponses, foldOpenAIResponses, openAIResponsesStreamError, responseJson } from '../../wire/openai-responses.js'
 import { readBody } from '../body.js'
-import { resolveTurn, type ChatInput, type ChatMessage } from '../chat.js'
+import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
+import { resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
-import { routeGroup } from '../errors.js'
+import { routeGroup, setOpenAIRequestId } from '../errors.js'
+import { createConversationStore, type ConversationStore } from '../conversation-store.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
 
@@ -15,10 +17,19 @@ import { newId, streamFrames, unixSeconds } from '../respond.js'
 const CONTENT = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
 
 /**
- * An input item. Messages (`{role, content}`, with or without `type: "message"`) count; every other item
- * (function_call, function_call_output, reasoning, item_reference, ...) is accepted and ignored.
+ * An input item: a message (`{role, content}`, with or without `type: "message"`), an earlier answer's
+ * `function_call` (or `custom_tool_call`), the app's `function_call_output` (or `custom_tool_call_output`);
+ * every other item (reasoning, item_reference, web_search_call, ...) is accepted and ignored.
  */
 const ITEM = z.looseObject({ type: z.string().optional(), role: z.string().optional(), content: z.unknown().optional() })
+const CALL = z.looseObject({ call_id: z.string(), name: z.string(), arguments: z.string().optional(), input: z.string().optional() })
+const OUTPUT = z.looseObject({
+  call_id: z.string(),
+  output: z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]),
+})
+
+/** An offered tool: a function or custom tool names itself; built-in tools (web_search, ...) by their type. */
+const TOOL = z.looseObject({ type: z.string().optional(), name: z.string().optional() })
 
 /** What tokensim reads of the body; every other field the API takes is accepted and ignored (some are echoed). */
 const BODY = z.looseObject({
@@ -36,25 +47,41 @@ const BODY = z.looseObject({
   store: z.boolean().nullish(),
   temperature: z.number().nullish(),
   tool_choice: z.unknown().optional(),
-  tools: z.array(z.unknown()).nullish(),
+  tools: z.array(TOOL).nullish(),
   top_p: z.number().nullish(),
 })
 
 type Body = z.output<typeof BODY>
 
+/** A tool call's `call_id`, as the encoder writes it. */
+const CALL_ID = (id: string): string => `call_${id}`
+
 export function openAIResponsesRoute(app: Hono, context: AppContext): void {
   const group = routeGroup(renderOpenAIError, context)
+  const stored = createConversationStore()
   group.post('/v1/responses', async (c) => {
+    setOpenAIRequestId(c)
     const body = await readBody(c, BODY)
-    const input: ChatInput = { model: body.model, messages: messagesOf(body), maxTokens: body.max_output_tokens ?? undefined }
+    const input: Conversation = {
+      model: body.model,
+      messages: messagesOf(body, stored),
+      tools: (body.tools ?? []).flatMap((tool) => tool.name ?? tool.type ?? []),
+      maxTokens: body.max_output_tokens ?? undefined,
+    }
     const { plan, faults } = await faultTurn(
       c,
       context,
       resolveTurn(input, (name) => c.req.header(name), context),
       body.stream === true,
     )
+    const id = newId('resp_', 48)
+    // As the API keeps a response unless `store: false`: the conversation and its answer, for previous_response_id.
+    if (body.store !== false) {
+      const messages = [...input.messages.filter((m) => m.role !== 'system'), answerMessage(plan.answer, CALL_ID)]
+      stored.put(id, { messages, tools: input.tools })
+    }
     const options = {
-      id: newId('resp_', 48),
+      id,
       created: unixSeconds(),
       model: body.model,
       // The response object echoes the request's configuration fields (those ResponsesEcho names) as sent.
@@ -70,22 +97,71 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
   app.route('/', group)
 }
 
-/** `instructions` is the system prompt; a string `input` is one user message. */
-function messagesOf(body: Body): ChatMessage[] {
-  const messages: ChatMessage[] = []
+/**
+ * `instructions` is the system prompt (an earlier response's are not carried over, as in the API); then the
+ * conversation of `previous_response_id`, if any; a string `input` is one user message.
+ */
+function messagesOf(body: Body, stored: ConversationStore): Message[] {
+  const messages: Message[] = []
   if (body.instructions != null) messages.push({ role: 'system', text: body.instructions })
-  if (typeof body.input === 'string') return [...messages, { role: 'user', text: body.input }]
+  if (body.previous_response_id != null) {
+    const previous = stored.get(body.previous_response_id)
+    if (previous === undefined) {
+      // The API's own answer, word for word.
+      const message = `Previous response with id '${body.previous_response_id}' not found.`
+      throw new TokensimError('previous_response_not_found', message, 'previous_response_id')
+    }
+    messages.push(...previous.messages)
+  }
+  if (typeof body.input === 'string') return normalize([...messages, { role: 'user', text: body.input }])
   body.input.forEach((item, index) => {
+    // Named as readBody names the fields it checks.
+    const fail = (field: string, why: string): never => {
+      const param = `input.${index}${field}`
+      throw new TokensimError('invalid_param', `${param}: ${why}`, param)
+    }
+    const read = <T>(schema: z.ZodType<T>): T => {
+      const result = schema.safeParse(item)
+      if (result.success) return result.data
+      const issue = result.error.issues[0]
+      return fail(issue?.path.length ? `.${issue.path.join('.')}` : '', issue?.message ?? 'does not fit the item schema')
+    }
+    switch (item.type) {
+      case 'function_call':
+      case 'custom_tool_call': {
+        const call = read(CALL)
+        messages.push({
+          role: 'assistant',
+          text: '',
+          toolCalls: [{ id: call.call_id, name: call.name, arguments: call.arguments ?? call.input ?? '' }],
+        })
+        return
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        const output = read(OUTPUT)
+        const content = typeof output.output === 'string' ? output.output : contentText(output.output)
+        messages.push({ role: 'tool', results: [{ id: output.call_id, name: '', content, isError: false }] })
+        return
+      }
+    }
     if (item.role === undefined || (item.type !== undefined && item.type !== 'message')) return
     const content = CONTENT.safeParse(item.content)
-    if (!content.success) {
-      // Named as readBody names the fields it checks.
-      const param = `input.${index}.content`
-      throw new TokensimError('invalid_param', `${param}: must be a string or an array of content parts`, param)
+    if (!content.success) fail('.content', 'must be a string or an array of content parts')
+    const text = contentText(content.data!)
+    switch (item.role) {
+      case 'assistant':
+        messages.push({ role: 'assistant', text, toolCalls: [] })
+        break
+      case 'system':
+      case 'developer':
+        messages.push({ role: 'system', text })
+        break
+      default:
+        messages.push({ role: 'user', text })
     }
-    messages.push({ role: item.role, text: contentText(content.data) })
   })
-  return messages
+  return normalize(messages)
 }
 
 function contentText(content: z.output<typeof CONTENT>): string {

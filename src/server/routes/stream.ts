@@ -37,7 +37,13 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
     // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
     // the events' `t` and the done moments count it.
-    if (faults.cut === undefined && faults.stalls.length === 0 && faults.coalesce === undefined && faults.headersDelay === 0) {
+    if (
+      faults.cut === undefined &&
+      faults.stalls.length === 0 &&
+      faults.coalesce === undefined &&
+      faults.split === undefined &&
+      faults.headersDelay === 0
+    ) {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
