@@ -20,7 +20,7 @@ import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
 import { loadScenariosFile } from './server/scenarios-file.js'
 import { record, RecordFailure, RecordUsageError } from './record.js'
-import { FATAL_EXIT_CODE, runPrimary, type FatalMessage } from './workers.js'
+import { FATAL_EXIT_CODE, runPrimary, workerScenarioSync, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -173,7 +173,8 @@ async function main(argv: readonly string[]): Promise<void> {
       limits: { maxTextBytes, maxUnits, maxDelay, maxDuration },
       ...{ maxBodyBytes, maxStreams, maxStreamsPerClient, headersTimeout, requestTimeout },
     }
-    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, ...limits, apiKey, corsOrigins })
+    const sync = cluster.isWorker ? workerScenarioSync() : {}
+    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, ...limits, apiKey, corsOrigins, ...sync })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error

@@ -36,6 +36,8 @@ import { openAIResponsesRoute } from './routes/openai-responses.js'
 import { openAIChatRoute } from './routes/openai-chat.js'
 import { profilesRoute } from './routes/profiles.js'
 import { repliesRoute } from './routes/replies.js'
+import { scenariosRoute } from './routes/scenarios.js'
+import { createScenarioStore, type ScenarioStore, type ScopeChange } from './scenario-store.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
@@ -51,6 +53,10 @@ export interface AppOptions {
   readonly replies?: readonly Reply[]
   /** Rules that choose the answer to a vendor request (`--scenarios`); first match wins. */
   readonly scenarios?: readonly Scenario[]
+  /** Hands a change of the runtime rules to the other processes (`--workers`) and resolves once they have it. */
+  readonly shareScenarios?: (change: ScopeChange) => Promise<void>
+  /** Called with the app's scenario store, for a process that applies the changes other processes made. */
+  readonly onScenarioStore?: (store: ScenarioStore) => void
   /** The user's latency profiles (`--profiles`), added to the built-in ones (the same name replaces one). */
   readonly profiles?: readonly Profile[]
   /** Reconnection delay sent to EventSource clients, ms. */
@@ -90,6 +96,8 @@ export function createApp({
   limits,
   replies = [],
   scenarios = [],
+  shareScenarios,
+  onScenarioStore,
   profiles = [],
   retry = RETRY_MS,
   heartbeat = HEARTBEAT_MS,
@@ -117,7 +125,7 @@ export function createApp({
     clock,
     registry,
     library,
-    scenarios,
+    scenarios: createScenarioStore(scenarios, shareScenarios),
     profiles: createProfileSet(profiles),
     units: createUnitSource(library, streamLimits),
     frames: createFrameCache(),
@@ -147,6 +155,7 @@ export function createApp({
     }
   }
 
+  onScenarioStore?.(context.scenarios)
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
   const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
@@ -160,6 +169,7 @@ export function createApp({
   capturesRoute(app, context)
   streamRoute(app, context)
   repliesRoute(app, context)
+  scenariosRoute(app, context)
   openAIChatRoute(app, context)
   openAIResponsesRoute(app, context)
   anthropicMessagesRoute(app, context)

@@ -13,6 +13,7 @@ import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './respond.js'
+import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
 import { tooManyUnits } from './stream-size.js'
 
 /** The request headers that tune one answer, and the /stream parameter each stands for. */
@@ -46,7 +47,7 @@ export interface ResolvedTurn {
 /** The plan of the answer to `conversation`. Throws a TokensimError naming the header or field at fault. */
 export function resolveTurn(conversation: Conversation, header: HeaderReader, context: AppContext): ResolvedTurn {
   const state = readConversation(conversation)
-  const choice = choose(context.scenarios, conversation, state)
+  const choice = choose(context.scenarios.rules(scopeOf(header(SCOPE_HEADER))), conversation, state)
   const answer = choice?.answer
   // The profile header (a knob like the others) wins over the scenario's profile, which wins over the model's.
   const profile = answer?.profile ?? context.profiles.ofModel(conversation.model)?.name

@@ -2,11 +2,11 @@
 import type { NamedCapture } from '../core/capture.js'
 import type { ProfileSet } from '../core/profiles.js'
 import type { ReplyLibrary } from '../core/replies.js'
-import type { Scenario } from '../core/scenarios.js'
 import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
 import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
+import type { ScenarioStore } from './scenario-store.js'
 import type { GroupShape } from './guard.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import type { StreamRegistry } from './streams.js'
@@ -24,8 +24,8 @@ export interface AppContext {
   readonly clock: Clock
   readonly registry: StreamRegistry
   readonly library: ReplyLibrary
-  /** The user's scenario rules, first match wins (none: every request gets the default reply). */
-  readonly scenarios: readonly Scenario[]
+  /** The scenario rules, the server's and those set at run time per scope; first match wins. */
+  readonly scenarios: ScenarioStore
   /** The latency profiles: the built-in ones and the user's (`--profiles`). */
   readonly profiles: ProfileSet
   readonly units: UnitSource

@@ -1,6 +1,6 @@
 /**
  * The checks every request passes before any route sees it: the API key (src/server/auth.ts) and the body
- * size (Hono's bodyLimit, `--max-body`), each refused in the error shape of the route that would answer.
+ * size (src/server/body-limit.ts, `--max-body`), each refused in the error shape of the route that would answer.
  *
  * One middleware on the main app, not one per route group: a group's `use('*')` middleware, once the group is
  * mounted with `app.route('/', group)`, runs for every path of the app (Hono merges the group's routes,
@@ -10,7 +10,7 @@
  * request (GET /stream, /replies, /profiles, /v1/models, /captures, an unknown path) gets the native shape.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { limitBody } from './body-limit.js'
 import { matchedRoutes } from 'hono/route'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { TokensimError } from '../core/errors.js'
@@ -50,12 +50,12 @@ export function guard({ groups, keys, maxBodyBytes, isStatic }: GuardOptions): M
     const { status, body, headers } = render(error)
     return c.json(body as object, status as ContentfulStatusCode, headers)
   }
-  // One bodyLimit per shape: it checks content-length, or counts a chunked body's bytes as they come.
+  // One body limit per shape: it checks content-length, or counts a chunked body's bytes as they come.
   const limits = new Map<RenderError, MiddlewareHandler>()
   const limitFor = (render: RenderError): MiddlewareHandler => {
     let limit = limits.get(render)
     if (limit === undefined) {
-      limit = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => reply(c, render, bodyTooLarge(maxBodyBytes)) })
+      limit = limitBody(maxBodyBytes, (c) => reply(c, render, bodyTooLarge(maxBodyBytes)))
       limits.set(render, limit)
     }
     return limit
@@ -74,8 +74,8 @@ export function guard({ groups, keys, maxBodyBytes, isStatic }: GuardOptions): M
         return reply(c, render, error as TokensimError)
       }
     }
-    // A GET or HEAD has no body to limit (Hono's bodyLimit lets them through too), and asking the request for
-    // its body, as bodyLimit does, makes @hono/node-server build a full web Request (headers, AbortSignal) that
+    // A GET or HEAD has no body to limit (Hono's bodyLimit lets them through too; so does limitBody), and asking the request for
+    // its body, as the limit does, makes @hono/node-server build a full web Request (headers, AbortSignal) that
     // it otherwise never needs. Measured on 19,000 streams opened on `GET /stream`: 7.9 s of server CPU with
     // it, 5.3 s without.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
