@@ -9,9 +9,10 @@ import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
 import { createProfileSet } from './core/profiles.js'
 import { parseFaults } from './core/faults.js'
-import { DEFAULTS, HEARTBEAT_MS, LIMITS, type AppOptions } from './server/app.js'
+import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS, type AppOptions } from './server/app.js'
 import { loadCaptures } from './server/captures-file.js'
 import { DataFileError } from './server/data-file.js'
+import { watchFiles } from './server/watch-files.js'
 import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
 import { parseOrigins } from './server/origins.js'
 import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './server/node.js'
@@ -20,7 +21,7 @@ import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
 import { loadScenariosFile } from './server/scenarios-file.js'
 import { record, RecordFailure, RecordUsageError } from './record.js'
-import { FATAL_EXIT_CODE, runPrimary, workerScenarioSync, type FatalMessage } from './workers.js'
+import { FATAL_EXIT_CODE, runPrimary, workerPeers, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -65,13 +66,15 @@ Usage: tokensim [options]
   --api-key KEY    require this key on every route but the page, sent as each vendor's clients send it
                    (or env TOKENSIM_API_KEY; default: none needed, any key accepted)
   --cors ORIGINS   origins that may read the responses: * (default) or a comma-separated list
+  --journal N      requests GET /journal keeps, the oldest dropped first; 0 keeps none (default ${JOURNAL_ENTRIES})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
   -v, --version    show the version
 
-Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /captures, GET /v1/models, and the vendor APIs
-POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent
-and :generateContent, /api/chat. See the README for every parameter.`
+Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /captures, GET /v1/models,
+GET/POST/PUT/DELETE /scenarios, GET/DELETE /journal, and the vendor APIs POST /v1/chat/completions,
+/v1/responses, /v1/messages (and /count_tokens), /v1beta/models/{model}:streamGenerateContent,
+:generateContent and :countTokens, /api/chat. See the README for every parameter.`
 
 /** A problem with how tokensim was started: printed as one line, exit code 2 (1 for a failure while running). */
 class UsageError extends Error {}
@@ -110,6 +113,7 @@ async function main(argv: readonly string[]): Promise<void> {
         'max-duration': { type: 'string' },
         'max-body': { type: 'string' },
         'max-streams': { type: 'string' },
+        journal: { type: 'string' },
         'max-streams-per-client': { type: 'string' },
         'api-key': { type: 'string' },
         cors: { type: 'string' },
@@ -134,6 +138,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const maxDuration = wholeNumber('--max-duration', values['max-duration'] ?? String(LIMITS.maxDuration), 1, 7 * 86_400_000)
   const maxBodyBytes = wholeNumber('--max-body', values['max-body'] ?? String(MAX_BODY_BYTES), 1, 1024 * 1024 * 1024)
   const maxStreams = wholeNumber('--max-streams', values['max-streams'] ?? String(MAX_STREAMS), 1, 10_000_000)
+  const journal = wholeNumber('--journal', values.journal ?? String(JOURNAL_ENTRIES), 0, 1_000_000)
   const perClient = values['max-streams-per-client'] ?? String(MAX_STREAMS_PER_CLIENT)
   const maxStreamsPerClient = wholeNumber('--max-streams-per-client', perClient, 1, 10_000_000)
   const apiKey = apiKeyOf(values['api-key'] ?? (process.env['TOKENSIM_API_KEY'] || undefined))
@@ -144,14 +149,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const workers = values.workers === 'auto' ? availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256)
 
   const defaults = streamDefaults(values, { ...LIMITS, maxDelay })
-  const replies = fromFile('--replies', values.replies, loadRepliesFile) ?? []
-  // Before the scenarios, which may name the user's profiles.
-  const profiles = fromFile('--profiles', values.profiles, loadProfilesFile) ?? []
-  const scenarios =
-    fromFile('--scenarios', values.scenarios, (path) =>
-      loadScenariosFile(path, { profiles: createProfileSet(profiles).names, replies: [...BUILTIN_REPLIES, ...replies].map((r) => r.name) }),
-    ) ?? []
-  const captures = fromFile('--captures', values.captures, loadCaptures) ?? []
+  const { replies, profiles, scenarios, captures } = loadDataFiles(values)
 
   const shown = host.includes(':') ? `[${host}]` : host
   const announce = (actualPort: number): void => {
@@ -173,11 +171,41 @@ async function main(argv: readonly string[]): Promise<void> {
       limits: { maxTextBytes, maxUnits, maxDelay, maxDuration },
       ...{ maxBodyBytes, maxStreams, maxStreamsPerClient, headersTimeout, requestTimeout },
     }
-    const sync = cluster.isWorker ? workerScenarioSync() : {}
-    server = createServer({ defaults, replies, scenarios, profiles, captures, faults, heartbeat, ...limits, apiKey, corsOrigins, ...sync })
+    const peers = cluster.isWorker ? { peers: workerPeers() } : {}
+    server = createServer({
+      defaults,
+      replies,
+      scenarios,
+      profiles,
+      captures,
+      faults,
+      heartbeat,
+      ...limits,
+      apiKey,
+      corsOrigins,
+      journal,
+      ...peers,
+    })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
     throw error
+  }
+  const files = [values.replies, values.scenarios, values.profiles, values.captures].filter((path) => path !== undefined)
+  if (files.length > 0) {
+    const running = server
+    // One process says what happened: the only one, or the first worker (each worker reloads on its own).
+    const speaks = cluster.isPrimary || cluster.worker?.id === 1
+    // A changed file is read again with the others it depends on; a broken edit keeps the last good version.
+    watchFiles(files, () => {
+      try {
+        running.reload(loadDataFiles(values))
+        if (speaks) console.log(`tokensim: reloaded ${files.join(', ')}`)
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof TokensimError)) throw error
+        const message = error instanceof TokensimError ? `--${error.param ?? 'reply'}: ${error.message}` : error.message
+        if (speaks) console.error(`tokensim: ${message}; kept the last good version`)
+      }
+    })
   }
   try {
     await server.listen({ port, host })
@@ -287,6 +315,17 @@ function corsOf(value: string): '*' | string[] {
     if (error instanceof TokensimError) throw new UsageError(`--cors ${error.message}`)
     throw error
   }
+}
+
+/** The replies, profiles, scenarios and captures the flags name, each checked (a UsageError names the flag and file). */
+function loadDataFiles(values: { replies?: string; profiles?: string; scenarios?: string; captures?: string }) {
+  const replies = fromFile('--replies', values.replies, loadRepliesFile) ?? []
+  // Before the scenarios, which may name the user's profiles and replies.
+  const profiles = fromFile('--profiles', values.profiles, loadProfilesFile) ?? []
+  const names = { profiles: createProfileSet(profiles).names, replies: [...BUILTIN_REPLIES, ...replies].map((r) => r.name) }
+  const scenarios = fromFile('--scenarios', values.scenarios, (path) => loadScenariosFile(path, names)) ?? []
+  const captures = fromFile('--captures', values.captures, loadCaptures) ?? []
+  return { replies, profiles, scenarios, captures }
 }
 
 /** The data file a flag names, loaded; its DataFileError (which names the file and the problem) as a usage error. */

@@ -6,7 +6,8 @@
  * that starts later.
  */
 import cluster, { type Worker } from 'node:cluster'
-import { MAX_SCOPES, type ScenarioStore, type ScopeChange } from './server/scenario-store.js'
+import { SCENARIOS_KIND, type Peers } from './server/peers.js'
+import { MAX_SCOPES, type ScopeChange } from './server/scenario-store.js'
 
 /** What a worker tells the primary when it cannot serve (a port in use): printed once, then all stop. */
 export interface FatalMessage {
@@ -23,19 +24,38 @@ export interface PrimaryOptions {
   onListening(port: number): void
 }
 
-/** A worker's change of the runtime rules, relayed by the primary; each process acks it once applied. */
-interface ScenariosMessage {
-  readonly type: 'tokensim-scenarios'
+/**
+ * Asking every other worker: a worker's question (`kind`, `payload`) goes to the primary, which hands it to
+ * every other worker, gathers their answers and returns them to the worker that asked. The runtime scenario
+ * rules go this way (each process applies a change another one took) and so does the journal (each process
+ * answers with its own entries).
+ */
+interface AskMessage {
+  readonly type: 'tokensim-ask'
   readonly id: number
-  readonly change: ScopeChange
+  readonly kind: string
+  readonly payload: unknown
 }
-interface AckMessage {
-  readonly type: 'tokensim-scenarios-ack' | 'tokensim-scenarios-done'
+interface DoMessage {
+  readonly type: 'tokensim-do'
+  /** 0: no answer wanted (a change replayed to a worker that started later). */
   readonly id: number
+  readonly kind: string
+  readonly payload: unknown
+}
+interface DidMessage {
+  readonly type: 'tokensim-did'
+  readonly id: number
+  readonly result: unknown
+}
+interface AnswerMessage {
+  readonly type: 'tokensim-answer'
+  readonly id: number
+  readonly results: readonly unknown[]
 }
 
-/** How long a change waits for the other processes' acks before the request that made it is answered anyway. */
-const SHARE_TIMEOUT_MS = 2000
+/** How long a question waits for the other workers' answers before it is answered with those it has. */
+const ASK_TIMEOUT_MS = 2000
 
 export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   let stopping = false
@@ -44,48 +64,43 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   // The runtime rules as the workers hold them, for a worker that starts later.
   const scopes = new Map<string, ScopeChange>()
   let relayed = 0
-  const waiting = new Map<number, { left: Set<number>; done: () => void }>()
+  const waiting = new Map<number, { left: Set<number>; results: unknown[]; done: () => void }>()
   cluster.on('online', (worker) => {
-    for (const change of scopes.values()) worker.send({ type: 'tokensim-scenarios', id: 0, change } satisfies ScenariosMessage)
+    for (const change of scopes.values())
+      worker.send({ type: 'tokensim-do', id: 0, kind: SCENARIOS_KIND, payload: change } satisfies DoMessage)
   })
   for (let i = 0; i < workers; i++) cluster.fork()
-
-  cluster.on('message', (from: Worker, message: Partial<ScenariosMessage | AckMessage>) => {
-    if (message?.type === 'tokensim-scenarios' && message.change !== undefined && message.id !== undefined) {
-      const { change, id: asked } = message
-      scopes.delete(change.scope)
-      if (change.rules.length > 0) scopes.set(change.scope, change)
-      for (const oldest of scopes.keys()) {
-        if (scopes.size <= MAX_SCOPES) break
-        scopes.delete(oldest)
-      }
-      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.id !== from.id)
-      const id = ++relayed
-      const done = (): void => {
-        if (!waiting.delete(id)) return
-        clearTimeout(timer)
-        if (from.isConnected()) from.send({ type: 'tokensim-scenarios-done', id: asked } satisfies AckMessage)
-      }
-      const timer = setTimeout(done, SHARE_TIMEOUT_MS)
-      waiting.set(id, { left: new Set(others.map((w) => w.id)), done })
-      for (const worker of others) worker.send({ type: 'tokensim-scenarios', id, change } satisfies ScenariosMessage)
-      if (others.length === 0) done()
-    } else if (message?.type === 'tokensim-scenarios-ack' && message.id !== undefined) {
-      const entry = waiting.get(message.id)
-      entry?.left.delete(from.id)
-      if (entry?.left.size === 0) entry.done()
-    }
-  })
 
   cluster.on('listening', (_worker, address) => {
     if (listening) return
     listening = true
     onListening(address.port)
   })
-  cluster.on('message', (_worker, message: Partial<FatalMessage>) => {
-    if (message?.type !== 'tokensim-fatal' || stopping) return
-    console.error(`tokensim: ${message.message}`)
-    stop(2)
+  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage>) => {
+    if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
+      const { id: asked, kind, payload } = message
+      if (kind === SCENARIOS_KIND) remember(scopes, payload as ScopeChange)
+      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.id !== from.id)
+      const id = ++relayed
+      const results: unknown[] = []
+      const done = (): void => {
+        if (!waiting.delete(id)) return
+        clearTimeout(timer)
+        if (from.isConnected()) from.send({ type: 'tokensim-answer', id: asked, results } satisfies AnswerMessage)
+      }
+      const timer = setTimeout(done, ASK_TIMEOUT_MS)
+      waiting.set(id, { left: new Set(others.map((w) => w.id)), results, done })
+      for (const worker of others) worker.send({ type: 'tokensim-do', id, kind, payload } satisfies DoMessage)
+      if (others.length === 0) done()
+    } else if (message?.type === 'tokensim-did' && message.id !== undefined) {
+      const entry = waiting.get(message.id)
+      if (entry === undefined || !entry.left.delete(from.id)) return
+      entry.results.push(message.result)
+      if (entry.left.size === 0) entry.done()
+    } else if (message?.type === 'tokensim-fatal' && !stopping) {
+      console.error(`tokensim: ${message.message}`)
+      stop(2)
+    }
   })
   cluster.on('exit', (worker: Worker, code, signal) => {
     if (stopping) {
@@ -121,39 +136,48 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   process.on('SIGTERM', () => stop(0))
 }
 
-/**
- * In a worker: hands the app's runtime rule changes to the primary, which relays them to every other worker,
- * and applies the changes they made. `shareScenarios` resolves once every process has the change.
- */
-export function workerScenarioSync(): {
-  shareScenarios: (change: ScopeChange) => Promise<void>
-  onScenarioStore: (store: ScenarioStore) => void
-} {
+/** A scope's latest change, the oldest scopes dropped past MAX_SCOPES as the stores drop them. */
+function remember(scopes: Map<string, ScopeChange>, change: ScopeChange): void {
+  scopes.delete(change.scope)
+  if (change.rules.length > 0) scopes.set(change.scope, change)
+  for (const oldest of scopes.keys()) {
+    if (scopes.size <= MAX_SCOPES) break
+    scopes.delete(oldest)
+  }
+}
+
+/** In a worker: its peers, the other workers, asked through the primary. */
+export function workerPeers(): Peers {
   let asked = 0
-  const pending = new Map<number, () => void>()
+  const pending = new Map<number, (results: readonly unknown[]) => void>()
+  const handlers = new Map<string, (payload: unknown) => unknown>()
+  process.on('message', (message: Partial<DoMessage | AnswerMessage>) => {
+    if (message?.type === 'tokensim-do' && message.kind !== undefined && message.id !== undefined) {
+      let result: unknown
+      try {
+        result = handlers.get(message.kind)?.(message.payload)
+      } catch (error) {
+        console.error('tokensim: a request from another worker failed:', error)
+      }
+      if (message.id !== 0) process.send?.({ type: 'tokensim-did', id: message.id, result } satisfies DidMessage)
+    } else if (message?.type === 'tokensim-answer' && message.id !== undefined) {
+      pending.get(message.id)?.(message.results ?? [])
+    }
+  })
   return {
-    shareScenarios: (change) =>
+    ask: (kind, payload) =>
       new Promise((resolve) => {
         const id = ++asked
-        const done = (): void => {
+        const done = (results: readonly unknown[]): void => {
           clearTimeout(timer)
           pending.delete(id)
-          resolve()
+          resolve(results)
         }
-        const timer = setTimeout(done, SHARE_TIMEOUT_MS + 500)
+        // The primary answers within its own timeout; this one only guards against a primary that is gone.
+        const timer = setTimeout(() => done([]), ASK_TIMEOUT_MS + 500)
         pending.set(id, done)
-        process.send?.({ type: 'tokensim-scenarios', id, change } satisfies ScenariosMessage)
+        process.send?.({ type: 'tokensim-ask', id, kind, payload } satisfies AskMessage)
       }),
-    onScenarioStore(store) {
-      process.on('message', (message: Partial<ScenariosMessage | AckMessage>) => {
-        if (message?.type === 'tokensim-scenarios' && message.change !== undefined) {
-          store.apply(message.change)
-          if (message.id !== undefined && message.id !== 0)
-            process.send?.({ type: 'tokensim-scenarios-ack', id: message.id } satisfies AckMessage)
-        } else if (message?.type === 'tokensim-scenarios-done' && message.id !== undefined) {
-          pending.get(message.id)?.()
-        }
-      })
-    },
+    on: (kind, handler) => void handlers.set(kind, handler),
   }
 }

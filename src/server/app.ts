@@ -37,7 +37,11 @@ import { openAIChatRoute } from './routes/openai-chat.js'
 import { profilesRoute } from './routes/profiles.js'
 import { repliesRoute } from './routes/replies.js'
 import { scenariosRoute } from './routes/scenarios.js'
-import { createScenarioStore, type ScenarioStore, type ScopeChange } from './scenario-store.js'
+import { SCENARIOS_KIND, type Peers } from './peers.js'
+import { createScenarioStore, SCOPE_HEADER, type ScopeChange } from './scenario-store.js'
+import { createJournal, journalRequests, journalStreams } from './journal.js'
+import { journalRoute } from './routes/journal.js'
+import { newId } from './respond.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
@@ -53,10 +57,10 @@ export interface AppOptions {
   readonly replies?: readonly Reply[]
   /** Rules that choose the answer to a vendor request (`--scenarios`); first match wins. */
   readonly scenarios?: readonly Scenario[]
-  /** Hands a change of the runtime rules to the other processes (`--workers`) and resolves once they have it. */
-  readonly shareScenarios?: (change: ScopeChange) => Promise<void>
-  /** Called with the app's scenario store, for a process that applies the changes other processes made. */
-  readonly onScenarioStore?: (store: ScenarioStore) => void
+  /** The other processes of a server with `--workers`, which share the runtime rules and the journal. */
+  readonly peers?: Peers
+  /** How many requests the journal keeps (`--journal`); 0: none. */
+  readonly journal?: number
   /** The user's latency profiles (`--profiles`), added to the built-in ones (the same name replaces one). */
   readonly profiles?: readonly Profile[]
   /** Reconnection delay sent to EventSource clients, ms. */
@@ -90,14 +94,16 @@ export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, ji
 export const LIMITS: StreamLimits = { maxTextBytes: 1024 * 1024, maxDelay: 60_000, maxUnits: MAX_UNITS, maxDuration: MAX_DURATION_MS }
 export const RETRY_MS = 1000
 export const HEARTBEAT_MS = 15_000
+/** Requests the journal keeps by default. */
+export const JOURNAL_ENTRIES = 1000
 
 export function createApp({
   defaults,
   limits,
   replies = [],
   scenarios = [],
-  shareScenarios,
-  onScenarioStore,
+  peers,
+  journal = JOURNAL_ENTRIES,
   profiles = [],
   retry = RETRY_MS,
   heartbeat = HEARTBEAT_MS,
@@ -114,48 +120,31 @@ export function createApp({
   apiKey,
   corsOrigins = '*',
 }: AppOptions = {}): Hono {
-  const library = createReplyLibrary(BUILTIN_REPLIES, replies)
   const streamLimits = { ...LIMITS, ...limits }
-  const context: AppContext = {
-    defaults: { ...DEFAULTS, ...defaults },
+  const streamDefaults = { ...DEFAULTS, ...defaults }
+  const data = loadData({ replies, scenarios, profiles, captures }, streamDefaults, streamLimits)
+  const context: Writable<AppContext> = {
+    defaults: streamDefaults,
     chatDefaults: { ...DEFAULTS, unit: 'token', ...defaults },
     limits: streamLimits,
     retry,
     heartbeat,
     clock,
     registry,
-    library,
-    scenarios: createScenarioStore(scenarios, shareScenarios),
-    profiles: createProfileSet(profiles),
-    units: createUnitSource(library, streamLimits),
+    library: data.library,
+    scenarios: createScenarioStore(data.scenarios, peers && (async (change) => void (await peers.ask(SCENARIOS_KIND, change)))),
+    profiles: data.profiles,
+    units: data.units,
     frames: createFrameCache(),
-    deliver: limitStreams(deliver, { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
+    deliver: limitStreams(journalStreams(deliver), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
+    journal: createJournal(journal, () => newId('req_', 16)),
+    peers,
     faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
-    captures: new Map(captures.map((capture) => [capture.name, capture])),
+    captures: data.captures,
     routeGroups: [],
   }
-  if (context.captures.size < captures.length) throw new TokensimError('invalid_param', 'two captures have the same name', 'captures')
-  // A default reply or profile, or a scenario's, that does not exist is a start-up error, not a 400 later.
-  library.get(context.defaults.reply)
-  const checkProfile = (name: string | undefined, where: string, param: string): void => {
-    if (name === undefined || context.profiles.get(name) !== undefined) return
-    const known = context.profiles.names.join(', ')
-    throw new TokensimError('invalid_param', `${where}no profile named ${JSON.stringify(name)}; the profiles are: ${known}`, param)
-  }
-  checkProfile(context.defaults.profile, '', 'profile')
-  for (const { name, answers } of scenarios) {
-    for (const answer of answers) {
-      checkProfile(answer.profile, `scenario ${name}: `, 'scenarios')
-      if (answer.reply === undefined || answer.reply === ECHO) continue
-      try {
-        library.get(answer.reply)
-      } catch (error) {
-        throw new TokensimError('unknown_reply', `scenario ${name}: ${(error as Error).message}`, 'scenarios')
-      }
-    }
-  }
 
-  onScenarioStore?.(context.scenarios)
+  peers?.on(SCENARIOS_KIND, (change) => context.scenarios.apply(change as ScopeChange))
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
   const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
@@ -163,6 +152,7 @@ export function createApp({
   // Before the capture middleware, which answers vendor paths too: the API key and the body size.
   const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
   const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false
+  app.use('*', journalRequests(context.journal, isStatic, SCOPE_HEADER))
   app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
   app.use('*', captureMiddleware(context))
@@ -170,6 +160,7 @@ export function createApp({
   streamRoute(app, context)
   repliesRoute(app, context)
   scenariosRoute(app, context)
+  journalRoute(app, context)
   openAIChatRoute(app, context)
   openAIResponsesRoute(app, context)
   anthropicMessagesRoute(app, context)
@@ -192,9 +183,72 @@ export function createApp({
       404,
     ),
   )
+  reloaders.set(app, (next) => {
+    const loaded = loadData(next, context.defaults, context.limits)
+    // Streams already playing keep the frames they have; new requests see the new data.
+    Object.assign(context, { library: loaded.library, profiles: loaded.profiles, units: loaded.units, captures: loaded.captures })
+    context.frames = createFrameCache()
+    context.scenarios.setServer(loaded.scenarios)
+  })
   app.onError((error, c) => {
     const { status, body, headers } = renderNativeError(asTokensimError(error))
     return c.json(body, status as ContentfulStatusCode, headers)
   })
   return app
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** What the user's data files give an app, and `reloadApp` gives it again when they change. */
+export interface AppData {
+  readonly replies?: readonly Reply[]
+  readonly scenarios?: readonly Scenario[]
+  readonly profiles?: readonly Profile[]
+  readonly captures?: readonly NamedCapture[]
+}
+
+const reloaders = new WeakMap<Hono, (data: AppData) => void>()
+
+/**
+ * Replaces an app's replies, scenarios (its own, not those set at run time), profiles and captures, checked as
+ * createApp checks them: a TokensimError leaves the app as it was. Streams already playing are not touched.
+ */
+export function reloadApp(app: Hono, data: AppData): void {
+  const reload = reloaders.get(app)
+  if (reload === undefined) throw new Error('reloadApp: not an app made by createApp')
+  reload(data)
+}
+
+/** The data's lookups, each checked: a default or a scenario naming a reply or profile that is not there throws. */
+function loadData({ replies = [], scenarios = [], profiles = [], captures = [] }: AppData, defaults: StreamDefaults, limits: StreamLimits) {
+  const library = createReplyLibrary(BUILTIN_REPLIES, replies)
+  const profileSet = createProfileSet(profiles)
+  const byName = new Map(captures.map((capture) => [capture.name, capture]))
+  if (byName.size < captures.length) throw new TokensimError('invalid_param', 'two captures have the same name', 'captures')
+  // A default reply or profile, or a scenario's, that does not exist is a start-up error, not a 400 later.
+  library.get(defaults.reply)
+  const checkProfile = (name: string | undefined, where: string, param: string): void => {
+    if (name === undefined || profileSet.get(name) !== undefined) return
+    const known = profileSet.names.join(', ')
+    throw new TokensimError('invalid_param', `${where}no profile named ${JSON.stringify(name)}; the profiles are: ${known}`, param)
+  }
+  checkProfile(defaults.profile, '', 'profile')
+  for (const { name, answers } of scenarios) {
+    for (const answer of answers) {
+      checkProfile(answer.profile, `scenario ${name}: `, 'scenarios')
+      if (answer.reply === undefined || answer.reply === ECHO) continue
+      try {
+        library.get(answer.reply)
+      } catch (error) {
+        throw new TokensimError('unknown_reply', `scenario ${name}: ${(error as Error).message}`, 'scenarios')
+      }
+    }
+  }
+  return {
+    library,
+    profiles: profileSet,
+    units: createUnitSource(library, limits),
+    captures: byName as ReadonlyMap<string, NamedCapture>,
+    scenarios,
+  }
 }

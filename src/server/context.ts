@@ -6,6 +6,8 @@ import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
 import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
+import type { Journal } from './journal.js'
+import type { Peers } from './peers.js'
 import type { ScenarioStore } from './scenario-store.js'
 import type { GroupShape } from './guard.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
@@ -35,6 +37,10 @@ export interface AppContext {
   readonly faults: ServerFaults
   /** The captured streams it replays (`--captures`), by name. */
   readonly captures: ReadonlyMap<string, NamedCapture>
+  /** The requests the server got (`--journal`). */
+  readonly journal: Journal
+  /** The other processes of a server with `--workers`. */
+  readonly peers?: Peers | undefined
   /** Each vendor's route group, as routeGroup adds it, for the guard to answer in its shape. */
   readonly routeGroups: GroupShape[]
 }

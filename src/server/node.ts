@@ -7,7 +7,7 @@ import { createAdaptorServer, type HttpBindings } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 import type { Server } from 'node:http'
-import { createApp, type AppOptions } from './app.js'
+import { createApp, reloadApp, type AppData, type AppOptions } from './app.js'
 import { deliverNode, destroyDetached } from './deliver-node.js'
 import { loadStaticFiles } from './static.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
@@ -16,6 +16,8 @@ export interface TokensimServer {
   readonly http: Server
   readonly registry: StreamRegistry
   listen(address: { port: number; host: string }): Promise<void>
+  /** New replies, scenarios, profiles and captures (see reloadApp); throws, and keeps the old ones, if they do not check. */
+  reload(data: AppData): void
   /** Resolves once every connection is closed, at most `grace` ms after the call. */
   close(grace?: number): Promise<void>
 }
@@ -74,6 +76,7 @@ export function createServer({
   return {
     http,
     registry,
+    reload: (data) => reloadApp(app, data),
     listen({ port, host }) {
       return new Promise((resolve, reject) => {
         const onError = (error: Error): void => reject(error)

@@ -73,6 +73,10 @@ class Player implements Timer, OpenStream, Playing {
     options.registry.add(this)
   }
 
+  get sent(): number {
+    return this.next
+  }
+
   stop(): void {
     if (this.ended) return
     this.ended = true

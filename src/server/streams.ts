@@ -2,6 +2,8 @@
 export interface OpenStream {
   /** Ends the stream now with a clean close (a final comment, so EventSource clients reconnect elsewhere). */
   end(reason: string): void
+  /** How many of its frames it has sent. */
+  readonly sent?: number
 }
 
 export interface StreamRegistry {

@@ -17,8 +17,19 @@ export const CAPTURE_HEADER = 'x-tokensim-capture'
 export const DEFAULT_GAP = 30
 
 export function capturesRoute(app: Hono, context: AppContext): void {
-  const listing = {
-    captures: [...context.captures.values()].map((capture) => {
+  // Per set of captures (a reload makes a new one).
+  const listings = new WeakMap<object, unknown>()
+  app.get('/captures', (c) => {
+    let listing = listings.get(context.captures)
+    if (listing === undefined) listings.set(context.captures, (listing = listCaptures(context.captures)))
+    return c.json(listing)
+  })
+  app.get('/captures/:name', (c) => replay(c, context, find(context, c.req.param('name'), 'name'), replayOptions(c, true)))
+}
+
+function listCaptures(captures: ReadonlyMap<string, NamedCapture>) {
+  return {
+    captures: [...captures.values()].map((capture) => {
       const text = capture.reads.map((read) => read.data).join('')
       return {
         name: capture.name,
@@ -34,8 +45,6 @@ export function capturesRoute(app: Hono, context: AppContext): void {
       }
     }),
   }
-  app.get('/captures', (c) => c.json(listing))
-  app.get('/captures/:name', (c) => replay(c, context, find(context, c.req.param('name'), 'name'), replayOptions(c, true)))
 }
 
 /** Plays the capture a request names on the endpoint it was recorded from; any other request goes on to its route. */

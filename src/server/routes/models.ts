@@ -5,14 +5,24 @@
  * are models too.
  */
 import type { Hono } from 'hono'
-import { MODEL_PREFIX } from '../../core/profiles.js'
+import { MODEL_PREFIX, type ProfileSet } from '../../core/profiles.js'
 import type { AppContext } from '../context.js'
 
 /** A fixed creation time: these models never change. */
 const CREATED = 1_735_689_600 // 2025-01-01T00:00:00Z
 
 export function modelsRoute(app: Hono, context: AppContext): void {
-  const data = context.profiles.list.map((profile) => ({
+  // Per profile set (a reload makes a new one).
+  const listings = new WeakMap<ProfileSet, unknown>()
+  app.get('/v1/models', (c) => {
+    let listing = listings.get(context.profiles)
+    if (listing === undefined) listings.set(context.profiles, (listing = listModels(context.profiles)))
+    return c.json(listing)
+  })
+}
+
+function listModels(profiles: ProfileSet) {
+  const data = profiles.list.map((profile) => ({
     id: `${MODEL_PREFIX}${profile.name}`,
     object: 'model',
     created: CREATED,
@@ -22,6 +32,5 @@ export function modelsRoute(app: Hono, context: AppContext): void {
     created_at: new Date(CREATED * 1000).toISOString(),
     description: profile.description,
   }))
-  const listing = { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
-  app.get('/v1/models', (c) => c.json(listing))
+  return { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
 }

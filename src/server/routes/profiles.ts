@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono'
 import { latencyStats, type Quantiles } from '../../core/latency-stats.js'
-import { MODEL_PREFIX } from '../../core/profiles.js'
+import { MODEL_PREFIX, type ProfileSet } from '../../core/profiles.js'
 import type { AppContext } from '../context.js'
 
 /** Tenths of a ms: finer than any timer, and it keeps the listing readable. */
@@ -13,8 +13,18 @@ const round = (ms: number): number => Math.round(ms * 10) / 10
 
 const rounded = (q: Quantiles): Quantiles => ({ p50: round(q.p50), p90: round(q.p90), p99: round(q.p99), max: round(q.max) })
 
-export function profilesRoute(app: Hono, { profiles }: AppContext): void {
-  const listing = {
+export function profilesRoute(app: Hono, context: AppContext): void {
+  // Per profile set (a reload makes a new one).
+  const listings = new WeakMap<ProfileSet, unknown>()
+  app.get('/profiles', (c) => {
+    let listing = listings.get(context.profiles)
+    if (listing === undefined) listings.set(context.profiles, (listing = listProfiles(context.profiles)))
+    return c.json(listing)
+  })
+}
+
+function listProfiles(profiles: ProfileSet) {
+  return {
     profiles: profiles.list.map((profile) => {
       const { name, description, headers, firstByte, ttft, gap, stall, burst } = profile
       const stats = latencyStats(profile)
@@ -37,5 +47,4 @@ export function profilesRoute(app: Hono, { profiles }: AppContext): void {
       }
     }),
   }
-  app.get('/profiles', (c) => c.json(listing))
 }

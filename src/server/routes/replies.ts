@@ -2,10 +2,13 @@
 import type { Hono } from 'hono'
 import type { AppContext } from '../context.js'
 
-export function repliesRoute(app: Hono, { library, units }: AppContext): void {
-  let listing: unknown
+export function repliesRoute(app: Hono, context: AppContext): void {
+  // Per library (a reload makes a new one): counted on first use, not at start, as tokenizing every reply costs
+  // a few ms the server need not spend.
+  const listings = new WeakMap<object, unknown>()
   app.get('/replies', (c) => {
-    // Counted on first use, not at start: tokenizing every reply costs a few ms the server need not spend.
+    const { library, units } = context
+    let listing = listings.get(library)
     listing ??= {
       replies: library.replies.map((reply) => ({
         name: reply.name,
@@ -15,6 +18,7 @@ export function repliesRoute(app: Hono, { library, units }: AppContext): void {
         tokens: units.ofReply(reply.name, 'token').length,
       })),
     }
+    listings.set(library, listing)
     return c.json(listing)
   })
 }
