@@ -38,6 +38,8 @@ export interface Conversation {
   readonly messages: readonly Message[]
   /** The names of the tools the request offers. */
   readonly tools: readonly string[]
+  /** The offered tools' parameter schemas by name, where the format carries them (the bad-args fault reads them). */
+  readonly toolSchemas?: ReadonlyMap<string, unknown> | undefined
   /** The request's output token limit, if it set one: the answer stops there with finish reason `length`. */
   readonly maxTokens?: number | undefined
 }

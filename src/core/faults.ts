@@ -13,6 +13,8 @@
  *   split[:N]                    send each frame in 2 to N separate writes (N from 2 to 16, default 4), cut at
  *                                seeded byte positions inside multi-byte UTF-8 characters and `data:` lines,
  *                                so a client that decodes each network chunk on its own shows U+FFFD
+ * and, on the vendor routes only, a model that misbehaves (src/core/misbehave.ts says how): bad-json,
+ * bad-args, unknown-tool, dup-call-id, cut-in-tool, refusal, content-filter, empty, reasoning-only.
  * N is the index of a unit in the whole answer (reasoning and tool-call arguments included), the same index
  * as the native stream's event ids, so a stream resumed with `Last-Event-ID: N` or later is not faulted again:
  * an EventSource that a drop-after cut off reconnects and gets the rest.
@@ -28,6 +30,25 @@ export type Fault =
   | { readonly kind: 'coalesce'; readonly ms: number }
   | { readonly kind: 'truncate-after'; readonly after: number }
   | { readonly kind: 'split'; readonly pieces: number }
+  | { readonly kind: 'misbehave'; readonly misbehaviour: Misbehaviour }
+
+/**
+ * What a model can do wrong, as the vendor routes' faults name it: the tool faults, in the order they apply
+ * when several are asked for, then the faults that replace the answer (the first of those asked for wins).
+ */
+export const TOOL_MISBEHAVIOURS = ['unknown-tool', 'bad-args', 'bad-json', 'dup-call-id', 'cut-in-tool'] as const
+export const ANSWER_MISBEHAVIOURS = ['refusal', 'content-filter', 'empty', 'reasoning-only'] as const
+export type Misbehaviour = (typeof TOOL_MISBEHAVIOURS)[number] | (typeof ANSWER_MISBEHAVIOURS)[number]
+/** Every misbehaviour, in the order the README lists them. */
+const MISBEHAVIOURS: readonly Misbehaviour[] = [
+  'bad-json',
+  'bad-args',
+  'unknown-tool',
+  'dup-call-id',
+  'cut-in-tool',
+  ...ANSWER_MISBEHAVIOURS,
+]
+const isMisbehaviour = (name: string): name is Misbehaviour => (MISBEHAVIOURS as readonly string[]).includes(name)
 
 /** The longest stall or header delay a fault may ask for, in ms. */
 export const MAX_FAULT_MS = 600_000
@@ -40,8 +61,7 @@ export const MAX_FAULT_MS = 600_000
 export const MAX_SPLIT_PIECES = 16
 export const DEFAULT_SPLIT_PIECES = 4
 
-const USAGE =
-  'status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS, truncate-after:N or split[:N]'
+const USAGE = `status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS, truncate-after:N, split[:N] or one of ${MISBEHAVIOURS.join(', ')}`
 
 /** Parses a fault list; `param` names where it came from, for the error a bad one gets. */
 export function parseFaults(spec: string, param: string): Fault[] {
@@ -97,7 +117,9 @@ export function parseFaults(spec: string, param: string): Fault[] {
         })
         break
       default:
-        bad('is not a fault')
+        if (kind === undefined || !isMisbehaviour(kind)) bad('is not a fault')
+        if (args.length > 0) bad('takes no value')
+        faults.push({ kind: 'misbehave', misbehaviour: kind as Misbehaviour })
     }
   }
   return faults
@@ -115,6 +137,8 @@ export interface FaultPlan {
   readonly stalls: readonly { readonly after: number; readonly ms: number }[]
   /** Where the stream stops short, and how; the earliest of error-after, drop-after and truncate-after. */
   readonly cut?: { readonly after: number; readonly how: 'error' | 'drop' | 'truncate' }
+  /** What the model does wrong (src/core/misbehave.ts), each once, in the order asked; absent when nothing. */
+  readonly misbehave?: readonly Misbehaviour[]
 }
 
 /**
@@ -128,8 +152,13 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
   let split: number | undefined
   const stalls: { after: number; ms: number }[] = []
   let cut: FaultPlan['cut']
+  const misbehave: Misbehaviour[] = []
   for (const fault of faults) {
     switch (fault.kind) {
+      case 'misbehave':
+        // Not spent by a resume: only the vendor routes have them, and they are never resumed.
+        if (!misbehave.includes(fault.misbehaviour)) misbehave.push(fault.misbehaviour)
+        break
       case 'status':
         status ??= fault.retryAfter === undefined ? { status: fault.status } : { status: fault.status, retryAfter: fault.retryAfter }
         break
@@ -160,5 +189,6 @@ export function planFaults(faults: readonly Fault[], resumedAfter = -1): FaultPl
     ...(split !== undefined ? { split } : {}),
     stalls,
     ...(cut !== undefined ? { cut } : {}),
+    ...(misbehave.length > 0 ? { misbehave } : {}),
   }
 }

@@ -58,7 +58,7 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
     output += tokens
     if (part.kind === 'reasoning') reasoning += tokens
   }
-  const finish: FinishReason = answer.parts.some((p) => p.kind === 'tool_call') ? 'tool_calls' : 'stop'
+  const finish: FinishReason = answer.finish ?? (answer.parts.some((p) => p.kind === 'tool_call') ? 'tool_calls' : 'stop')
   return {
     answer,
     parts,
@@ -71,8 +71,27 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
 }
 
 /** The text of every part of one kind, joined: what a non-streamed reply holds. */
-export function partText(answer: Answer, kind: 'text' | 'reasoning'): string {
+export function partText(answer: Answer, kind: 'text' | 'reasoning' | 'refusal'): string {
   let text = ''
   for (const part of answer.parts) if (part.kind === kind) text += part.text
   return text
+}
+
+/**
+ * The plan without the parts a format does not send (Anthropic's reasoning without thinking, its refusal
+ * words): the rest renumbered from 0 and the usage counted again; the timing stays, as the dropped parts still
+ * took their time.
+ */
+export function dropParts(plan: TurnPlan, drop: (part: Part) => boolean): TurnPlan {
+  if (!plan.parts.some((p) => drop(p.part))) return plan
+  const parts = plan.parts.filter((p) => !drop(p.part)).map((p, index) => ({ ...p, index }))
+  let output = 0
+  let reasoning = 0
+  for (const { part } of parts) {
+    const tokens = countTokens(streamedText(part))
+    output += tokens
+    if (part.kind === 'reasoning') reasoning += tokens
+  }
+  const answer = { ...plan.answer, parts: parts.map((p) => p.part) }
+  return { ...plan, answer, parts, usage: { input: plan.usage.input, output, reasoning } }
 }

@@ -102,20 +102,35 @@ export interface Plan extends StartMoments {
 
 /**
  * One piece of what a model answers, in the order it streams: a reasoning phase ("thinking"), the visible
- * text, and tool calls (a function name and its arguments as JSON text, streamed in pieces).
+ * text, and tool calls (a function name and its arguments as JSON text, streamed in pieces); or, instead of
+ * text and calls, a refusal (the `refusal` fault): the words of a model that declines, which each format
+ * sends its own way (OpenAI's `refusal` field and part, or nothing but the stop reason).
  */
 export type Part =
   | { readonly kind: 'reasoning'; readonly text: string }
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'tool_call'; readonly id: string; readonly name: string; readonly arguments: string }
+  | { readonly kind: 'refusal'; readonly text: string }
+  | {
+      readonly kind: 'tool_call'
+      readonly id: string
+      readonly name: string
+      readonly arguments: string
+      /** False for a call to a tool the request did not offer (the `unknown-tool` fault). */
+      readonly offered?: false
+    }
 
 /** A whole answer of the simulated model: its parts, reasoning first, then text, then tool calls. */
 export interface Answer {
   readonly parts: readonly Part[]
+  /** How it ends, where that is not what its parts say (`tool_calls` with a call, else `stop`): a fault's. */
+  readonly finish?: FinishReason
 }
 
-/** Why the answer ended, in tokensim's words; each wire format maps it to its own (`stop`, `end_turn`, ...). */
-export type FinishReason = 'stop' | 'tool_calls' | 'length'
+/**
+ * Why the answer ended, in tokensim's words; each wire format maps it to its own (`stop`, `end_turn`, ...):
+ * `refusal` for a model that declines, `content_filter` for an answer a content filter stopped.
+ */
+export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'refusal' | 'content_filter'
 
 /** Token counts with the real o200k_base tokenizer: what the vendor formats report as usage. */
 export interface Usage {

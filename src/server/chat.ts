@@ -5,12 +5,15 @@
  * and the usage counts. Each vendor route reads its own body as a Conversation and encodes the plan in its own format.
  */
 import { defaultToolAnswer, promptTokens, readConversation, type Conversation, type ConversationState } from '../core/conversation.js'
+import type { FaultPlan } from '../core/faults.js'
+import { misbehave } from '../core/misbehave.js'
 import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
 import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
+import { FAULT_HEADER, requestFaults } from './faults.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './respond.js'
 import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
@@ -36,10 +39,13 @@ export const ECHO = 'echo'
 
 export type HeaderReader = (name: string) => string | undefined
 
-/** The answer to a request, the faults its scenario asks for (src/server/faults.ts applies them), and the rule that chose it. */
+/**
+ * The answer to a request, with what its faults (header, scenario, server) make the model do wrong already done
+ * to it; the rest of the faults (src/server/faults.ts applies them); and the rule that chose it.
+ */
 export interface ResolvedTurn {
   readonly plan: TurnPlan
-  readonly scenarioFault?: string | undefined
+  readonly faults: FaultPlan
   /** The rule that chose the answer, and the how-manyth time it did in this conversation; none: the default. */
   readonly choice?: Choice | undefined
 }
@@ -82,17 +88,23 @@ export function resolveTurn(conversation: Conversation, header: HeaderReader, co
     parts.push({ kind: 'tool_call', id: newId('', 24), name: call.name, arguments: args })
   }
 
+  // Faults are read once the request is known good, so a 400 takes no draw of --fault-rate; a misbehaving model
+  // changes the answer before it is planned, so every form of it and its usage agree.
+  const faults = requestFaults({ header: header(FAULT_HEADER), scenario: answer?.fault }, context.faults)
+  const offered = { tools: conversation.tools, schemas: conversation.toolSchemas, callId: newId('', 24) }
+  const answered = faults.misbehave === undefined ? { parts } : misbehave({ parts }, faults.misbehave, offered)
+
   const inputTokens = promptTokens(conversation)
   // Split through the unit source: a reply many requests ask for is cut once, and a text too long is refused.
   const split = (text: string, unit: UnitKind): readonly string[] => context.units.ofText(text, unit, null)
   const { unit, timing, seed, chunk } = params
-  const plan = planTurn({ parts }, { unit, timing, seed, chunk, inputTokens, split })
+  const plan = planTurn(answered, { unit, timing, seed, chunk, inputTokens, split })
   // Each part is within the limit; all of them together must be too.
   let units = 0
   for (const part of plan.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)
   if (units > context.limits.maxUnits) throw tooManyUnits(units, unit, context.limits, null)
   const maxTokens = conversation.maxTokens
-  return { plan: maxTokens === undefined ? plan : truncateTurn(plan, maxTokens), scenarioFault: answer?.fault, choice }
+  return { plan: maxTokens === undefined ? plan : truncateTurn(plan, maxTokens), faults, choice }
 }
 
 /** A canned reply's text, or the user's own message for `echo`. */

@@ -33,13 +33,33 @@ export interface FaultSources {
   readonly scenario?: string | undefined
 }
 
-/** What the request's faults do to its response; `resumedAfter` is the last unit the client already has. */
-export function requestFaults({ header, query, scenario }: FaultSources, server: ServerFaults, resumedAfter = -1): FaultPlan {
+/**
+ * What the request's faults do to its response; `resumedAfter` is the last unit the client already has.
+ * `answers: false` (GET /stream, which has no tool calls, refusals or finish reasons) refuses a misbehaving
+ * model in the request's own faults and leaves it out of the server's.
+ */
+export function requestFaults(
+  { header, query, scenario }: FaultSources,
+  server: ServerFaults,
+  resumedAfter = -1,
+  { answers = true }: { answers?: boolean } = {},
+): FaultPlan {
   const faults: Fault[] = []
-  if (header !== undefined) faults.push(...parseFaults(header, FAULT_HEADER))
-  if (query !== undefined) faults.push(...parseFaults(query, 'fault'))
-  if (scenario !== undefined) faults.push(...parseFaults(scenario, 'scenario fault'))
-  if (server.faults.length > 0 && server.random() < server.rate) faults.push(...server.faults)
+  const read = (spec: string, param: string): void => {
+    const parsed = parseFaults(spec, param)
+    const misbehaving = parsed.find((fault) => fault.kind === 'misbehave')
+    if (!answers && misbehaving !== undefined) {
+      const message = `${param}: ${misbehaving.misbehaviour} is a fault of the vendor routes' answers; GET /stream streams a text and has none`
+      throw new TokensimError('invalid_param', message, param)
+    }
+    faults.push(...parsed)
+  }
+  if (header !== undefined) read(header, FAULT_HEADER)
+  if (query !== undefined) read(query, 'fault')
+  if (scenario !== undefined) read(scenario, 'scenario fault')
+  if (server.faults.length > 0 && server.random() < server.rate) {
+    faults.push(...(answers ? server.faults : server.faults.filter((fault) => fault.kind !== 'misbehave')))
+  }
   return planFaults(faults, resumedAfter)
 }
 
@@ -72,18 +92,18 @@ export async function beforeResponse(plan: FaultPlan, request: Pick<Request, 'si
 }
 
 /**
- * A vendor route's faults for this request, done with what comes before the first byte (slow-headers, the
- * profile's headers moment on a streamed response, status) and with `plan` cut as truncate-after asks; a
- * response that is not streamed and asks for error-after or drop-after gets an injected 500 instead. A response
- * that is not streamed keeps no latency at all, as before: it has no moments to tell apart.
+ * A vendor route's faults for this request (read with its answer, which a misbehaving model has changed
+ * already: resolveTurn), done with what comes before the first byte (slow-headers, the profile's headers moment
+ * on a streamed response, status) and with `plan` cut as truncate-after asks; a response that is not streamed
+ * and asks for error-after or drop-after gets an injected 500 instead. A response that is not streamed keeps no
+ * latency at all, as before: it has no moments to tell apart.
  */
 export async function faultTurn(
   c: Context,
   context: AppContext,
-  { plan, scenarioFault }: ResolvedTurn,
+  { plan, faults }: ResolvedTurn,
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
-  const faults = requestFaults({ header: c.req.header(FAULT_HEADER), scenario: scenarioFault }, context.faults)
   // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })

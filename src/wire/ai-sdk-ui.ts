@@ -18,8 +18,18 @@
  * - `title`, `dynamic`, `providerExecuted`, `providerMetadata`, `inputEncoding`, `toolMetadata`: optional,
  *   meaningless for a simulated model, and partly unknown to early ai 5.
  * Tool calls are static tools (no `dynamic`), so they become `tool-NAME` parts as a typed useChat expects.
+ *
+ * A model's misbehaviour reaches the UI as streamText sends it, which parses every call against the server's
+ * tools (ai, parseToolCall): a call to a tool it does not have (NoSuchToolError) or whose arguments are not
+ * JSON (InvalidToolInputError) ends with `tool-input-error` {toolCallId, toolName, input, errorText} instead
+ * of `tool-input-available` (ai 5's strict chunk schemas have it too, those four fields required and no other),
+ * `input` the arguments parsed or else their text, `errorText` the error's message (what an app's `onError`
+ * that passes messages on sends; streamText's own default masks it as "An error occurred."); the client makes
+ * the part `output-error` with `rawInput` (ai 7: `input`). A refusal is text, as @ai-sdk/openai turns one into text, and ends, as a
+ * content filter's stop does, with the finish reason `content-filter` (what @ai-sdk/openai and
+ * @ai-sdk/anthropic make of both).
  */
-import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
+import type { FinishReason, Part, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import { sseEvent } from './sse.js'
 
@@ -29,14 +39,22 @@ export interface AiSdkUiMeta {
 }
 
 /** The AI SDK's FinishReason words (`tool-calls`, with a dash). */
-const FINISH: Record<FinishReason, 'stop' | 'tool-calls' | 'length'> = { stop: 'stop', tool_calls: 'tool-calls', length: 'length' }
+const FINISH: Record<FinishReason, AiSdkFinishReason> = {
+  stop: 'stop',
+  tool_calls: 'tool-calls',
+  length: 'length',
+  refusal: 'content-filter',
+  content_filter: 'content-filter',
+}
+
+type AiSdkFinishReason = 'stop' | 'tool-calls' | 'length' | 'content-filter'
 
 /** Tool call ids in OpenAI's style: what streamText over an OpenAI model passes through to the UI stream. */
 export const TOOL_CALL_PREFIX = 'call_'
 
 /** What the finish chunk's messageMetadata holds: the UIMessage's `metadata` on the client. */
 export interface AiSdkUiMetadata {
-  readonly finishReason: 'stop' | 'tool-calls' | 'length'
+  readonly finishReason: AiSdkFinishReason
   /** Named as the AI SDK's LanguageModelUsage. */
   readonly usage: {
     readonly inputTokens: number
@@ -63,6 +81,21 @@ function toolInput(args: string): unknown {
   }
 }
 
+/** Why streamText would refuse a call, in the words of the AI SDK's errors; undefined for a good one. */
+function callError(part: Extract<Part, { kind: 'tool_call' }>): string | undefined {
+  // NoSuchToolError, checked first, as parseToolCall does; the server's tools are not known here.
+  if (part.offered === false) return `Model tried to call unavailable tool '${part.name}'.`
+  if (part.arguments === '') return undefined
+  try {
+    JSON.parse(part.arguments)
+    return undefined
+  } catch (error) {
+    // InvalidToolInputError around a JSONParseError.
+    const why = `JSON parsing failed: Text: ${part.arguments}.\nError message: ${(error as Error).message}`
+    return `Invalid input for tool ${part.name}: ${why}`
+  }
+}
+
 const chunk = (value: object): string => sseEvent({ data: JSON.stringify(value) })
 
 /**
@@ -80,15 +113,18 @@ export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): Timed
       frames.push({ at: start, text: chunk({ type: 'tool-input-start', toolCallId, toolName: part.name }) })
       for (const { text, at, last } of deltas)
         frames.push({ at, last, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) })
-      frames.push({
-        at: end,
-        text: chunk({ type: 'tool-input-available', toolCallId, toolName: part.name, input: toolInput(part.arguments) }),
-      })
+      const input = toolInput(part.arguments)
+      const errorText = callError(part)
+      const done =
+        errorText === undefined
+          ? { type: 'tool-input-available', toolCallId, toolName: part.name, input }
+          : { type: 'tool-input-error', toolCallId, toolName: part.name, input, errorText }
+      frames.push({ at: end, text: chunk(done) })
       continue
     }
     // Ids as @ai-sdk/anthropic gives them (the block index): unique within the message.
     const id = String(index)
-    const kind = part.kind // 'text' | 'reasoning'
+    const kind = part.kind === 'reasoning' ? 'reasoning' : 'text'
     frames.push({ at: start, text: chunk({ type: `${kind}-start`, id }) })
     for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ type: `${kind}-delta`, id, delta: text }) })
     frames.push({ at: end, text: chunk({ type: `${kind}-end`, id }) })
@@ -104,6 +140,13 @@ export type AiSdkUiPart =
   | { readonly type: 'step-start' }
   | { readonly type: 'text' | 'reasoning'; readonly text: string; readonly state: 'done' }
   | { readonly type: `tool-${string}`; readonly toolCallId: string; readonly state: 'input-available'; readonly input: unknown }
+  | {
+      readonly type: `tool-${string}`
+      readonly toolCallId: string
+      readonly state: 'output-error'
+      readonly rawInput: unknown
+      readonly errorText: string
+    }
 
 export interface AiSdkUiMessage {
   readonly id: string
@@ -117,14 +160,16 @@ export function foldAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): AiSdkUi
   const parts: AiSdkUiPart[] = [{ type: 'step-start' }]
   for (const part of plan.answer.parts) {
     if (part.kind === 'tool_call') {
-      parts.push({
-        type: `tool-${part.name}`,
-        toolCallId: TOOL_CALL_PREFIX + part.id,
-        state: 'input-available',
-        input: toolInput(part.arguments),
-      })
+      const call = { type: `tool-${part.name}` as const, toolCallId: TOOL_CALL_PREFIX + part.id }
+      const input = toolInput(part.arguments)
+      const errorText = callError(part)
+      parts.push(
+        errorText === undefined
+          ? { ...call, state: 'input-available', input }
+          : { ...call, state: 'output-error', rawInput: input, errorText },
+      )
     } else {
-      parts.push({ type: part.kind, text: part.text, state: 'done' })
+      parts.push({ type: part.kind === 'reasoning' ? 'reasoning' : 'text', text: part.text, state: 'done' })
     }
   }
   return { id: messageId, role: 'assistant', metadata: aiSdkUiMetadata(plan.finish, plan.usage), parts }

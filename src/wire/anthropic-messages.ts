@@ -9,8 +9,17 @@
  * Key order follows captured API responses (`model` first in the Message). Thinking blocks open with an empty
  * `signature` and get it from one `signature_delta` before they close; tool_use blocks open with `input: {}`
  * and an empty `input_json_delta`, as the API does, then the arguments in pieces.
+ *
+ * The API has no refusal text and no content filter: its streaming classifiers stop an answer with
+ * `stop_reason: "refusal"` and `stop_details: {type: "refusal", category, explanation}`, keeping what was
+ * written before (https://platform.claude.com/docs/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals).
+ * So a refusal is that stop reason after no content (its words are not sent), and a content filter's stop is
+ * the same stop reason after the text so far. Arguments that are not JSON stream as they are, as with
+ * fine-grained tool streaming ("you may potentially receive invalid or partial JSON inputs"); a Message not
+ * streamed has `input` as an object, so there they read as `{}`.
  */
 import { truncateTurn } from '../core/truncate.js'
+import { dropParts } from '../core/turn.js'
 import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import type { ResponseMeta } from './meta.js'
@@ -23,19 +32,25 @@ export interface AnthropicShape {
   readonly maxTokens: number
 }
 
-const STOP: Record<FinishReason, string> = { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens' }
+const STOP: Record<FinishReason, string> = {
+  stop: 'end_turn',
+  tool_calls: 'tool_use',
+  length: 'max_tokens',
+  refusal: 'refusal',
+  content_filter: 'refusal',
+}
+
+/** `stop_details` of a refusal: which policy category and why, both null when the refusal names none. */
+const stopDetails = (finish: FinishReason) =>
+  finish === 'refusal' || finish === 'content_filter' ? { type: 'refusal', category: null, explanation: null } : null
 
 /**
  * The plan as this request gets it: without `thinking` the reasoning takes its time but sends (and counts)
- * nothing, and the answer is cut after `maxTokens` output tokens. Blocks are renumbered from 0.
+ * nothing, a refusal's words are not sent (the API has none), and the answer is cut after `maxTokens` output
+ * tokens. Blocks are renumbered from 0.
  */
 export function shapeAnthropicTurn(plan: TurnPlan, { thinking, maxTokens }: AnthropicShape): TurnPlan {
-  let shaped = plan
-  if (!thinking && plan.parts.some((p) => p.part.kind === 'reasoning')) {
-    const parts = plan.parts.filter((p) => p.part.kind !== 'reasoning').map((p, index) => ({ ...p, index }))
-    const usage: Usage = { ...plan.usage, output: plan.usage.output - plan.usage.reasoning, reasoning: 0 }
-    shaped = { ...plan, answer: { parts: parts.map((p) => p.part) }, parts, usage }
-  }
+  const shaped = dropParts(plan, (part) => part.kind === 'refusal' || (!thinking && part.kind === 'reasoning'))
   return truncateTurn(shaped, maxTokens)
 }
 
@@ -73,17 +88,24 @@ export interface AnthropicMeta extends ResponseMeta {
   readonly thinking: boolean
 }
 
-function message(plan: TurnPlan, { id, model }: ResponseMeta, content: unknown[], stop: string | null, output: number, thinking: boolean) {
+function message(
+  plan: TurnPlan,
+  { id, model }: ResponseMeta,
+  content: unknown[],
+  stop: FinishReason | null,
+  output: number,
+  thinking: boolean,
+) {
   return {
     model,
     id,
     type: 'message',
     role: 'assistant',
     content,
-    stop_reason: stop,
+    stop_reason: stop === null ? null : STOP[stop],
     stop_sequence: null,
     // The SDK's Message has it (null unless a refusal has details); its MessageStream copies it from message_delta.
-    stop_details: null,
+    stop_details: stop === null ? null : stopDetails(stop),
     usage: messageUsage(plan.usage, output, thinking),
   }
 }
@@ -98,6 +120,7 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
   const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: plan.parts.length === 0 ? start + ping : start }]
 
   for (const { part, index, deltas, start: opened, end } of plan.parts) {
+    if (part.kind === 'refusal') continue // shapeAnthropicTurn leaves none
     const delta = (at: number, body: object, last?: number) =>
       frames.push({ at, ...(last !== undefined ? { last } : {}), text: event({ type: 'content_block_delta', index, delta: body }) })
     const block =
@@ -125,22 +148,24 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
     output_tokens: plan.usage.output,
     ...(meta.thinking ? { output_tokens_details: { thinking_tokens: plan.usage.reasoning } } : {}),
   }
-  const done = event({ type: 'message_delta', delta: { stop_reason: STOP[plan.finish], stop_sequence: null, stop_details: null }, usage })
+  const stop = { stop_reason: STOP[plan.finish], stop_sequence: null, stop_details: stopDetails(plan.finish) }
+  const done = event({ type: 'message_delta', delta: stop, usage })
   frames.push({ at: plan.end, text: done + event({ type: 'message_stop' }) })
   return frames
 }
 
 /** The same answer not streamed: one Message object. */
 export function foldAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta) {
-  const content = plan.parts.map(({ part, index }) => {
-    if (part.kind === 'reasoning') return { type: 'thinking', thinking: part.text, signature: thinkingSignature(meta.id, index) }
-    if (part.kind === 'text') return { type: 'text', text: part.text }
-    return { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: toolInput(part.arguments) }
+  const content = plan.parts.flatMap(({ part, index }): object[] => {
+    if (part.kind === 'reasoning') return [{ type: 'thinking', thinking: part.text, signature: thinkingSignature(meta.id, index) }]
+    if (part.kind === 'text') return [{ type: 'text', text: part.text }]
+    if (part.kind === 'refusal') return [] // shapeAnthropicTurn leaves none
+    return [{ type: 'tool_use', id: toolUseId(part.id), name: part.name, input: toolInput(part.arguments) }]
   })
-  return message(plan, meta, content, STOP[plan.finish], plan.usage.output, meta.thinking)
+  return message(plan, meta, content, plan.finish, plan.usage.output, meta.thinking)
 }
 
-/** A tool call's arguments as the object `input` is; arguments cut by max_tokens parse as far as they go: `{}`. */
+/** A tool call's arguments as the object `input` is; arguments cut by max_tokens, or not JSON, read as `{}`. */
 function toolInput(json: string): unknown {
   try {
     return JSON.parse(json)

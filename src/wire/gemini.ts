@@ -15,6 +15,17 @@
  * - a tool call is one `functionCall` part `{name, args}`, sent whole when its arguments are complete: the
  *   Gemini API does not stream arguments (`partialArgs`, "not supported in Gemini API" per the SDK's types),
  *   and it gives no call id; a call ends with finishReason `STOP`, not a tool-specific reason.
+ * What the API says when things go wrong, each in its own words
+ * (https://ai.google.dev/api/generate-content#FinishReason, and captured responses):
+ * - a refusal is a blocked prompt: one chunk with `promptFeedback: {blockReason: "SAFETY", safetyRatings}`,
+ *   no candidates, and usage for the prompt only;
+ * - a content filter's stop is a last chunk with `finishReason: "SAFETY"`, `safetyRatings` with the blocked
+ *   category, and no content ("when streaming, content is empty if content filters block the output"), after
+ *   the text so far; not streamed, the candidate has no content at all;
+ * - arguments that are not JSON cannot be a functionCall's `args` (an object): the API ends the answer there
+ *   with `finishReason: "MALFORMED_FUNCTION_CALL"`, `content: {}` and a `finishMessage` quoting the call;
+ *   arguments cut by the length limit read as `{}`, with `MAX_TOKENS`;
+ * - it gives calls no ids, so two calls with the same id are two calls.
  * The first byte is the first chunk, with the answer's first piece: the API sends no empty opening chunk, so a
  * profile's first-byte moment has nothing to move (its headers moment still applies).
  * With `alt=sse` (what the SDK asks for) each chunk is one `data:` event, written in the API's own JSON style
@@ -35,7 +46,57 @@ export type GeminiPart =
   | { readonly text: string; readonly thought?: true }
   | { readonly functionCall: { readonly name: string; readonly args: Record<string, unknown> } }
 
-const FINISH: Record<FinishReason, string> = { stop: 'STOP', tool_calls: 'STOP', length: 'MAX_TOKENS' }
+const FINISH: Record<FinishReason, string> = {
+  stop: 'STOP',
+  tool_calls: 'STOP',
+  length: 'MAX_TOKENS',
+  refusal: 'SAFETY', // not sent: a refusal is a blocked prompt, with blockReason SAFETY (blocked)
+  content_filter: 'SAFETY',
+}
+
+/** The ratings of a blocked prompt or answer: the four categories the API rates, one of them blocked. */
+const SAFETY_RATINGS = [
+  { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: 'NEGLIGIBLE' },
+  { category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'NEGLIGIBLE' },
+  { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' },
+  { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true },
+]
+
+/** A candidate that ends the answer without content: a content filter's stop, or a malformed call. */
+type Ending =
+  | { readonly finishReason: 'SAFETY'; readonly safetyRatings: object[] }
+  | { readonly finishReason: 'MALFORMED_FUNCTION_CALL'; readonly finishMessage: string }
+
+/** The malformed call that ends the answer, if one does: the first call whose arguments are not JSON (a cut one is not). */
+function malformedCall(plan: TurnPlan): { index: number; ending: Ending } | undefined {
+  if (plan.finish === 'length') return undefined
+  const index = plan.parts.findIndex(({ part }) => part.kind === 'tool_call' && parseArgs(part.arguments) === undefined)
+  const part = plan.parts[index]?.part
+  if (part?.kind !== 'tool_call') return undefined
+  // As Gemini 3 quotes the call it could not parse.
+  return {
+    index,
+    ending: { finishReason: 'MALFORMED_FUNCTION_CALL', finishMessage: `Malformed function call: call:${part.name}${part.arguments}` },
+  }
+}
+
+/** How the answer ends when not with its last piece. */
+function endingOf(plan: TurnPlan): { index: number; ending: Ending } | undefined {
+  if (plan.finish === 'content_filter')
+    return { index: plan.parts.length, ending: { finishReason: 'SAFETY', safetyRatings: SAFETY_RATINGS } }
+  return malformedCall(plan)
+}
+
+/** The whole response to a refused (blocked) prompt. */
+function blocked(plan: TurnPlan, id: string, model: string): object {
+  const promptFeedback = { blockReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }
+  return {
+    promptFeedback,
+    usageMetadata: geminiUsage({ input: plan.usage.input, output: 0, reasoning: 0 }),
+    modelVersion: model,
+    responseId: id,
+  }
+}
 
 /** Usage in the API's form, zero counts left out. */
 export function geminiUsage({ input, output, reasoning }: Usage): Record<string, unknown> {
@@ -51,6 +112,8 @@ export function geminiUsage({ input, output, reasoning }: Usage): Record<string,
 
 /** The stream as GenerateContentResponse objects, each due at an offset. */
 export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): { at: number; last?: number; body: object }[] {
+  if (plan.finish === 'refusal') return [{ at: plan.start, body: blocked(plan, id, model) }]
+  const closing = endingOf(plan)
   const pieces: { at: number; last?: number; part: GeminiPart; usage: Usage }[] = []
   let candidates = 0
   let thoughts = 0
@@ -59,24 +122,37 @@ export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Gem
     const reasoning = Math.min(thoughts, plan.usage.reasoning)
     return { input: plan.usage.input, output: Math.min(candidates, plan.usage.output - plan.usage.reasoning) + reasoning, reasoning }
   }
-  for (const { part, deltas, end } of plan.parts) {
+  for (const { part, index, deltas, end } of plan.parts) {
+    if (index === closing?.index) break
     if (part.kind === 'tool_call') {
       candidates += countTokens(part.arguments)
       const last = deltas.at(-1)?.last
       pieces.push({
         at: end,
         ...(last !== undefined ? { last } : {}),
-        part: { functionCall: { name: part.name, args: parseArgs(part.arguments) } },
+        part: { functionCall: { name: part.name, args: parseArgs(part.arguments) ?? {} } },
         usage: usageNow(),
       })
       continue
     }
+    // A refusal the length limit cut (no longer a blocked prompt) has no words in this API: it sends nothing.
+    if (part.kind === 'refusal') continue
     for (const { text, at, last } of deltas) {
       if (part.kind === 'reasoning') thoughts += countTokens(text)
       else candidates += countTokens(text)
       if (part.kind === 'text') pieces.push({ at, last, part: { text }, usage: usageNow() })
       else if (includeThoughts) pieces.push({ at, last, part: { text, thought: true }, usage: usageNow() })
     }
+  }
+  if (closing !== undefined) {
+    // The pieces so far, then the ending on a chunk of its own, when the answer would have gone on.
+    const at = plan.parts[closing.index]?.end ?? plan.end
+    const chunks = pieces.map(({ at, last, part, usage }) => ({
+      at,
+      ...(last !== undefined ? { last } : {}),
+      body: response([part], undefined, usage, id, model),
+    }))
+    return [...chunks, { at, body: ended(closing.ending, plan.usage, id, model) }]
   }
   // Nothing to carry the finish reason (an empty answer, or hidden reasoning only): an empty text part, as the API sends.
   const last = pieces.at(-1)
@@ -116,15 +192,29 @@ export function encodeGeminiJsonArray(plan: TurnPlan, options: GeminiOptions): T
 
 /** The same answer not streamed: one GenerateContentResponse with every part whole. */
 export function foldGemini(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): object {
+  if (plan.finish === 'refusal') return blocked(plan, id, model)
+  if (plan.finish === 'content_filter') return ended({ finishReason: 'SAFETY', safetyRatings: SAFETY_RATINGS }, plan.usage, id, model)
+  const malformed = malformedCall(plan)
   const parts: GeminiPart[] = []
-  for (const part of plan.answer.parts) {
+  for (const { part, index } of plan.parts) {
+    if (index === malformed?.index) break
     if (part.kind === 'reasoning') {
       if (includeThoughts && part.text !== '') parts.push({ text: part.text, thought: true })
     } else if (part.kind === 'text') parts.push({ text: part.text })
-    else parts.push({ functionCall: { name: part.name, args: parseArgs(part.arguments) } })
+    else if (part.kind === 'tool_call') parts.push({ functionCall: { name: part.name, args: parseArgs(part.arguments) ?? {} } })
   }
+  if (malformed !== undefined) return ended(malformed.ending, plan.usage, id, model, parts)
   if (parts.length === 0) parts.push({ text: '' })
   return response(parts, FINISH[plan.finish], plan.usage, id, model)
+}
+
+/** A response whose candidate ends without content (or with the parts before a malformed call), as `ending` says. */
+function ended(ending: Ending, usage: Usage, id: string, model: string, parts: GeminiPart[] = []): object {
+  const { finishReason, ...details } = ending
+  const content =
+    parts.length > 0 ? { content: { parts, role: 'model' } } : finishReason === 'MALFORMED_FUNCTION_CALL' ? { content: {} } : {}
+  const candidate = { ...content, finishReason, index: 0, ...details }
+  return { candidates: [candidate], usageMetadata: geminiUsage(usage), modelVersion: model, responseId: id }
 }
 
 function response(parts: GeminiPart[], finishReason: string | undefined, usage: Usage, id: string, model: string): object {
@@ -135,14 +225,14 @@ function response(parts: GeminiPart[], finishReason: string | undefined, usage: 
   return { candidates: [candidate], usageMetadata: geminiUsage(usage), modelVersion: model, responseId: id }
 }
 
-/** A tool call's arguments as the object `args` must be (scenarios always give one; anything else is wrapped). */
-function parseArgs(json: string): Record<string, unknown> {
+/** A tool call's arguments as the object `args` must be (anything else is wrapped); undefined when not JSON. */
+function parseArgs(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json)
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>
     return { value }
   } catch {
-    return {}
+    return undefined
   }
 }
 

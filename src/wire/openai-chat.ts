@@ -10,6 +10,10 @@
  *   `choices: []` carries the usage; then `data: [DONE]`.
  * Reasoning is not part of this API's stream (reasoning models only count it in
  * `completion_tokens_details.reasoning_tokens`), so reasoning parts take their time but send nothing.
+ * A refusal streams as `refusal` deltas after a role chunk with `content: null, refusal: ""`, and the message
+ * holds it in `refusal` with `content: null`; it finishes with `stop`, as the API's refusals do (the SDK's
+ * ChatCompletionStream has `refusal.delta` / `refusal.done` events for them). A content filter's stop is
+ * `finish_reason: "content_filter"`.
  */
 import { partText } from '../core/turn.js'
 import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
@@ -25,7 +29,13 @@ export interface OpenAIChatOptions extends ResponseMeta {
 /** A fixed fingerprint: the backend configuration is always the same one. */
 export const SYSTEM_FINGERPRINT = 'fp_tokensim'
 
-const FINISH: Record<FinishReason, string> = { stop: 'stop', tool_calls: 'tool_calls', length: 'length' }
+const FINISH: Record<FinishReason, string> = {
+  stop: 'stop',
+  tool_calls: 'tool_calls',
+  length: 'length',
+  refusal: 'stop',
+  content_filter: 'content_filter',
+}
 
 export function openAIUsage({ input, output, reasoning }: Usage) {
   return {
@@ -50,12 +60,15 @@ export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUs
     sseEvent({ data: `${head}[${JSON.stringify({ index: 0, delta, logprobs: null, finish_reason: finish })}]${tail}` })
 
   // The role chunk is the first byte: a profile's first-byte moment, else with the first unit.
-  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: chunk({ role: 'assistant', content: '', refusal: null }) }]
+  const refuses = plan.parts.some((p) => p.part.kind === 'refusal')
+  const role = refuses ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }
+  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: chunk(role) }]
   let toolIndex = 0
   for (const { part, deltas, start } of plan.parts) {
     if (part.kind === 'reasoning') continue
-    if (part.kind === 'text') {
-      for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ content: text }) })
+    if (part.kind === 'text' || part.kind === 'refusal') {
+      const field = part.kind === 'text' ? 'content' : 'refusal'
+      for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ [field]: text }) })
       continue
     }
     const index = toolIndex++
@@ -83,6 +96,7 @@ export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseM
       : [],
   )
   const text = partText(plan.answer, 'text')
+  const refusal = plan.answer.parts.some((part) => part.kind === 'refusal') ? partText(plan.answer, 'refusal') : null
   return {
     id,
     object: 'chat.completion',
@@ -93,8 +107,8 @@ export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseM
         index: 0,
         message: {
           role: 'assistant',
-          content: calls.length > 0 && text === '' ? null : text,
-          refusal: null,
+          content: (calls.length > 0 || refusal !== null) && text === '' ? null : text,
+          refusal,
           annotations: [],
           ...(calls.length > 0 ? { tool_calls: calls } : {}),
         },

@@ -9,7 +9,11 @@
  *   non-streamed body;
  * - each part of the answer is one output item: reasoning as a `reasoning` item with one summary part,
  *   text as a `message` item with one `output_text` part, each tool call as a `function_call` item;
- * - text, summary and argument deltas carry `obfuscation` padding unless the request turned it off
+ * - a refusal is a `message` item whose one content part is `{type: "refusal", refusal}`, streamed as
+ *   response.refusal.delta and .done; an answer a content filter stopped, or cut at its length limit, ends
+ *   with response.incomplete, `status: "incomplete"` and `incomplete_details.reason` `content_filter` or
+ *   `max_output_tokens`, its last item `incomplete` too;
+ * - text, refusal, summary and argument deltas carry `obfuscation` padding unless the request turned it off
  *   (`stream_options.include_obfuscation: false`); the live API omits `name` from
  *   response.function_call_arguments.done (https://github.com/openai/openai-python/issues/3472).
  */
@@ -40,10 +44,17 @@ export interface OpenAIResponsesOptions extends ResponseMeta {
   readonly obfuscation: boolean
 }
 
-/** The id of an answer part's output item: the response id's body, so ids of one response look alike. */
+/**
+ * The id of an answer part's output item: the response id's body, so ids of one response look alike; a call's
+ * is its call id's (`fc_X` for `call_X`), and a second call with the same call id (the dup-call-id fault) gets
+ * its index after it, as item ids stay unique whatever a model does to call ids.
+ */
 export function itemId(plan: TurnPlan, responseId: string, index: number): string {
   const part = plan.parts[index]!.part
-  if (part.kind === 'tool_call') return `fc_${part.id}`
+  if (part.kind === 'tool_call') {
+    const again = plan.parts.slice(0, index).some((p) => p.part.kind === 'tool_call' && p.part.id === part.id)
+    return again ? `fc_${part.id}${index.toString(16).padStart(2, '0')}` : `fc_${part.id}`
+  }
   const body = responseId.replace(/^resp_/, '')
   return `${part.kind === 'reasoning' ? 'rs' : 'msg'}_${body}${index.toString(16).padStart(2, '0')}`
 }
@@ -59,13 +70,23 @@ export function responsesUsage({ input, output, reasoning }: Usage) {
 }
 
 /** A finished output item, as response.output_item.done and the response's `output` hold it. */
-function doneItem(id: string, { part }: PlannedPart) {
+function doneItem(id: string, { part }: PlannedPart, status: 'completed' | 'incomplete') {
   if (part.kind === 'reasoning') return { id, type: 'reasoning', summary: [{ type: 'summary_text', text: part.text }] }
-  if (part.kind === 'text') return { id, type: 'message', status: 'completed', content: [outputText(part.text)], role: 'assistant' }
-  return { id, type: 'function_call', status: 'completed', arguments: part.arguments, call_id: `call_${part.id}`, name: part.name }
+  if (part.kind !== 'tool_call') return { id, type: 'message', status, content: [contentPart(part.kind, part.text)], role: 'assistant' }
+  return { id, type: 'function_call', status, arguments: part.arguments, call_id: `call_${part.id}`, name: part.name }
 }
 
 const outputText = (text: string) => ({ type: 'output_text', annotations: [], logprobs: [], text })
+const contentPart = (kind: 'text' | 'refusal', text: string) => (kind === 'text' ? outputText(text) : { type: 'refusal', refusal: text })
+
+/** Why a response is incomplete, if it is: cut at its length limit, or stopped by a content filter. */
+function incompleteReason(plan: TurnPlan): 'max_output_tokens' | 'content_filter' | undefined {
+  return plan.finish === 'length' ? 'max_output_tokens' : plan.finish === 'content_filter' ? 'content_filter' : undefined
+}
+
+/** An item's status when done: the last item of an incomplete response is incomplete too. */
+const itemStatus = (plan: TurnPlan, index: number): 'completed' | 'incomplete' =>
+  index === plan.parts.length - 1 && incompleteReason(plan) !== undefined ? 'incomplete' : 'completed'
 
 type Status = 'in_progress' | 'completed' | 'incomplete'
 
@@ -83,12 +104,12 @@ function responseObject(plan: TurnPlan, options: OpenAIResponsesOptions, status:
     background: false,
     completed_at: done ? created + Math.floor(plan.end / 1000) : null,
     error: null,
-    incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    incomplete_details: status === 'incomplete' ? { reason: incompleteReason(plan) ?? 'max_output_tokens' } : null,
     instructions: echo.instructions ?? null,
     max_output_tokens: echo.max_output_tokens ?? null,
     max_tool_calls: null,
     model,
-    output: done ? plan.parts.map((p) => doneItem(itemId(plan, id, p.index), p)) : [],
+    output: done ? plan.parts.map((p) => doneItem(itemId(plan, id, p.index), p, itemStatus(plan, p.index))) : [],
     parallel_tool_calls: echo.parallel_tool_calls ?? true,
     previous_response_id: echo.previous_response_id ?? null,
     prompt_cache_key: null,
@@ -112,7 +133,7 @@ function responseObject(plan: TurnPlan, options: OpenAIResponsesOptions, status:
 
 /** The non-streamed body: the same object response.completed carries. */
 export function foldOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOptions) {
-  return responseObject(plan, options, plan.finish === 'length' ? 'incomplete' : 'completed')
+  return responseObject(plan, options, incompleteReason(plan) === undefined ? 'completed' : 'incomplete')
 }
 
 /** Keys the API writes as floats (`1.0`, not `1`): its backend serializes these as Python floats. */
@@ -184,13 +205,23 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
       for (const d of deltas) emit(d.at, 'response.output_text.delta', { ...at, ...delta(d.text), logprobs: [] }, d.last)
       emit(end, 'response.output_text.done', { ...at, logprobs: [], text: part.text })
       emit(end, 'response.content_part.done', { ...at, part: outputText(part.text) })
+    } else if (part.kind === 'refusal') {
+      const at = { content_index: 0, item_id, output_index }
+      emit(start, 'response.output_item.added', {
+        item: { id: item_id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+        output_index,
+      })
+      emit(start, 'response.content_part.added', { ...at, part: contentPart('refusal', '') })
+      for (const d of deltas) emit(d.at, 'response.refusal.delta', { ...at, ...delta(d.text) }, d.last)
+      emit(end, 'response.refusal.done', { ...at, refusal: part.text })
+      emit(end, 'response.content_part.done', { ...at, part: contentPart('refusal', part.text) })
     } else {
       const item = { id: item_id, type: 'function_call', status: 'in_progress', arguments: '', call_id: `call_${part.id}`, name: part.name }
       emit(start, 'response.output_item.added', { item, output_index })
       for (const d of deltas) emit(d.at, 'response.function_call_arguments.delta', { item_id, output_index, ...delta(d.text) }, d.last)
       emit(end, 'response.function_call_arguments.done', { arguments: part.arguments, item_id, output_index })
     }
-    emit(end, 'response.output_item.done', { item: doneItem(item_id, planned), output_index })
+    emit(end, 'response.output_item.done', { item: doneItem(item_id, planned, itemStatus(plan, output_index)), output_index })
   }
   const final = foldOpenAIResponses(plan, options)
   emit(plan.end, final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: new Raw(responseJson(final)) })

@@ -49,6 +49,8 @@ describe('parseFaults', () => {
     ['split:17', /a number of pieces from 2 to 16/],
     ['split:', /a number of pieces from 2 to 16/],
     ['split:4:2', /takes at most 1 value/],
+    ['refusal:1', /takes no value/],
+    ['bad-jsons', /is not a fault/],
   ])('refuses %j, naming the parameter and the vocabulary', (spec, pattern) => {
     let error: unknown
     try {
@@ -59,7 +61,23 @@ describe('parseFaults', () => {
     expect(error).toBeInstanceOf(TokensimError)
     expect(error).toMatchObject({ code: 'invalid_param', param: 'x-tokensim-fault' })
     expect((error as Error).message).toMatch(pattern)
-    expect((error as Error).message).toMatch(/^x-tokensim-fault: .*a fault is status:CODE.*split\[:N\]$/)
+    expect((error as Error).message).toMatch(/^x-tokensim-fault: .*a fault is status:CODE.*split\[:N\] or one of bad-json.*reasoning-only$/)
+  })
+})
+
+describe('misbehaving models', () => {
+  it('reads each misbehaviour by its name, and plans each once, in the order asked', () => {
+    const names = 'bad-json,bad-args,unknown-tool,dup-call-id,cut-in-tool,refusal,content-filter,empty,reasoning-only'
+    const faults = parseFaults(names, 'f')
+    expect(faults.map((f) => (f.kind === 'misbehave' ? f.misbehaviour : f.kind))).toEqual(names.split(','))
+    expect(planFaults(parseFaults('refusal, bad-json,refusal,stall-after:2:5', 'f'))).toEqual({
+      headersDelay: 0,
+      stalls: [{ after: 2, ms: 5 }],
+      misbehave: ['refusal', 'bad-json'],
+    })
+    // Not spent by a resume: the vendor routes, which have them, are never resumed.
+    expect(planFaults(parseFaults('empty', 'f'), 40)).toMatchObject({ misbehave: ['empty'] })
+    expect(planFaults(parseFaults('status:500', 'f'))).not.toHaveProperty('misbehave')
   })
 })
 

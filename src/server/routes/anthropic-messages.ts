@@ -73,7 +73,11 @@ const COUNT_BODY = z.looseObject({
         .optional(),
     })
     .optional(),
-  tools: z.array(z.looseObject({ name: z.string({ error: says('a valid string') }) }), { error: says('a valid list') }).optional(),
+  tools: z
+    .array(z.looseObject({ name: z.string({ error: says('a valid string') }), input_schema: z.unknown().optional() }), {
+      error: says('a valid list'),
+    })
+    .optional(),
 })
 
 const BODY = COUNT_BODY.extend({
@@ -183,7 +187,8 @@ function conversationOf(body: z.output<typeof COUNT_BODY>, previous?: StoredConv
     }
   })
   const tools = body.tools?.map((tool) => tool.name) ?? previous?.tools ?? []
-  return { model: body.model, messages: normalize(messages), tools }
+  const toolSchemas = new Map(body.tools?.map((tool) => [tool.name, tool.input_schema]))
+  return { model: body.model, messages: normalize(messages), tools, toolSchemas }
 }
 
 /** The text blocks' text, joined; each text block's `text` checked. */

@@ -42,8 +42,9 @@ const CONTENTS = z
     { error: 'must be a list of Content objects, e.g. [{"role":"user","parts":[{"text":"Hi"}]}]' },
   )
   .min(1, { error: 'must hold at least one Content' })
-/** The offered functions. */
-const TOOLS = z.array(z.looseObject({ functionDeclarations: z.array(z.looseObject({ name: z.string() })).optional() })).optional()
+/** The offered functions, with their parameters as an OpenAPI schema or as JSON Schema. */
+const DECLARATION = z.looseObject({ name: z.string(), parameters: z.unknown().optional(), parametersJsonSchema: z.unknown().optional() })
+const TOOLS = z.array(z.looseObject({ functionDeclarations: z.array(DECLARATION).optional() })).optional()
 
 /** What tokensim reads of the body; every other field the API takes (safetySettings, toolConfig, ...) is accepted and ignored. */
 const BODY = z.looseObject({
@@ -166,8 +167,9 @@ function conversationOf(model: string, request: Request): Conversation {
     if (results.length > 0) messages.push({ role: 'tool', results })
     if (results.length === 0 || results.length < content.parts.length) messages.push({ role: 'user', text: partsText(content.parts) })
   }
-  const tools = (request.tools ?? []).flatMap((tool) => (tool.functionDeclarations ?? []).map((f) => f.name))
-  return { model, messages: normalize(messages), tools }
+  const declarations = (request.tools ?? []).flatMap((tool) => tool.functionDeclarations ?? [])
+  const toolSchemas = new Map(declarations.map((f) => [f.name, f.parametersJsonSchema ?? f.parameters]))
+  return { model, messages: normalize(messages), tools: declarations.map((f) => f.name), toolSchemas }
 }
 
 /** The text parts' text, thoughts left out. */

@@ -36,9 +36,9 @@ const MESSAGE = z.looseObject({
   name: z.string().optional(),
 })
 
-/** An offered tool: `{type: "function", function: {name}}` or `{type: "custom", custom: {name}}`. */
+/** An offered tool: `{type: "function", function: {name, parameters}}` or `{type: "custom", custom: {name}}`. */
 const TOOL = z.looseObject({
-  function: z.looseObject({ name: z.string() }).optional(),
+  function: z.looseObject({ name: z.string(), parameters: z.unknown().optional() }).optional(),
   custom: z.looseObject({ name: z.string() }).optional(),
 })
 
@@ -106,7 +106,9 @@ function conversationOf(body: Body): Conversation {
     }
   })
   const tools = (body.tools ?? []).flatMap((tool) => tool.function?.name ?? tool.custom?.name ?? [])
-  return { model: body.model, messages: normalize(messages), tools, maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined }
+  const toolSchemas = new Map((body.tools ?? []).flatMap((tool) => (tool.function ? [[tool.function.name, tool.function.parameters]] : [])))
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined
+  return { model: body.model, messages: normalize(messages), tools, toolSchemas, maxTokens }
 }
 
 function contentText(content: z.output<typeof CONTENT>): string {

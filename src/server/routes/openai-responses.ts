@@ -28,8 +28,8 @@ const OUTPUT = z.looseObject({
   output: z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]),
 })
 
-/** An offered tool: a function or custom tool names itself; built-in tools (web_search, ...) by their type. */
-const TOOL = z.looseObject({ type: z.string().optional(), name: z.string().optional() })
+/** An offered tool: a function or custom tool names itself (a function declares its `parameters`); built-in tools (web_search, ...) by their type. */
+const TOOL = z.looseObject({ type: z.string().optional(), name: z.string().optional(), parameters: z.unknown().optional() })
 
 /** What tokensim reads of the body; every other field the API takes is accepted and ignored (some are echoed). */
 const BODY = z.looseObject({
@@ -66,6 +66,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
       model: body.model,
       messages: messagesOf(body, stored),
       tools: (body.tools ?? []).flatMap((tool) => tool.name ?? tool.type ?? []),
+      toolSchemas: new Map((body.tools ?? []).flatMap((tool) => (tool.name === undefined ? [] : [[tool.name, tool.parameters]]))),
       maxTokens: body.max_output_tokens ?? undefined,
     }
     const { plan, faults } = await faultTurn(

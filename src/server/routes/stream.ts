@@ -34,7 +34,8 @@ export function streamRoute(app: Hono, context: AppContext): void {
         param,
       )
     }
-    const faults = requestFaults({ header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }, context.faults, params.after)
+    const sources = { header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }
+    const faults = requestFaults(sources, context.faults, params.after, { answers: false })
     // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
     // the events' `t` and the done moments count it.
     if (
