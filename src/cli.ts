@@ -296,7 +296,7 @@ function serverFaults(values: Record<string, string | boolean | undefined>): App
     throw error
   }
   const seed = typeof values['seed'] === 'string' ? Number(values['seed']) : 0
-  return { faults, rate: typeof rateText === 'string' ? Number(rateText) : 1, seed }
+  return { faults, spec, rate: typeof rateText === 'string' ? Number(rateText) : 1, seed }
 }
 
 /** The key goes in a header (or a query), so it is visible ASCII without spaces. */

@@ -74,7 +74,8 @@ export interface AppOptions {
   /** How streams reach clients; the Node server passes its fast path (src/server/deliver-node.ts). */
   readonly deliver?: Deliver
   /** Faults for every request (`--fault`), each with probability `rate` (`--fault-rate`), drawn from `seed`. */
-  readonly faults?: { readonly faults: readonly Fault[]; readonly rate?: number; readonly seed?: number } | undefined
+  readonly faults?:
+    { readonly faults: readonly Fault[]; readonly spec?: string; readonly rate?: number; readonly seed?: number } | undefined
   /** Captured streams to replay (`--captures`), each by its name. */
   readonly captures?: readonly NamedCapture[]
   /** The largest request body taken, bytes (`--max-body`); beyond it a 413. */
@@ -139,7 +140,7 @@ export function createApp({
     deliver: limitStreams(journalStreams(deliver), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
     journal: createJournal(journal, () => newId('req_', 16)),
     peers,
-    faults: { faults: faults?.faults ?? [], rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
+    faults: { faults: faults?.faults ?? [], spec: faults?.spec ?? '', rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
     captures: data.captures,
     routeGroups: [],
   }

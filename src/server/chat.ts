@@ -5,7 +5,6 @@
  * and the usage counts. Each vendor route reads its own body as a Conversation and encodes the plan in its own format.
  */
 import { defaultToolAnswer, promptTokens, readConversation, type Conversation, type ConversationState } from '../core/conversation.js'
-import type { FaultPlan } from '../core/faults.js'
 import { misbehave } from '../core/misbehave.js'
 import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
@@ -13,7 +12,7 @@ import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
-import { FAULT_HEADER, requestFaults } from './faults.js'
+import { FAULT_HEADER, requestFaults, type RequestFaults } from './faults.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './respond.js'
 import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
@@ -45,7 +44,12 @@ export type HeaderReader = (name: string) => string | undefined
  */
 export interface ResolvedTurn {
   readonly plan: TurnPlan
-  readonly faults: FaultPlan
+  readonly faults: RequestFaults
+  /** What the answer was chosen from, for the journal. */
+  readonly conversation: Conversation
+  readonly state: ConversationState
+  /** The knob headers the request sent. */
+  readonly knobs: Readonly<Record<string, string>>
   /** The rule that chose the answer, and the how-manyth time it did in this conversation; none: the default. */
   readonly choice?: Choice | undefined
 }
@@ -59,9 +63,12 @@ export function resolveTurn(conversation: Conversation, header: HeaderReader, co
   const profile = answer?.profile ?? context.profiles.ofModel(conversation.model)?.name
   const defaults = profile === undefined ? context.chatDefaults : { ...context.chatDefaults, profile }
   const query: Record<string, string> = {}
+  const knobs: Record<string, string> = {}
   for (const [name, param] of Object.entries(KNOB_HEADERS)) {
     const value = header(name)
-    if (value !== undefined) query[param] = name === PROFILE_HEADER ? value.trim() : value
+    if (value === undefined) continue
+    query[param] = name === PROFILE_HEADER ? value.trim() : value
+    knobs[name] = value
   }
   const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits, context.profiles), KNOB_HEADERS)
 
@@ -104,7 +111,7 @@ export function resolveTurn(conversation: Conversation, header: HeaderReader, co
   for (const part of plan.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)
   if (units > context.limits.maxUnits) throw tooManyUnits(units, unit, context.limits, null)
   const maxTokens = conversation.maxTokens
-  return { plan: maxTokens === undefined ? plan : truncateTurn(plan, maxTokens), faults, choice }
+  return { plan: maxTokens === undefined ? plan : truncateTurn(plan, maxTokens), faults, choice, conversation, state, knobs }
 }
 
 /** A canned reply's text, or the user's own message for `echo`. */

@@ -13,6 +13,7 @@ import { truncateAfterUnit } from '../core/truncate.js'
 import type { TurnPlan } from '../core/types.js'
 import type { ResolvedTurn } from './chat.js'
 import type { AppContext } from './context.js'
+import { journalEntry, noteTurn } from './journal.js'
 import { checkDuration } from './stream-size.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
@@ -20,6 +21,8 @@ export const FAULT_HEADER = 'x-tokensim-fault'
 /** The server-wide faults (`--fault`, `--fault-rate`). */
 export interface ServerFaults {
   readonly faults: readonly Fault[]
+  /** As written, for the journal. */
+  readonly spec: string
   /** Probability that a request gets them, 0 to 1. */
   readonly rate: number
   /** One draw per request. */
@@ -43,8 +46,9 @@ export function requestFaults(
   server: ServerFaults,
   resumedAfter = -1,
   { answers = true }: { answers?: boolean } = {},
-): FaultPlan {
+): RequestFaults {
   const faults: Fault[] = []
+  const applied: Record<string, string> = {}
   const read = (spec: string, param: string): void => {
     const parsed = parseFaults(spec, param)
     const misbehaving = parsed.find((fault) => fault.kind === 'misbehave')
@@ -53,14 +57,21 @@ export function requestFaults(
       throw new TokensimError('invalid_param', message, param)
     }
     faults.push(...parsed)
+    applied[param] = spec
   }
   if (header !== undefined) read(header, FAULT_HEADER)
   if (query !== undefined) read(query, 'fault')
   if (scenario !== undefined) read(scenario, 'scenario fault')
   if (server.faults.length > 0 && server.random() < server.rate) {
     faults.push(...(answers ? server.faults : server.faults.filter((fault) => fault.kind !== 'misbehave')))
+    applied['--fault'] = server.spec
   }
-  return planFaults(faults, resumedAfter)
+  return { ...planFaults(faults, resumedAfter), applied }
+}
+
+/** A request's faults, and the specs they came from by where (`x-tokensim-fault`, `fault`, `scenario fault`, `--fault`). */
+export interface RequestFaults extends FaultPlan {
+  readonly applied: Readonly<Record<string, string>>
 }
 
 /**
@@ -101,9 +112,12 @@ export async function beforeResponse(plan: FaultPlan, request: Pick<Request, 'si
 export async function faultTurn(
   c: Context,
   context: AppContext,
-  { plan, faults }: ResolvedTurn,
+  resolved: ResolvedTurn,
   stream: boolean,
 ): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
+  const { plan, faults } = resolved
+  const entry = journalEntry(c)
+  if (entry !== undefined) noteTurn(entry, resolved, stream)
   // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })

@@ -8,6 +8,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Message } from '../core/conversation.js'
 import type { Deliver } from './deliver.js'
+import type { ResolvedTurn } from './chat.js'
 import type { StreamRegistry } from './streams.js'
 
 export interface JournalEntry {
@@ -87,12 +88,13 @@ export function createJournal(limit: number, newId: () => string): Journal {
     (route === undefined || entry.route === route) &&
     (scope === undefined || (entry.scope ?? '') === scope) &&
     (since === undefined || entry.at >= since)
-  return {
+  const journal: Journal = {
     limit,
     open(fields) {
       const entry: JournalEntry = { id: newId(), at: Date.now(), ...fields }
       if (limit === 0) return entry
       entries.set(entry, 0)
+      journalOf.set(entry, journal)
       trim()
       return entry
     },
@@ -109,7 +111,11 @@ export function createJournal(limit: number, newId: () => string): Journal {
       return count
     },
   }
+  return journal
 }
+
+/** The journal an entry is in, so whoever fills it in can count its size. */
+const journalOf = new WeakMap<JournalEntry, Journal>()
 
 /** A conversation as the journal shows it, and its size in characters. */
 export function journalConversation(messages: readonly Message[]): { conversation: JournalMessage[]; chars: number } {
@@ -211,4 +217,28 @@ export function journalStreams(deliver: Deliver): Deliver {
     }
     return deliver(c, frames, headers, { ...options, registry })
   }
+}
+
+/** What a vendor request's answer was chosen from and how it was sent, into its journal entry. */
+export function noteTurn(entry: JournalEntry, turn: ResolvedTurn, stream: boolean): void {
+  const { conversation, state, choice, knobs, faults, plan } = turn
+  const { conversation: messages, chars } = journalConversation(conversation.messages)
+  entry.model = conversation.model
+  entry.conversation = messages
+  entry.tools = conversation.tools
+  entry.step = state.step
+  entry.turn = state.turn
+  entry.rule = choice === undefined ? null : { name: choice.scenario.name, time: choice.time }
+  entry.knobs = knobs
+  entry.faults = faults.applied
+  entry.stream = stream
+  // Ms after the request's start; an unstreamed answer has none (it keeps no latency).
+  if (stream) entry.scheduled = moments(plan.headersAt, plan.firstByteAt, plan.start, plan.end)
+  journalOf.get(entry)?.sized(entry, chars)
+}
+
+/** A stream's scheduled moments, ms after its start: each as the plan has it, or where the stream puts it. */
+export function moments(headersAt: number | undefined, firstByteAt: number | undefined, firstText: number, end: number) {
+  const headers = headersAt ?? 0
+  return { headers_ms: headers, first_byte_ms: firstByteAt ?? headers, first_text_ms: firstText, end_ms: end }
 }

@@ -23,6 +23,8 @@ export const SDK_TESTS = [
   'test/server/gemini.test.ts',
   'test/server/ai-sdk-ui.test.ts',
   'test/server/faults.test.ts',
+  'test/server/agent-loops.test.ts',
+  'test/server/misbehave.test.ts',
 ]
 
 export default defineConfig({

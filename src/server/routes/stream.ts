@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js'
 import { asHeaderError, parseStreamParams, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../faults.js'
 import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
+import { journalEntry } from '../journal.js'
 import { checkDuration } from '../stream-size.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
@@ -36,6 +37,8 @@ export function streamRoute(app: Hono, context: AppContext): void {
     }
     const sources = { header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }
     const faults = requestFaults(sources, context.faults, params.after, { answers: false })
+    const entry = journalEntry(c)
+    if (entry !== undefined) Object.assign(entry, { knobs: c.req.query(), faults: faults.applied, stream: true })
     // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
     // the events' `t` and the done moments count it.
     if (
