@@ -5,7 +5,7 @@
  * format names its own way (`length`, `max_tokens`, `incomplete`, `MAX_TOKENS`).
  */
 import { countTokens } from './tokens.js'
-import { streamedText } from './turn.js'
+import { outputTokens, streamedText } from './turn.js'
 import type { Part, PlannedPart, TurnPlan } from './types.js'
 
 /** The plan cut after at most `maxTokens` output tokens; the plan itself when it fits. */
@@ -52,13 +52,7 @@ function cut(plan: TurnPlan, index: number, count: number): TurnPlan {
     const part: Part = planned.part.kind === 'tool_call' ? { ...planned.part, arguments: text } : { ...planned.part, text }
     parts.push({ ...planned, part, deltas, end: deltas.at(-1)!.at })
   }
-  let output = 0
-  let reasoning = 0
-  for (const { part } of parts) {
-    const tokens = countTokens(streamedText(part))
-    output += tokens
-    if (part.kind === 'reasoning') reasoning += tokens
-  }
+  const { output, reasoning } = outputTokens(parts.map((p) => p.part))
   return {
     ...plan,
     answer: { parts: parts.map((p) => p.part) },

@@ -51,13 +51,7 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
     previousEnd = end
   })
 
-  let output = 0
-  let reasoning = 0
-  for (const part of answer.parts) {
-    const tokens = countTokens(streamedText(part))
-    output += tokens
-    if (part.kind === 'reasoning') reasoning += tokens
-  }
+  const { output, reasoning } = outputTokens(answer.parts)
   const finish: FinishReason = answer.finish ?? (answer.parts.some((p) => p.kind === 'tool_call') ? 'tool_calls' : 'stop')
   return {
     answer,
@@ -68,6 +62,18 @@ export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputToken
     end: offsets.at(-1) ?? 0,
     ...moments,
   }
+}
+
+/** The o200k_base tokens of an answer's parts (what usage reports as output), and those of its reasoning. */
+export function outputTokens(parts: readonly Part[]): { output: number; reasoning: number } {
+  let output = 0
+  let reasoning = 0
+  for (const part of parts) {
+    const tokens = countTokens(streamedText(part))
+    output += tokens
+    if (part.kind === 'reasoning') reasoning += tokens
+  }
+  return { output, reasoning }
 }
 
 /** The text of every part of one kind, joined: what a non-streamed reply holds. */
@@ -85,13 +91,7 @@ export function partText(answer: Answer, kind: 'text' | 'reasoning' | 'refusal')
 export function dropParts(plan: TurnPlan, drop: (part: Part) => boolean): TurnPlan {
   if (!plan.parts.some((p) => drop(p.part))) return plan
   const parts = plan.parts.filter((p) => !drop(p.part)).map((p, index) => ({ ...p, index }))
-  let output = 0
-  let reasoning = 0
-  for (const { part } of parts) {
-    const tokens = countTokens(streamedText(part))
-    output += tokens
-    if (part.kind === 'reasoning') reasoning += tokens
-  }
+  const { output, reasoning } = outputTokens(parts.map((p) => p.part))
   const answer = { ...plan.answer, parts: parts.map((p) => p.part) }
   return { ...plan, answer, parts, usage: { input: plan.usage.input, output, reasoning } }
 }

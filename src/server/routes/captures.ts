@@ -9,6 +9,7 @@ import { captureDuration, countEvents, type NamedCapture } from '../../core/capt
 import { TokensimError } from '../../core/errors.js'
 import { captureFrames, type ReplayOptions } from '../../wire/capture.js'
 import type { AppContext } from '../context.js'
+import { memoized } from '../memo.js'
 import { encodeFrames } from '../frames.js'
 import { SSE_HEADERS } from '../respond.js'
 
@@ -18,12 +19,8 @@ export const DEFAULT_GAP = 30
 
 export function capturesRoute(app: Hono, context: AppContext): void {
   // Per set of captures (a reload makes a new one).
-  const listings = new WeakMap<object, unknown>()
-  app.get('/captures', (c) => {
-    let listing = listings.get(context.captures)
-    if (listing === undefined) listings.set(context.captures, (listing = listCaptures(context.captures)))
-    return c.json(listing)
-  })
+  const listing = memoized(listCaptures)
+  app.get('/captures', (c) => c.json(listing(context.captures)))
   app.get('/captures/:name', (c) => replay(c, context, find(context, c.req.param('name'), 'name'), replayOptions(c, true)))
 }
 

@@ -7,18 +7,15 @@
 import type { Hono } from 'hono'
 import { MODEL_PREFIX, type ProfileSet } from '../../core/profiles.js'
 import type { AppContext } from '../context.js'
+import { memoized } from '../memo.js'
 
 /** A fixed creation time: these models never change. */
 const CREATED = 1_735_689_600 // 2025-01-01T00:00:00Z
 
 export function modelsRoute(app: Hono, context: AppContext): void {
   // Per profile set (a reload makes a new one).
-  const listings = new WeakMap<ProfileSet, unknown>()
-  app.get('/v1/models', (c) => {
-    let listing = listings.get(context.profiles)
-    if (listing === undefined) listings.set(context.profiles, (listing = listModels(context.profiles)))
-    return c.json(listing)
-  })
+  const listing = memoized(listModels)
+  app.get('/v1/models', (c) => c.json(listing(context.profiles)))
 }
 
 function listModels(profiles: ProfileSet) {

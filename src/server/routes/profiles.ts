@@ -7,6 +7,7 @@ import type { Hono } from 'hono'
 import { latencyStats, type Quantiles } from '../../core/latency-stats.js'
 import { MODEL_PREFIX, type ProfileSet } from '../../core/profiles.js'
 import type { AppContext } from '../context.js'
+import { memoized } from '../memo.js'
 
 /** Tenths of a ms: finer than any timer, and it keeps the listing readable. */
 const round = (ms: number): number => Math.round(ms * 10) / 10
@@ -15,12 +16,8 @@ const rounded = (q: Quantiles): Quantiles => ({ p50: round(q.p50), p90: round(q.
 
 export function profilesRoute(app: Hono, context: AppContext): void {
   // Per profile set (a reload makes a new one).
-  const listings = new WeakMap<ProfileSet, unknown>()
-  app.get('/profiles', (c) => {
-    let listing = listings.get(context.profiles)
-    if (listing === undefined) listings.set(context.profiles, (listing = listProfiles(context.profiles)))
-    return c.json(listing)
-  })
+  const listing = memoized(listProfiles)
+  app.get('/profiles', (c) => c.json(listing(context.profiles)))
 }
 
 function listProfiles(profiles: ProfileSet) {
