@@ -6,9 +6,10 @@
  * it played to the end. Bounded (`--journal N` entries, and a total of conversation text): the oldest go first.
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import type { Message } from '../core/conversation.js'
+import type { Conversation, ConversationState, Message } from '../core/conversation.js'
+import type { Choice } from '../core/scenarios.js'
+import type { TurnPlan } from '../core/types.js'
 import type { Deliver } from './deliver.js'
-import type { ResolvedTurn } from './chat.js'
 import type { StreamRegistry } from './streams.js'
 
 export interface JournalEntry {
@@ -219,8 +220,18 @@ export function journalStreams(deliver: Deliver): Deliver {
   }
 }
 
+/** What the journal reads of a resolved vendor request (src/server/chat.ts ResolvedTurn). */
+export interface JournaledTurn {
+  readonly conversation: Conversation
+  readonly state: ConversationState
+  readonly choice?: Choice | undefined
+  readonly knobs: Readonly<Record<string, string>>
+  readonly faults: { readonly applied: Readonly<Record<string, string>> }
+  readonly plan: TurnPlan
+}
+
 /** What a vendor request's answer was chosen from and how it was sent, into its journal entry. */
-export function noteTurn(entry: JournalEntry, turn: ResolvedTurn, stream: boolean): void {
+export function noteTurn(entry: JournalEntry, turn: JournaledTurn, stream: boolean): void {
   const { conversation, state, choice, knobs, faults, plan } = turn
   const { conversation: messages, chars } = journalConversation(conversation.messages)
   entry.model = conversation.model
