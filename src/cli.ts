@@ -25,6 +25,12 @@ import { FATAL_EXIT_CODE, runPrimary, workerPeers, type FatalMessage } from './w
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
+// Logging never fails the process: stdout and stderr may be pipes whose reader goes away at any time
+// (`tokensim 2>&1 | head -1`), and a write to such a pipe fails with EPIPE, an 'error' event that would end
+// the process, and every stream with it, if nothing listened. What cannot be written is dropped (console's own
+// writes already ignore their errors; this is the stream's event).
+for (const output of [process.stdout, process.stderr]) output.on('error', () => undefined)
+
 const HELP = `tokensim ${version}: simulates an AI model's token stream as Server-Sent Events.
 
 Usage: tokensim [options]
