@@ -1,6 +1,8 @@
 /**
  * Request bodies as real clients send them, through a real socket: chunked (Node's `req.write()`, as fetch with a
- * stream body, Go and Python send them), empty, and missing, on every route that takes a body.
+ * stream body, Go and Python send them), empty, and missing, on every route that takes a body; and after
+ * `Expect: 100-continue` (curl sends it before a body over 1 MiB, .NET's HttpClient and Java's on request), with
+ * and without `content-length`.
  */
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,23 +14,42 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-/** A request whose body goes out in `chunks` writes with no content-length (chunked), or with none at all. */
-function send(method: string, path: string, chunks: readonly string[] | null): Promise<{ status: number; body: string }> {
+/**
+ * A request whose body goes out in `chunks` writes with no content-length (chunked), or with none at all. With
+ * `expect`, it says `Expect: 100-continue` and sends its body only once the server's 100 Continue has come
+ * (`length`: with a content-length).
+ */
+function send(
+  method: string,
+  path: string,
+  chunks: readonly string[] | null,
+  { expect: expectContinue = false, length = false } = {},
+): Promise<{ status: number; body: string; continued: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' },
-    })
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
+    if (expectContinue) headers.expect = '100-continue'
+    if (length && chunks !== null) headers['content-length'] = String(Buffer.byteLength(chunks.join('')))
+    const req = request(`${server.url}${path}`, { method, headers })
+    let continued = false
     req.on('response', (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }))
     })
     req.on('error', reject)
-    if (chunks === null) return req.end()
-    for (const chunk of chunks) req.write(chunk)
-    req.end()
+    const write = (): void => {
+      if (chunks === null) return void req.end()
+      for (const chunk of chunks) req.write(chunk)
+      req.end()
+    }
+    if (!expectContinue) return write()
+    // The head alone, then the body once the server says to go on.
+    req.flushHeaders()
+    req.on('continue', () => {
+      continued = true
+      write()
+    })
   })
 }
 
@@ -77,6 +98,25 @@ describe('request bodies through a real socket', () => {
       }
     },
   )
+
+  it.each(routes)(
+    '%s: after Expect: 100-continue, a body with or without content-length is read whole',
+    async (_name, path, body, answer) => {
+      for (const length of [true, false]) {
+        const response = await send(path === '/scenarios' ? 'PUT' : 'POST', path, pieces(body), { expect: true, length })
+        expect(response.continued, `content-length: ${length}`).toBe(true)
+        expect(response.status, response.body).toBe(200)
+        expect(response.body).toMatch(answer)
+      }
+    },
+  )
+
+  it.each(routes)('%s: after Expect: 100-continue, a body over --max-body is a 413', async (_name, path) => {
+    for (const length of [true, false]) {
+      const response = await send('POST', path, Array(20).fill('x'.repeat(4096)), { expect: true, length })
+      expect(response.status, `content-length: ${length}`).toBe(413)
+    }
+  })
 
   it('DELETE /scenarios needs no body', async () => {
     expect((await send('DELETE', '/scenarios', null)).status).toBe(200)
