@@ -7,11 +7,12 @@
  * repeats), counted from the conversation itself, so nothing is stored and any process answers the same.
  */
 import { earlierStates, readConversation, type Conversation, type ConversationState, type Step } from './conversation.js'
+import { compileRuleRegex, type RuleRegex } from './rule-regex.js'
 
 export interface ScenarioMatch {
   /** The last user message contains this, ignoring case. */
   readonly contains?: string | undefined
-  /** The last user message matches this regular expression (JavaScript syntax, case-insensitive). */
+  /** The last user message matches this regular expression (JavaScript syntax run on RE2, case-insensitive: src/core/rule-regex.ts). */
   readonly matches?: string | undefined
   /** The request's model id is exactly this. */
   readonly model?: string | undefined
@@ -120,13 +121,16 @@ const resultCondition = (match: ScenarioMatch): boolean =>
 
 const includes = (text: string, part: string): boolean => text.toLowerCase().includes(part.toLowerCase())
 
-/** Rules' expressions, compiled once each (a runtime script that changes often is bounded by the cache's size). */
-const compiled = new Map<string, RegExp>()
-function regex(source: string): RegExp {
+/**
+ * Rules' expressions, compiled once each (a runtime script that changes often is bounded by the cache's size),
+ * on a linear-time engine: the text they run on is the client's.
+ */
+const compiled = new Map<string, RuleRegex>()
+function regex(source: string): RuleRegex {
   let found = compiled.get(source)
   if (found === undefined) {
     if (compiled.size >= 1024) compiled.clear()
-    found = new RegExp(source, 'iu')
+    found = compileRuleRegex(source)
     compiled.set(source, found)
   }
   return found

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { parseFaults } from '../core/faults.js'
+import { compileRuleRegex, RuleRegexError } from '../core/rule-regex.js'
 import { BUILTIN_PROFILES } from '../core/profiles.js'
 import type { Scenario, ScenarioAnswer, ScenarioMatch } from '../core/scenarios.js'
 import { checkTemplate } from '../core/template.js'
@@ -22,17 +23,15 @@ export interface ScenarioNames {
   readonly replies?: readonly string[]
 }
 
-const REGEX = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source, 'iu')
-      return true
-    } catch {
-      return false
-    }
-  },
-  { error: (issue) => `not a valid regular expression: ${JSON.stringify(issue.input)}` },
-)
+/** A rule's regular expression: one the linear-time engine runs (src/core/rule-regex.ts), or its reason why not. */
+const REGEX = z.string().superRefine((source, context) => {
+  try {
+    compileRuleRegex(source)
+  } catch (error) {
+    if (!(error instanceof RuleRegexError)) throw error
+    context.addIssue({ code: 'custom', message: error.message, input: source })
+  }
+})
 
 const TOOL_NAME = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a tool name is 1 to 64 letters, digits, "_" or "-"' })
 

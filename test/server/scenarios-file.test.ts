@@ -86,6 +86,27 @@ describe('loadScenariosFile', () => {
       '[{"name": "hi", "match": {"matches": "("}, "text": "x"}]',
       /regex\.json: rule "hi" \(#1\): match\.matches: not a valid regular expression/,
     ],
+    // Rules run on RE2 (linear time): what only a backtracking engine runs is refused at load, naming the rule.
+    [
+      'backref.json',
+      '[{"name": "twice", "match": {"matches": "(\\\\w+) \\\\1"}, "text": "x"}]',
+      /backref\.json: rule "twice" \(#1\): match\.matches: "\(\\\\w\+\) \\\\1": a backreference \(\\1\); rules' regular expressions run on a linear-time engine \(RE2\), which has no backreferences or lookarounds/,
+    ],
+    [
+      'named-backref.json',
+      '[{"match": {"matches": "(?<w>a)\\\\k<w>"}, "text": "x"}]',
+      /rule #1: match\.matches: .*a backreference \(\\k<…>\)/,
+    ],
+    [
+      'lookahead.json',
+      '[{"match": {"tool_result": "t", "result_matches": "a(?=b)"}, "text": "x"}]',
+      /rule #1: match\.result_matches: .*a lookahead \(\(\?=\)/,
+    ],
+    [
+      'lookbehind.json',
+      '[{"match": {"system_matches": "(?<!a)b"}, "text": "x"}]',
+      /rule #1: match\.system_matches: .*a lookbehind \(\(\?<!\)/,
+    ],
     [
       'profile.json',
       '[{"text": "x"}, {"profile": "warp", "text": "x"}]',
