@@ -1,16 +1,19 @@
 /**
- * Reads a vendor route's JSON body against its schema. A body that is not JSON, or does not fit, is a
- * TokensimError naming the field at fault (`messages.0.content`), which each vendor route renders in its own
- * error shape; never a 500.
+ * Reads a vendor route's JSON body against its schema. A body that is not JSON, nests deeper than
+ * MAX_JSON_DEPTH, or does not fit, is a TokensimError naming the field at fault (`messages.0.content`), which
+ * each vendor route renders in its own error shape; never a 500.
  */
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { TokensimError } from '../core/errors.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan, yamlNestsDeeperThan } from '../core/json-depth.js'
 
 export async function readBody<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
   let data: unknown
+  const text = await c.req.text()
+  checkDepth(text, 'The request body')
   try {
-    data = JSON.parse(await c.req.text())
+    data = JSON.parse(text)
   } catch (error) {
     throw new TokensimError('invalid_param', `The request body is not valid JSON (${(error as Error).message}); send a JSON object.`, null)
   }
@@ -22,4 +25,14 @@ export async function readBody<Schema extends z.ZodType>(c: Context, schema: Sch
     throw new TokensimError('invalid_param', `${where}: ${issue?.message ?? 'does not fit the request schema'}`, path === '' ? null : path)
   }
   return result.data
+}
+
+/** Refuses JSON (or YAML) nested deeper than MAX_JSON_DEPTH before it is parsed (src/core/json-depth.ts says why). */
+export function checkDepth(text: string, what: string, param: string | null = null, yaml = false): void {
+  if (!(yaml ? yamlNestsDeeperThan : nestsDeeperThan)(text, MAX_JSON_DEPTH)) return
+  throw new TokensimError(
+    'invalid_param',
+    `${what} nests more than ${MAX_JSON_DEPTH} levels deep (objects and arrays, or YAML's collections and indentation), tokensim's limit for a request body; send a flatter one.`,
+    param,
+  )
 }

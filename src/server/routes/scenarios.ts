@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono'
 import { parse as parseYaml } from 'yaml'
 import { TokensimError } from '../../core/errors.js'
 import type { Scenario } from '../../core/scenarios.js'
+import { checkDepth } from '../body.js'
 import type { AppContext } from '../context.js'
 import { parseScenarios, ruleOf } from '../scenario-rules.js'
 import { MAX_SCOPE_RULES, NO_SCOPE, scopeOf, SCOPE_HEADER } from '../scenario-store.js'
@@ -49,6 +50,7 @@ async function readRules(c: Context, context: AppContext): Promise<Scenario[]> {
   const source = `${c.req.method} /scenarios`
   const text = await c.req.text()
   const yaml = /yaml/i.test(c.req.header('content-type') ?? '')
+  checkDepth(text, `${source}: the body`, 'scenarios', yaml)
   let data: unknown
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text)
