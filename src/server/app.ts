@@ -25,6 +25,7 @@ import { guard } from './guard.js'
 import { limitStreams, MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './limits.js'
 import { ECHO } from './chat.js'
 import { deliverWebStream, type Deliver } from './deliver.js'
+import { answerHead, headLength } from './head.js'
 import { createFrameCache } from './frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import { aiSdkUiRoute } from './routes/ai-sdk-ui.js'
@@ -137,7 +138,7 @@ export function createApp({
     profiles: data.profiles,
     units: data.units,
     frames: createFrameCache(),
-    deliver: limitStreams(journalStreams(deliver), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
+    deliver: limitStreams(answerHead(journalStreams(deliver)), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
     journal: createJournal(journal, () => newId('req_', 16)),
     peers,
     faults: { faults: faults?.faults ?? [], spec: faults?.spec ?? '', rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
@@ -150,11 +151,12 @@ export function createApp({
   // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
   const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
   app.use('*', cors({ origin, exposeHeaders: [...EXPOSED_HEADERS] }))
+  app.use('*', headLength)
   // Before the capture middleware, which answers vendor paths too: the API key and the body size.
   const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
   const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false
   app.use('*', journalRequests(context.journal, isStatic, SCOPE_HEADER))
-  app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic }))
+  app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic, closing: registry.closing }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
   app.use('*', captureMiddleware(context))
   capturesRoute(app, context)

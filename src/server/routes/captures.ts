@@ -54,8 +54,10 @@ export function captureMiddleware(context: AppContext): MiddlewareHandler {
     if (name === undefined) return next()
     const param = fromHeader !== undefined ? CAPTURE_HEADER : 'capture'
     const capture = find(context, name, param)
+    // A HEAD is answered as the GET it asks about (src/server/head.ts).
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
     // A plain SSE file was recorded from no known endpoint: any route may play it.
-    if (capture.path !== undefined && (capture.method !== c.req.method || new URL(capture.path, 'http://x').pathname !== c.req.path)) {
+    if (capture.path !== undefined && (capture.method !== method || new URL(capture.path, 'http://x').pathname !== c.req.path)) {
       const recorded = `${capture.method ?? ''} ${new URL(capture.path, 'http://x').pathname}`
       const message = `${param}: capture ${JSON.stringify(name)} was recorded from ${recorded}, not ${c.req.method} ${c.req.path}; send it there, or GET /captures/${name}`
       throw new TokensimError('invalid_param', message, param)
