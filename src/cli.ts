@@ -15,7 +15,7 @@ import { DataFileError } from './server/data-file.js'
 import { watchFiles } from './server/watch-files.js'
 import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
 import { parseOrigins } from './server/origins.js'
-import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './server/node.js'
+import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SHUTDOWN_GRACE_MS, SHUTDOWN_MS } from './server/node.js'
 import { parseStreamParams, type StreamDefaults, type StreamLimits } from './server/params.js'
 import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
@@ -197,22 +197,26 @@ async function main(argv: readonly string[]): Promise<void> {
     throw error
   }
   const files = [values.replies, values.scenarios, values.profiles, values.captures].filter((path) => path !== undefined)
-  if (files.length > 0) {
-    const running = server
-    // One process says what happened: the only one, or the first worker (each worker reloads on its own).
-    const speaks = cluster.isPrimary || cluster.worker?.id === 1
-    // A changed file is read again with the others it depends on; a broken edit keeps the last good version.
-    watchFiles(files, () => {
-      try {
-        running.reload(loadDataFiles(values))
-        if (speaks) console.log(`tokensim: reloaded ${files.join(', ')}`)
-      } catch (error) {
-        if (!(error instanceof UsageError || error instanceof TokensimError)) throw error
-        const message = error instanceof TokensimError ? `--${error.param ?? 'reply'}: ${error.message}` : error.message
-        if (speaks) console.error(`tokensim: ${message}; kept the last good version`)
-      }
-    })
+  const running = server
+  // One process says what happened: the only one, or the first worker (each worker reloads on its own).
+  const speaks = cluster.isPrimary || cluster.worker?.id === 1
+  // A changed file is read again with the others it depends on; a broken edit keeps the last good version.
+  const reload = (signal = ''): void => {
+    const why = signal === '' ? '' : `${signal}: `
+    if (files.length === 0) return void (speaks && console.log(`tokensim: ${why}no data files to reload`))
+    try {
+      running.reload(loadDataFiles(values))
+      if (speaks) console.log(`tokensim: ${why}reloaded ${files.join(', ')}`)
+    } catch (error) {
+      if (!(error instanceof UsageError || error instanceof TokensimError)) throw error
+      const message = error instanceof TokensimError ? `--${error.param ?? 'reply'}: ${error.message}` : error.message
+      if (speaks) console.error(`tokensim: ${why}${message}; kept the last good version`)
+    }
   }
+  if (files.length > 0) watchFiles(files, () => reload())
+  // SIGHUP reloads the data files, as servers conventionally do (its default would end the process at once,
+  // streams and all); with --workers the primary passes it on to every worker (src/workers.ts).
+  process.on('SIGHUP', () => reload('SIGHUP'))
   try {
     await server.listen({ port, host })
   } catch (error) {
@@ -229,7 +233,10 @@ async function main(argv: readonly string[]): Promise<void> {
     if (stopping) process.exit(130) // a second Ctrl-C: do not wait
     stopping = true
     if (cluster.isPrimary) console.log(`tokensim: ${signal}, ending ${server.registry.size} open stream(s) and stopping`)
-    void server.close(2000).then(() => process.exit(0))
+    // Requests still waiting for their headers are answered 503 at once, streams end with a final comment, and
+    // connections still open after the grace are dropped; whatever is left then, the process is gone in time.
+    setTimeout(() => process.exit(0), SHUTDOWN_MS - 100).unref()
+    void server.close(SHUTDOWN_GRACE_MS).then(() => process.exit(0))
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))

@@ -6,6 +6,7 @@
  * that starts later.
  */
 import cluster, { type Worker } from 'node:cluster'
+import { SHUTDOWN_MS } from './server/node.js'
 import { SCENARIOS_KIND, type Peers } from './server/peers.js'
 import { MAX_SCOPES, type ScopeChange } from './server/scenario-store.js'
 
@@ -131,9 +132,19 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
     const alive = Object.values(cluster.workers ?? {})
     if (alive.length === 0) process.exit(code)
     for (const worker of alive) worker?.process.kill('SIGTERM')
+    // Each worker is gone within its own deadline; a worker that is not (stuck, or its exit not yet seen) is
+    // killed, so the whole server is gone within the time the README states.
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
+      process.exit(exitCode)
+    }, SHUTDOWN_MS).unref()
   }
   process.on('SIGINT', () => stop(0))
   process.on('SIGTERM', () => stop(0))
+  // SIGHUP: every worker reloads its data files (the primary has none loaded).
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP')
+  })
 }
 
 /** A scope's latest change, the oldest scopes dropped past MAX_SCOPES as the stores drop them. */

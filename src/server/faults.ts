@@ -15,6 +15,7 @@ import type { ResolvedTurn } from './chat.js'
 import type { AppContext } from './context.js'
 import { journalEntry, noteTurn } from './journal.js'
 import { checkDuration } from './stream-size.js'
+import { shuttingDown } from './streams.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
 
@@ -86,11 +87,19 @@ export interface ResponseFaults extends FaultPlan {
  * Before the response: waits out slow-headers and the profile's `headersAt` (the two add up; given up at once if
  * the client goes away), then throws an injected status, which the route's error handler renders in its vendor's
  * shape with `retry-after`. The request's signal is read only when there is a wait: on @hono/node-server reading
- * it makes an AbortController for the request, which a stream that starts at once does not need.
+ * it makes an AbortController for the request, which a stream that starts at once does not need. `closing`
+ * (the stream registry's) ends the wait when shutdown begins: the request is then refused with a 503 in its
+ * route's shape, and its stream never starts.
  */
-export async function beforeResponse(plan: FaultPlan, request: Pick<Request, 'signal'>, headersAt = 0): Promise<void> {
+export async function beforeResponse(
+  plan: FaultPlan,
+  request: Pick<Request, 'signal'>,
+  headersAt = 0,
+  closing?: AbortSignal,
+): Promise<void> {
   const wait = plan.headersDelay + headersAt
-  if (wait > 0) await delay(wait, request.signal)
+  if (wait > 0 && closing?.aborted !== true) await delay(wait, request.signal, closing)
+  if (closing?.aborted === true) throw shuttingDown()
   if (plan.status !== undefined) {
     const { status, retryAfter } = plan.status
     throw new TokensimError(
@@ -122,7 +131,7 @@ export async function faultTurn(
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
-  await beforeResponse(faults, c.req.raw, headersAt)
+  await beforeResponse(faults, c.req.raw, headersAt, context.registry.closing)
   if (!stream) refuseUnstreamed(faults)
   return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }
@@ -137,16 +146,18 @@ export function refuseUnstreamed(plan: FaultPlan): void {
 export const midStreamMessage = (plan: FaultPlan): string =>
   `tokensim: injected error after unit ${plan.cut?.after ?? 0} (fault error-after)`
 
-/** Resolves after `ms`, or at once when `signal` aborts; its timer never outlives it. */
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Resolves after `ms`, or at once when either signal aborts; its timer and listeners never outlive it. */
+function delay(ms: number, signal: AbortSignal | undefined, closing: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve()
     const done = (): void => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', done)
+      closing?.removeEventListener('abort', done)
       resolve()
     }
     const timer = setTimeout(done, ms)
     signal?.addEventListener('abort', done, { once: true })
+    closing?.addEventListener('abort', done, { once: true })
   })
 }

@@ -1,6 +1,7 @@
 /**
- * The checks every request passes before any route sees it: the API key (src/server/auth.ts) and the body
- * size (src/server/body-limit.ts, `--max-body`), each refused in the error shape of the route that would answer.
+ * The checks every request passes before any route sees it: the server is not shutting down, the API key
+ * (src/server/auth.ts) and the body size (src/server/body-limit.ts, `--max-body`), each refused in the error
+ * shape of the route that would answer.
  *
  * One middleware on the main app, not one per route group: a group's `use('*')` middleware, once the group is
  * mounted with `app.route('/', group)`, runs for every path of the app (Hono merges the group's routes,
@@ -18,6 +19,7 @@ import { renderNativeError } from '../wire/errors.js'
 import type { KeyCheck, KeyScheme } from './auth.js'
 import type { RenderError } from './errors.js'
 import { bodyTooLarge } from './limits.js'
+import { shuttingDown } from './streams.js'
 
 /** A vendor's route group: its routes, how it renders errors and where its clients send the key. */
 export interface GroupShape {
@@ -33,9 +35,11 @@ export interface GuardOptions {
   readonly maxBodyBytes: number
   /** The page's files, served to anyone: a browser loads them before it could be given a key. */
   readonly isStatic: (path: string) => boolean
+  /** Aborted once shutdown has begun (src/server/streams.ts): every request is then a 503, the page's files aside. */
+  readonly closing?: AbortSignal | undefined
 }
 
-export function guard({ groups, keys, maxBodyBytes, isStatic }: GuardOptions): MiddlewareHandler {
+export function guard({ groups, keys, maxBodyBytes, isStatic, closing }: GuardOptions): MiddlewareHandler {
   // Built at the first request, when every group has its routes.
   let owners: Map<string, GroupShape> | undefined
   const ownerOf = (c: Context): GroupShape | undefined => {
@@ -67,6 +71,8 @@ export function guard({ groups, keys, maxBodyBytes, isStatic }: GuardOptions): M
     if ((c.req.method === 'GET' || c.req.method === 'HEAD') && isStatic(c.req.path)) return next()
     const owner = ownerOf(c)
     const render = owner?.render ?? renderNativeError
+    // A request on a kept-alive connection after shutdown began: a 503 in its shape, not a new stream.
+    if (closing?.aborted === true) return reply(c, render, shuttingDown())
     if (keys !== undefined) {
       try {
         await keys.check(c, owner?.scheme ?? (c.req.path === '/stream' ? 'stream' : 'any'))

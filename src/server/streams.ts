@@ -1,4 +1,6 @@
 /** The open streams of one app, so that shutdown can end each cleanly and tests can see none is left behind. */
+import { TokensimError } from '../core/errors.js'
+
 export interface OpenStream {
   /** Ends the stream now with a clean close (a final comment, so EventSource clients reconnect elsewhere). */
   end(reason: string): void
@@ -14,15 +16,26 @@ export interface StreamRegistry {
   add(stream: OpenStream): void
   delete(stream: OpenStream): void
   readonly size: number
-  /** Ends every open stream; the ones added later are not affected. */
+  /** Ends every open stream, and every one added from now on, as soon as it is added. */
   endAll(reason: string): void
+  /**
+   * Aborted by `endAll`: shutdown has begun. A request still waiting for its headers (slow-headers, a profile's
+   * headers moment) wakes up and is refused (src/server/faults.ts), and so is one that arrives later
+   * (src/server/guard.ts). The registries that wrap the app's (per client, journal) have none of their own.
+   */
+  readonly closing?: AbortSignal
 }
 
 export function createStreamRegistry(): StreamRegistry {
   const open = new Set<OpenStream>()
+  const closing = new AbortController()
+  let reason = ''
   return {
     add(stream) {
       open.add(stream)
+      // A stream that starts after shutdown began (its request was past every check when it did) is ended as
+      // soon as it is set up, with the same final comment, rather than started after shutdown.
+      if (closing.signal.aborted) queueMicrotask(() => stream.end(reason))
     },
     delete(stream) {
       open.delete(stream)
@@ -30,8 +43,15 @@ export function createStreamRegistry(): StreamRegistry {
     get size() {
       return open.size
     },
-    endAll(reason) {
-      for (const stream of [...open]) stream.end(reason)
+    endAll(why) {
+      reason = why
+      if (!closing.signal.aborted) closing.abort()
+      for (const stream of [...open]) stream.end(why)
     },
+    closing: closing.signal,
   }
 }
+
+/** What a request gets once shutdown has begun: a 503 in its route's shape, to retry on the next server. */
+export const shuttingDown = (): TokensimError =>
+  new TokensimError('shutting_down', 'tokensim is shutting down; retry on the next server.', null, { retryAfter: 1 })

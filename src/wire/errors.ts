@@ -24,6 +24,7 @@ const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   invalid_api_key: 401,
   too_many_streams: 429,
   server_busy: 503,
+  shutting_down: 503,
   injected_error: 500,
   internal: 500,
 }

@@ -54,14 +54,15 @@ export function streamRoute(app: Hono, context: AppContext): void {
         checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
         return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
-      await beforeResponse(faults, c.req.raw, frames.headersAt)
+      await beforeResponse(faults, c.req.raw, frames.headersAt, context.registry.closing)
       return context.deliver(c, frames, SSE_HEADERS, context)
     }
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
     checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
-    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0) // slow-headers, then the profile's headers moment
+    // slow-headers, then the profile's headers moment
+    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0, context.registry.closing)
     // The events say when they are sent: the encoder counts slow-headers and the stalls in their offsets and in
     // `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t` is there to
     // reveal) and the cut still are.
