@@ -68,9 +68,11 @@ export const deliverNode: Deliver = (c, frames, headers, options) => {
   const socket = response?.socket as HttpSocket | null | undefined
   if (response === undefined || socket == null) return deliverWebStream(c, frames, headers, options)
   // The client went away while the route held the head back (slow-headers, a profile's headers moment): its
-  // 'close' or 'end' has come and gone, so nothing would ever stop a stream started now, and it would hold its
-  // place under --max-streams for good.
-  if (socket.destroyed || socket.readableEnded || !socket.writable) {
+  // 'close' has come and gone, so nothing would ever stop a stream started now, and it would hold its place
+  // under --max-streams for good. A client that only half-closed (its 'end' came: it sent its request and shut
+  // its side) still reads, and gets its stream; one that closed for good answers the first write with a reset,
+  // which closes the socket and stops the stream.
+  if (socket.destroyed || !socket.writable) {
     socket.destroy()
     return RESPONSE_ALREADY_SENT
   }
@@ -129,24 +131,27 @@ function detach(response: ServerResponse, socket: HttpSocket, httpListeners: Arr
   let sockets = detached.get(socket.server)
   if (sockets === undefined) detached.set(socket.server, (sockets = new Set()))
   sockets.add(socket)
-  // Keep reading, and drop what arrives, so that the client's FIN ('end') or reset is seen at once.
+  // Keep reading, and drop what arrives, so that a client's reset is seen at once.
   socket.resume()
 }
 
 /**
  * Listeners shared by every stream (`this` is the socket), not closures: see src/server/player.ts. 'close'
  * comes when the connection closes, whoever closed it, attached or not: either way nothing more is written.
+ *
+ * No 'end' listener: the client's FIN ends only what it sends (RFC 9112, section 9.6: a client may half-close
+ * once its request is sent), not what it reads, so the stream plays on to its end, whose `socket.end()` then
+ * closes the connection both ways (net.Socket with allowHalfOpen, as node:http's are). A client gone for good
+ * answers the next write, a frame or a `: ping`, with a reset: 'close', and the stream stops.
  */
 function listen(socket: Socket): void {
   socket.on('error', ignore)
   socket.on('close', onStreamClose)
-  socket.on('end', onStreamEnd)
 }
 
 function unlisten(socket: Socket): void {
   socket.removeListener('error', ignore)
   socket.removeListener('close', onStreamClose)
-  socket.removeListener('end', onStreamEnd)
 }
 
 /** Nothing: an error is followed by 'close' (net destroys the socket first), which stops the stream. */
@@ -155,15 +160,6 @@ function ignore(): void {}
 function onStreamClose(this: HttpSocket): void {
   if (this.server !== undefined) detached.get(this.server)?.delete(this)
   this[kPlaying]?.stop()
-}
-
-/**
- * The client closed its side: the stream is over, and we close ours, as node:http does on 'end' unless the
- * server allows half-open connections (its net.Server does, so once detached it is up to us).
- */
-function onStreamEnd(this: HttpSocket): void {
-  this[kPlaying]?.stop()
-  this.end()
 }
 
 class SocketSink implements Sink {
