@@ -44,14 +44,25 @@ export interface StreamParams {
 const DECIMAL = /^\d+(\.\d+)?$/
 const INTEGER = /^\d+$/
 
+/**
+ * What was sent, for a message: as the client wrote it (a number out of range is not echoed as what it parsed
+ * to: `1` and 400 zeros is not "Infinity"), quoted, and cut short past 64 characters.
+ */
+export const sent = (value: string): string => {
+  const cut = value.length > 64 ? `${value.slice(0, 64)}…` : value
+  // A number is shown as it was written (`got 600`), anything else quoted (`got "-5"`).
+  return DECIMAL.test(value) ? cut : JSON.stringify(cut)
+}
+
 /** A query parameter holding a decimal number in [min, max]. */
 function decimal(name: string, what: string, min: number, max: number) {
   const message = `${name} must be ${what} from ${min} to ${max}`
   return z
     .string()
-    .refine((s) => DECIMAL.test(s), { error: (issue) => `${message}; got ${JSON.stringify(issue.input)}` })
+    .refine((s) => DECIMAL.test(s) && Number(s) >= min && Number(s) <= max, {
+      error: (issue) => `${message}; got ${sent(String(issue.input))}`,
+    })
     .transform(Number)
-    .refine((n) => n >= min && n <= max, { error: (issue) => `${message}; got ${String(issue.input)}` })
 }
 
 /** A query parameter holding a whole number in [min, max]. */
@@ -59,9 +70,10 @@ function integer(name: string, what: string, min: number, max: number) {
   const message = `${name} must be ${what} from ${min} to ${max}`
   return z
     .string()
-    .refine((s) => INTEGER.test(s), { error: (issue) => `${message}; got ${JSON.stringify(issue.input)}` })
+    .refine((s) => INTEGER.test(s) && Number.isSafeInteger(Number(s)) && Number(s) >= min && Number(s) <= max, {
+      error: (issue) => `${message}; got ${sent(String(issue.input))}`,
+    })
     .transform(Number)
-    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, { error: (issue) => `${message}; got ${String(issue.input)}` })
 }
 
 const utf8 = new TextEncoder()
@@ -112,6 +124,9 @@ export function parseStreamParams(
   limits: StreamLimits,
   profiles: ProfileSet = BUILTIN_PROFILES,
 ): StreamParams {
+  // An empty Last-Event-ID is no id: EventSource sends one after an event that reset it (`id:` with no value),
+  // and the spec's own last event ID starts empty (WHATWG HTML, 9.2.4), so it means "from the start".
+  if (lastEventIdHeader?.trim() === '') lastEventIdHeader = undefined
   const input = lastEventIdHeader === undefined ? query : { ...query, lastEventId: lastEventIdHeader.trim() }
   const result = schemaFor(limits).safeParse(input)
   if (!result.success) {
@@ -161,6 +176,28 @@ export interface HeaderKnobs {
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A header's value as the client wrote it. HTTP carries header values as bytes, and node:http (like the fetch
+ * spec's ByteString) reads each byte as one latin1 character, so UTF-8 `ü` arrives as `Ã¼`; a value whose bytes
+ * are valid UTF-8 is read as UTF-8, anything else is left as it came.
+ */
+export function headerText(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\x80-\xff]/.test(value) || /[^\x00-\xff]/.test(value)) return value
+  try {
+    return strictUtf8.decode(Uint8Array.from(value, (char) => char.charCodeAt(0)))
+  } catch {
+    return value
+  }
+}
+
+/** A request's header reader that gives each value as headerText reads it: what the routes hand to the knobs. */
+export const readHeaders =
+  (request: { header(name: string): string | undefined }) =>
+  (name: string): string | undefined =>
+    headerText(request.header(name))
 
 /**
  * GET /stream's knobs from request headers too (`x-tokensim-delay: 20` for `delay=20`), for clients that cannot

@@ -5,16 +5,18 @@ import { plan } from '../../core/plan.js'
 import { encodeNative, nativeStreamError } from '../../wire/native.js'
 import { KNOB_HEADERS } from '../chat.js'
 import type { AppContext } from '../context.js'
-import { asHeaderError, parseStreamParams, withHeaderKnobs, type StreamParams } from '../params.js'
+import { asHeaderError, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../faults.js'
 import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
 import { journalEntry } from '../journal.js'
+import { readQuery } from '../query.js'
 import { checkDuration } from '../stream-size.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', async (c) => {
     // The vendor routes' knob headers work here too, for a client that cannot change the URL; the query wins.
-    const { query, headers } = withHeaderKnobs(c.req.query(), (name) => c.req.header(name), KNOB_HEADERS)
+    const given = readQuery(c.req.url)
+    const { query, headers } = withHeaderKnobs(given, readHeaders(c.req), KNOB_HEADERS)
     const params = asHeaderError(
       () => parseStreamParams(query, c.req.header('last-event-id'), context.defaults, context.limits, context.profiles),
       headers,
@@ -35,10 +37,10 @@ export function streamRoute(app: Hono, context: AppContext): void {
         param,
       )
     }
-    const sources = { header: c.req.header(FAULT_HEADER), query: c.req.query('fault') }
+    const sources = { header: c.req.header(FAULT_HEADER), query: given['fault'] }
     const faults = requestFaults(sources, context.faults, params.after, { answers: false })
     const entry = journalEntry(c)
-    if (entry !== undefined) Object.assign(entry, { knobs: c.req.query(), faults: faults.applied, stream: true })
+    if (entry !== undefined) Object.assign(entry, { knobs: given, faults: faults.applied, stream: true })
     // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
     // the events' `t` and the done moments count it.
     if (
