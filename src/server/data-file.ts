@@ -3,7 +3,7 @@
  * by its ending. Every failure is a DataFileError whose message starts with the file's path and says what is
  * wrong, which the CLI prints as one line.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 
@@ -11,12 +11,32 @@ export class DataFileError extends Error {
   override readonly name: string = 'DataFileError'
 }
 
-/** The file's text. */
+/** The largest data file read: far more than any replies, scenarios, profiles or captures need. */
+export const MAX_DATA_FILE_BYTES = 64 * 1024 * 1024
+
+/**
+ * The file's text. Only a regular file of at most MAX_DATA_FILE_BYTES is read: `/dev/zero` would be read forever
+ * and a FIFO would block start-up (and every reload) until something wrote to it. It is opened without blocking
+ * (O_NONBLOCK, so a FIFO's open returns at once), then looked at, then read.
+ */
 export function readText(file: string, Failure: new (message: string) => DataFileError = DataFileError): string {
+  let fd: number
   try {
-    return readFileSync(file, 'utf8')
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   } catch (error) {
     throw new Failure(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
+  }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new Failure(`${file}: not a regular file (a device, FIFO or socket); give a file or a folder`)
+    if (stats.size > MAX_DATA_FILE_BYTES)
+      throw new Failure(`${file}: ${stats.size} bytes, more than the ${MAX_DATA_FILE_BYTES} bytes (64 MiB) a data file may hold`)
+    return readFileSync(fd, 'utf8')
+  } catch (error) {
+    if (error instanceof DataFileError) throw error
+    throw new Failure(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
+  } finally {
+    closeSync(fd)
   }
 }
 
