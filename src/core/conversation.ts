@@ -4,7 +4,7 @@
  * these messages; everything that decides an answer (scenario rules, sequences, templates, the default after
  * tool results) reads only this, so it is the same on every route and needs no state kept between requests.
  */
-import { countTokens } from './tokens.js'
+import { countTokens, spanTokens } from './tokens.js'
 import type { Answer } from './types.js'
 
 /** A tool call of an earlier answer: its id, the tool's name and its arguments as sent (JSON text, or a value). */
@@ -160,8 +160,13 @@ function stateOf(messages: readonly Message[], { model, tools }: Pick<Conversati
 /** The prompt's o200k_base tokens: what usage reports as input and the token-counting endpoints return. */
 export function promptTokens(conversation: Conversation): number {
   let tokens = 0
-  for (const message of conversation.messages) tokens += countTokens(promptText(message))
+  for (const count of promptTokenSpans(conversation)) tokens += count
   return tokens
+}
+
+/** promptTokens a span at a time (see spanTokens), for a caller that counts in slices. */
+export function* promptTokenSpans(conversation: Conversation): Generator<number> {
+  for (const message of conversation.messages) yield* spanTokens(promptText(message))
 }
 
 /** An answer as the message a later request carries back: its text, and its tool calls with the ids `callId` gives them. */

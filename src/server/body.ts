@@ -7,16 +7,21 @@ import type { Context } from 'hono'
 import type { z } from 'zod'
 import { TokensimError } from '../core/errors.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan, yamlNestsDeeperThan } from '../core/json-depth.js'
+import { LARGE_TEXT, nextTurn } from './slices.js'
 
 export async function readBody<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
   let data: unknown
   const text = await c.req.text()
+  // A large body: a turn of the loop between the passes over it (src/server/slices.ts).
+  const large = text.length > LARGE_TEXT
+  if (large) await nextTurn()
   checkDepth(text, 'The request body')
   try {
     data = JSON.parse(text)
   } catch (error) {
     throw new TokensimError('invalid_param', `The request body is not valid JSON (${(error as Error).message}); send a JSON object.`, null)
   }
+  if (large) await nextTurn()
   const result = schema.safeParse(data)
   if (!result.success) {
     const issue = result.error.issues[0]

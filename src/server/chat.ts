@@ -4,7 +4,7 @@
  * named by `x-tokensim-profile`, the scenario or a `tokensim-NAME` model, with the `x-tokensim-*` knobs applied),
  * and the usage counts. Each vendor route reads its own body as a Conversation and encodes the plan in its own format.
  */
-import { defaultToolAnswer, promptTokens, readConversation, type Conversation, type ConversationState } from '../core/conversation.js'
+import { defaultToolAnswer, promptTokenSpans, readConversation, type Conversation, type ConversationState } from '../core/conversation.js'
 import { misbehave } from '../core/misbehave.js'
 import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
@@ -12,6 +12,7 @@ import { truncateTurn } from '../core/truncate.js'
 import { planTurn } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
+import { sumInSlices } from './slices.js'
 import { FAULT_HEADER, requestFaults, type RequestFaults } from './faults.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './respond.js'
@@ -54,8 +55,17 @@ export interface ResolvedTurn {
   readonly choice?: Choice | undefined
 }
 
-/** The plan of the answer to `conversation`. Throws a TokensimError naming the header or field at fault. */
-export function resolveTurn(conversation: Conversation, header: HeaderReader, context: AppContext): ResolvedTurn {
+/**
+ * The plan of the answer to `conversation`. Throws a TokensimError naming the header or field at fault. Async
+ * for the prompt's tokens, counted in slices (src/server/slices.ts): a 4 MB prompt takes seconds of BPE, which
+ * stop if `signal` (the request's) aborts.
+ */
+export async function resolveTurn(
+  conversation: Conversation,
+  header: HeaderReader,
+  context: AppContext,
+  signal?: AbortSignal,
+): Promise<ResolvedTurn> {
   const state = readConversation(conversation)
   const choice = choose(context.scenarios.rules(scopeOf(header(SCOPE_HEADER))), conversation, state)
   const answer = choice?.answer
@@ -101,7 +111,7 @@ export function resolveTurn(conversation: Conversation, header: HeaderReader, co
   const offered = { tools: conversation.tools, schemas: conversation.toolSchemas, callId: newId('', 24) }
   const answered = faults.misbehave === undefined ? { parts } : misbehave({ parts }, faults.misbehave, offered)
 
-  const inputTokens = promptTokens(conversation)
+  const inputTokens = await countPrompt(conversation, signal)
   // Split through the unit source: a reply many requests ask for is cut once, and a text too long is refused.
   const split = (text: string, unit: UnitKind): readonly string[] => context.units.ofText(text, unit, null)
   const { unit, timing, seed, chunk } = params
@@ -117,4 +127,12 @@ export function resolveTurn(conversation: Conversation, header: HeaderReader, co
 /** A canned reply's text, or the user's own message for `echo`. */
 function replyText(name: string, state: ConversationState, context: AppContext): string {
   return name === ECHO ? state.user : context.library.get(name).text
+}
+
+/**
+ * The prompt's tokens (promptTokens), counted a slice at a time so that other streams play meanwhile, and not
+ * to the end for a client that has gone (`signal`, the request's).
+ */
+export function countPrompt(conversation: Conversation, signal?: AbortSignal): Promise<number> {
+  return sumInSlices(promptTokenSpans(conversation), signal)
 }

@@ -66,7 +66,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      resolveTurn(input, (name) => c.req.header(name), context),
+      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
       true,
     )
     // As streamText with originalMessages (ai, getResponseUIMessageId): a continuation (the last message is the

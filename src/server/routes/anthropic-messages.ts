@@ -12,8 +12,8 @@ import {
 } from '../../wire/anthropic-messages.js'
 import { renderAnthropicError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
-import { answerMessage, normalize, promptTokens, type Conversation, type Message } from '../../core/conversation.js'
-import { resolveTurn } from '../chat.js'
+import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
+import { countPrompt, resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { createConversationStore, type ConversationStore, type StoredConversation } from '../conversation-store.js'
 import { asTokensimError, routeGroup } from '../errors.js'
@@ -119,7 +119,7 @@ export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
   // messages.countTokens: the prompt's o200k_base tokens, as the answer's usage counts them.
   group.post(
     '/v1/messages/count_tokens',
-    named(async (c) => c.json({ input_tokens: promptTokens(conversationOf(await readBody(c, COUNT_BODY))) })),
+    named(async (c) => c.json({ input_tokens: await countPrompt(conversationOf(await readBody(c, COUNT_BODY)), c.req.raw.signal) })),
   )
   app.route('/', group)
 }
@@ -143,7 +143,7 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
   }
   const input = conversationOf(body, previous)
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
-  const turn = resolveTurn(input, (name) => c.req.header(name), context)
+  const turn = await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal)
   const shaped = { ...turn, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }

@@ -10,8 +10,8 @@ import { TokensimError } from '../../core/errors.js'
 import { encodeGemini, encodeGeminiJsonArray, foldGemini, geminiStreamError } from '../../wire/gemini.js'
 import { renderGeminiError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
-import { normalize, promptTokens, resultText, type Conversation, type Message } from '../../core/conversation.js'
-import { resolveTurn } from '../chat.js'
+import { normalize, resultText, type Conversation, type Message } from '../../core/conversation.js'
+import { countPrompt, resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
@@ -95,7 +95,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
       if (request === undefined) {
         throw new TokensimError('invalid_param', 'contents: must hold contents, or a generateContentRequest with contents', 'contents')
       }
-      const tokens = promptTokens(conversationOf(model, request))
+      const tokens = await countPrompt(conversationOf(model, request), c.req.raw.signal)
       return c.json({ totalTokens: tokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }] })
     }
     const stream = action === 'streamGenerateContent'
@@ -109,7 +109,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      resolveTurn(input, (name) => c.req.header(name), context),
+      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
       stream,
     )
     const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }

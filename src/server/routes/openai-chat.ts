@@ -65,7 +65,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      resolveTurn(input, (name) => c.req.header(name), context),
+      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
       body.stream === true,
     )
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }

@@ -72,7 +72,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      resolveTurn(input, (name) => c.req.header(name), context),
+      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
       body.stream === true,
     )
     const id = newId('resp_', 48)

@@ -1,0 +1,86 @@
+/**
+ * Bounded work per request: while a hostile but legal request is read and answered (a 4 MB prompt of CJK text,
+ * whose o200k tokens take seconds of BPE to count; a 4 MB body nested two million levels deep), a stream in the
+ * same process keeps its cadence. Measured through real sockets: the gaps between a delay=20 stream's events
+ * as they arrive. Generous bounds (the machine may be busy): before the work was bounded, the CJK prompt held
+ * the event loop for about 12 s, the deep body about 2 s.
+ */
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { MAX_BODY_BYTES } from '../../src/server/limits.js'
+import { startServer, type RunningServer } from '../helpers/server.js'
+import { until } from '../helpers/sse.js'
+
+let server: RunningServer
+let port: number
+beforeAll(async () => {
+  server = await startServer()
+  port = Number(new URL(server.url).port)
+})
+afterAll(() => server.close())
+
+/** CJK text of about `bytes` UTF-8 bytes (three a character), varied so that no cache or repeat helps. */
+function cjk(bytes: number): string {
+  let text = ''
+  for (let i = 0; i < bytes / 3; i++) text += String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))
+  return text
+}
+
+/** POSTs `body` and resolves with the status once the answer is whole; `abort` ends it early. */
+function post(path: string, body: string): { done: Promise<number>; abort: () => void } {
+  const req = request(`${server.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-tokensim-delay': '0',
+      'x-tokensim-ttft': '0',
+    },
+  })
+  const done = new Promise<number>((resolve) => {
+    req.on('response', (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+      res.on('error', () => resolve(-1))
+    })
+    req.on('error', () => resolve(-1))
+  })
+  req.end(body)
+  return { done, abort: () => req.destroy() }
+}
+
+it('a stream keeps its cadence while a 4 MB CJK prompt and a 4 MB deep body arrive', { timeout: 60_000 }, async () => {
+  const prompt = cjk(MAX_BODY_BYTES - 1024)
+  const chat = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: prompt }] })
+  const count = JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: prompt }] })
+  const deep = `{"model":"gpt-4o","input":"hi","metadata":${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}`
+  for (const body of [chat, count, deep]) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES)
+
+  // 150 events 20 ms apart: 3 s of stream, each event's arrival noted.
+  const socket = connect({ port, host: '127.0.0.1' })
+  const arrivals: number[] = []
+  let received = ''
+  socket.on('data', (chunk: Buffer) => {
+    const now = performance.now()
+    const text = chunk.toString('latin1')
+    received += text
+    for (let at = text.indexOf('event: token'); at !== -1; at = text.indexOf('event: token', at + 1)) arrivals.push(now)
+  })
+  socket.write(`GET /stream?text=${'x'.repeat(150)}&delay=20&ttft=0 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
+  await until(() => arrivals.length >= 5, 'the stream to start')
+
+  // The hostile requests, while the stream plays.
+  const requests = [post('/v1/chat/completions', chat), post('/v1/messages/count_tokens', count), post('/v1/responses', deep)]
+  expect(await requests[2]!.done).toBe(400)
+  await until(() => received.includes('event: done'), 'the stream to end', 20_000)
+  socket.destroy()
+  // The prompts may still be counting (seconds of BPE); their clients go, and so does the counting.
+  for (const r of requests) r.abort()
+
+  const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!)
+  const worst = Math.max(...gaps)
+  console.log(`bounded work: ${gaps.length} gaps, the longest ${worst.toFixed(0)} ms`)
+  expect(arrivals.length).toBe(150)
+  expect(worst).toBeLessThan(300)
+})
