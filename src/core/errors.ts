@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'too_many_streams'
   /** A server with as many streams open as it takes (`--max-streams`). */
   | 'server_busy'
+  /** A Host header that names another server (DNS rebinding), refused with `--cors` narrowed and no key. */
+  | 'unknown_host'
   /** A server that is stopping (SIGTERM, SIGINT): a request still waiting for its headers, or one that came after. */
   | 'shutting_down'
   /** A fault the request asked for (`status:CODE`): answered with that status in the vendor's shape. */

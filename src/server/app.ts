@@ -19,7 +19,7 @@ import { renderNativeError } from '../wire/errors.js'
 import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
 import { createKeyCheck } from './auth.js'
-import { EXPOSED_HEADERS } from './cors.js'
+import { EXPOSED_HEADERS, varyOrigin } from './cors.js'
 import { asTokensimError } from './errors.js'
 import { guard } from './guard.js'
 import { limitStreams, MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './limits.js'
@@ -90,6 +90,11 @@ export interface AppOptions {
   readonly apiKey?: string | undefined
   /** The origins that may read the responses (`--cors`): `*` (the default) or a list. */
   readonly corsOrigins?: '*' | readonly string[]
+  /**
+   * Whether a request's Host header names this server; requests that name another are refused with a 403
+   * (DNS rebinding). The Node server passes one with `--cors` narrowed and no key (src/server/hosts.ts).
+   */
+  readonly allowHost?: ((host: string) => boolean) | undefined
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -121,6 +126,7 @@ export function createApp({
   clientAddress,
   apiKey,
   corsOrigins = '*',
+  allowHost,
 }: AppOptions = {}): Hono {
   const streamLimits = { ...LIMITS, ...limits }
   const streamDefaults = { ...DEFAULTS, ...defaults }
@@ -150,13 +156,14 @@ export function createApp({
   const app = new Hono()
   // Local development by default: any origin may read the streams, without credentials; --cors narrows it.
   const origin = corsOrigins === '*' ? '*' : [...corsOrigins]
+  if (origin !== '*') app.use('*', varyOrigin())
   app.use('*', cors({ origin, exposeHeaders: [...EXPOSED_HEADERS] }))
   app.use('*', headLength)
   // Before the capture middleware, which answers vendor paths too: the API key and the body size.
   const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
   const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false
   app.use('*', journalRequests(context.journal, isStatic, SCOPE_HEADER))
-  app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic, closing: registry.closing }))
+  app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic, closing: registry.closing, allowHost }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
   app.use('*', captureMiddleware(context))
   capturesRoute(app, context)

@@ -1,3 +1,5 @@
+import type { MiddlewareHandler } from 'hono'
+
 /**
  * The response headers a page on another origin may read. A cross-origin `fetch` sees only the CORS-safelisted
  * response headers (content-type among them) unless the response lists more in `access-control-expose-headers`
@@ -23,3 +25,25 @@ export const EXPOSED_HEADERS: readonly string[] = [
   // What the AI SDK's UI message stream responses carry (v1 on /api/chat), for a page that checks the format.
   'x-vercel-ai-ui-message-stream',
 ]
+
+/**
+ * `vary: origin` on every response of a server whose `--cors` names origins: its answer depends on the
+ * request's Origin, so a cache must not give one origin's answer to another. Hono's cors middleware adds it
+ * after the route, too late for a stream whose head is written while the route runs (src/server/deliver-node.ts
+ * copies the headers set so far); this sets it before, and leaves one `Origin` where the cors middleware adds
+ * its own after.
+ */
+export function varyOrigin(): MiddlewareHandler {
+  return async function varyOrigin(c, next) {
+    c.header('vary', 'Origin')
+    await next()
+    const vary = c.res.headers.get('vary')
+    if (vary === null) return
+    const names = [...new Set(vary.split(',').map((name) => name.trim()))]
+    try {
+      c.res.headers.set('vary', names.join(', '))
+    } catch {
+      // A response whose headers are immutable (a fetched one, replayed) keeps them as they are.
+    }
+  }
+}

@@ -14,7 +14,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { limitBody } from './body-limit.js'
 import { matchedRoutes } from 'hono/route'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { TokensimError } from '../core/errors.js'
+import { TokensimError } from '../core/errors.js'
 import { renderNativeError } from '../wire/errors.js'
 import type { KeyCheck, KeyScheme } from './auth.js'
 import type { RenderError } from './errors.js'
@@ -37,9 +37,11 @@ export interface GuardOptions {
   readonly isStatic: (path: string) => boolean
   /** Aborted once shutdown has begun (src/server/streams.ts): every request is then a 503, the page's files aside. */
   readonly closing?: AbortSignal | undefined
+  /** Whether a Host header names this server (src/server/hosts.ts); none: any Host. */
+  readonly allowHost?: ((host: string) => boolean) | undefined
 }
 
-export function guard({ groups, keys, maxBodyBytes, isStatic, closing }: GuardOptions): MiddlewareHandler {
+export function guard({ groups, keys, maxBodyBytes, isStatic, closing, allowHost }: GuardOptions): MiddlewareHandler {
   // Built at the first request, when every group has its routes.
   let owners: Map<string, GroupShape> | undefined
   const ownerOf = (c: Context): GroupShape | undefined => {
@@ -68,6 +70,9 @@ export function guard({ groups, keys, maxBodyBytes, isStatic, closing }: GuardOp
   return async (c, next) => {
     // A CORS preflight carries no credentials (the cors middleware before this one answers it).
     if (c.req.method === 'OPTIONS') return next()
+    // A request addressed to another name than this server's: a page that rebound its name to this address.
+    const host = allowHost === undefined ? undefined : c.req.header('host')
+    if (host !== undefined && !allowHost!(host)) return reply(c, ownerOf(c)?.render ?? renderNativeError, unknownHost(host))
     if ((c.req.method === 'GET' || c.req.method === 'HEAD') && isStatic(c.req.path)) return next()
     const owner = ownerOf(c)
     const render = owner?.render ?? renderNativeError
@@ -87,4 +92,13 @@ export function guard({ groups, keys, maxBodyBytes, isStatic, closing }: GuardOp
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     return limitFor(render)(c, next)
   }
+}
+
+/** The refusal of a Host that is not this server's (DNS rebinding). */
+function unknownHost(host: string): TokensimError {
+  return new TokensimError(
+    'unknown_host',
+    `Host ${JSON.stringify(host.slice(0, 256))} does not name this server: with --cors narrowed and no --api-key, tokensim answers only its bound address, localhost and the --cors origins' hosts (a guard against DNS rebinding)`,
+    'host',
+  )
 }

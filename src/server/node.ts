@@ -10,6 +10,7 @@ import type { Server } from 'node:http'
 import { createApp, reloadApp, type AppData, type AppOptions } from './app.js'
 import { deliverNode, destroyDetached } from './deliver-node.js'
 import { loadStaticFiles } from './static.js'
+import { createHostCheck } from './hosts.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 
 export interface TokensimServer {
@@ -57,7 +58,11 @@ export function createServer({
   ...options
 }: NodeServerOptions = {}): TokensimServer {
   const registry = options.registry ?? createStreamRegistry()
-  const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), clientAddress, ...options, registry })
+  // With --cors narrowed and no key, only requests addressed to this server (src/server/hosts.ts).
+  let bound: string | undefined
+  const { corsOrigins = '*', apiKey } = options
+  const allowHost = corsOrigins !== '*' && apiKey === undefined ? createHostCheck(() => bound, corsOrigins) : undefined
+  const app = createApp({ deliver: deliverNode, staticFiles: loadStaticFiles(), clientAddress, allowHost, ...options, registry })
   let closing = false
   const http = createAdaptorServer({
     // While shutting down, a request that arrives on a kept-alive connection gets a 503 in its route's shape from
@@ -95,6 +100,7 @@ export function createServer({
     registry,
     reload: (data) => reloadApp(app, data),
     listen({ port, host }) {
+      bound = host
       return new Promise((resolve, reject) => {
         const onError = (error: Error): void => reject(error)
         http.once('error', onError)

@@ -25,6 +25,7 @@ const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   too_many_streams: 429,
   server_busy: 503,
   shutting_down: 503,
+  unknown_host: 403,
   injected_error: 500,
   internal: 500,
 }
