@@ -75,4 +75,17 @@ describe('GET /stream reads its query strictly', () => {
     expect(error.param).toBe('x-tokensim-unit')
     expect(error.message).toMatch(/got "ü∞"$/)
   })
+
+  it.each([
+    ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }],
+    ['/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }],
+  ])('%s: a UTF-8 knob header is shown as written in the message', async (path, body) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tokensim-unit': Buffer.from('ü∞', 'utf8').toString('latin1') },
+      body: JSON.stringify(body),
+    })
+    expect(response.status).toBe(400)
+    expect(JSON.stringify(await response.json())).toMatch(/x-tokensim-unit: unit must be one of char, word, token; got \\"ü∞\\"/)
+  })
 })

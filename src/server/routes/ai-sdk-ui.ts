@@ -20,6 +20,7 @@ import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { encodeFaulted, newId, SSE_HEADERS } from '../respond.js'
+import { readHeaders } from '../params.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
 export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = { ...SSE_HEADERS, 'x-vercel-ai-ui-message-stream': 'v1' }
@@ -63,12 +64,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     const body = await readBody(c, BODY)
     const input: Conversation = { model: body.model ?? '', messages: messagesOf(body.messages), tools: [] }
     // Always streamed: an error-after or drop-after breaks the stream, never the request.
-    const { plan, faults } = await faultTurn(
-      c,
-      context,
-      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
-      true,
-    )
+    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal), true)
     // As streamText with originalMessages (ai, getResponseUIMessageId): a continuation (the last message is the
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!

@@ -19,6 +19,7 @@ import { createConversationStore, type ConversationStore, type StoredConversatio
 import { asTokensimError, routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds, type StreamError } from '../respond.js'
+import { readHeaders } from '../params.js'
 
 /**
  * The API validates bodies with pydantic and says so in its messages (`max_tokens: Field required`, seen in
@@ -143,7 +144,7 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
   }
   const input = conversationOf(body, previous)
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
-  const turn = await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal)
+  const turn = await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal)
   const shaped = { ...turn, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }

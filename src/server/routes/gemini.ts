@@ -16,6 +16,7 @@ import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames } from '../respond.js'
+import { readHeaders } from '../params.js'
 
 /**
  * A Content's parts: text (thoughts apart), a model's functionCall and the app's functionResponse make the
@@ -106,12 +107,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
 
     const body = await readBody(c, BODY)
     const input = { ...conversationOf(model, body), maxTokens: body.generationConfig?.maxOutputTokens }
-    const { plan, faults } = await faultTurn(
-      c,
-      context,
-      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
-      stream,
-    )
+    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal), stream)
     const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }
     // The API pretty-prints its JSON responses with two spaces.
     if (!stream)

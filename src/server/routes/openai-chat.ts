@@ -10,6 +10,7 @@ import type { AppContext } from '../context.js'
 import { routeGroup, setOpenAIRequestId } from '../errors.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
+import { readHeaders } from '../params.js'
 
 /** A message's content: a string, or parts of which the text ones count (images, audio, files and refusals do not). */
 const CONTENT = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]).optional()
@@ -65,7 +66,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
+      await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal),
       body.stream === true,
     )
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }

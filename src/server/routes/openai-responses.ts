@@ -12,6 +12,7 @@ import { routeGroup, setOpenAIRequestId } from '../errors.js'
 import { createConversationStore, type ConversationStore } from '../conversation-store.js'
 import { faultTurn } from '../faults.js'
 import { newId, streamFrames, unixSeconds } from '../respond.js'
+import { readHeaders } from '../params.js'
 
 /** A message's content: a string, or parts of which input_text and output_text count (images, files, audio do not). */
 const CONTENT = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
@@ -72,7 +73,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      await resolveTurn(input, (name) => c.req.header(name), context, c.req.raw.signal),
+      await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal),
       body.stream === true,
     )
     const id = newId('resp_', 48)
