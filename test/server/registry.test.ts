@@ -1,0 +1,22 @@
+/** The stream registry at shutdown: endAll ends every open stream, aborts `closing`, and ends any stream added after. */
+import { describe, expect, it } from 'vitest'
+import { createStreamRegistry, type OpenStream } from '../../src/server/streams.js'
+
+const stream = (ended: string[], name: string): OpenStream => ({ end: (reason) => void ended.push(`${name}: ${reason}`) })
+
+describe('createStreamRegistry', () => {
+  it('endAll ends the open streams, aborts closing, and a stream added later is ended as soon as it is set up', async () => {
+    const registry = createStreamRegistry()
+    const ended: string[] = []
+    registry.add(stream(ended, 'a'))
+    expect(registry.closing?.aborted).toBe(false)
+    registry.endAll('server shutting down')
+    expect(ended).toEqual(['a: server shutting down'])
+    expect(registry.closing?.aborted).toBe(true)
+    registry.add(stream(ended, 'late'))
+    // Not inside add (its player is still being built), but before anything else runs.
+    expect(ended).toHaveLength(1)
+    await Promise.resolve()
+    expect(ended).toEqual(['a: server shutting down', 'late: server shutting down'])
+  })
+})
