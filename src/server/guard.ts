@@ -19,6 +19,7 @@ import { renderNativeError } from '../wire/errors.js'
 import type { KeyCheck, KeyScheme } from './auth.js'
 import type { RenderError } from './errors.js'
 import { bodyTooLarge } from './limits.js'
+import { readQuery } from './query.js'
 import { shuttingDown } from './streams.js'
 
 /** A vendor's route group: its routes, how it renders errors and where its clients send the key. */
@@ -78,6 +79,15 @@ export function guard({ groups, keys, maxBodyBytes, isStatic, closing, allowHost
     const render = owner?.render ?? renderNativeError
     // A request on a kept-alive connection after shutdown began: a 503 in its shape, not a new stream.
     if (closing?.aborted === true) return reply(c, render, shuttingDown())
+    // Every route's query read as /stream's is (src/server/query.ts), which reads its own: a parameter that is not
+    // percent-encoded UTF-8, or given twice, is the client's mistake, not a value to guess at.
+    if (c.req.path !== '/stream' && c.req.url.includes('?')) {
+      try {
+        readQuery(c.req.url)
+      } catch (error) {
+        return reply(c, render, error as TokensimError)
+      }
+    }
     if (keys !== undefined) {
       try {
         await keys.check(c, owner?.scheme ?? (c.req.path === '/stream' ? 'stream' : 'any'))

@@ -89,3 +89,21 @@ describe('GET /stream reads its query strictly', () => {
     expect(JSON.stringify(await response.json())).toMatch(/x-tokensim-unit: unit must be one of char, word, token; got \\"ü∞\\"/)
   })
 })
+
+describe('every route reads its query as strictly, in its own shape', () => {
+  it("Gemini: alt given twice is a 400 in Google's shape naming it", async () => {
+    const response = await fetch(`${server.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&alt=json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: { code: 400, message: 'alt is given more than once; give it once' } })
+  })
+
+  it('GET /replies?x=%FF is a 400 naming x', async () => {
+    const error = await refusal(await fetch(`${server.url}/replies?x=%FF`))
+    expect(error.param).toBe('x')
+    expect(error.message).toMatch(/^x is not percent-encoded UTF-8/)
+  })
+})
