@@ -80,7 +80,10 @@ Usage: tokensim [options]
 Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /captures, GET /v1/models,
 GET/POST/PUT/DELETE /scenarios, GET/DELETE /journal, and the vendor APIs POST /v1/chat/completions,
 /v1/responses, /v1/messages (and /count_tokens), /v1beta/models/{model}:streamGenerateContent,
-:generateContent and :countTokens, /api/chat. See the README for every parameter.`
+:generateContent and :countTokens, /api/chat. See the README for every parameter.
+
+Signals: SIGINT and SIGTERM stop it (streams end with a final comment; gone within 2 s), SIGHUP reloads the
+--replies, --scenarios, --profiles and --captures files.`
 
 /** A problem with how tokensim was started: printed as one line, exit code 2 (1 for a failure while running). */
 class UsageError extends Error {}

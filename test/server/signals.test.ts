@@ -9,7 +9,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { killChildren, startCli, type Cli } from '../helpers/cli.js'
+import { killChildren, runCli, startCli, type Cli } from '../helpers/cli.js'
 
 const TEST_MS = 40_000
 /** The README's promise: gone within 2 s of the signal. */
@@ -193,6 +193,12 @@ describe('SIGHUP', () => {
       },
     )
   }
+
+  it('--help names the signals', { timeout: TEST_MS }, async () => {
+    const cli = runCli(['--help'])
+    expect(await cli.exited).toBe(0)
+    expect(cli.stdout()).toMatch(/^Signals: SIGINT and SIGTERM stop it .*gone within 2 s\), SIGHUP reloads the$/m)
+  })
 
   it('without data files it says so and serves on', { timeout: TEST_MS }, async () => {
     const { url, cli } = await startCli()
