@@ -139,19 +139,21 @@ function detach(response: ServerResponse, socket: HttpSocket, httpListeners: Arr
  * Listeners shared by every stream (`this` is the socket), not closures: see src/server/player.ts. 'close'
  * comes when the connection closes, whoever closed it, attached or not: either way nothing more is written.
  *
- * No 'end' listener: the client's FIN ends only what it sends (RFC 9112, section 9.6: a client may half-close
- * once its request is sent), not what it reads, so the stream plays on to its end, whose `socket.end()` then
- * closes the connection both ways (net.Socket with allowHalfOpen, as node:http's are). A client gone for good
- * answers the next write, a frame or a `: ping`, with a reset: 'close', and the stream stops.
+ * 'end', the client's FIN, ends only what it sends (RFC 9112, section 9.6: a client may half-close once its
+ * request is sent), not what it reads, so the stream plays on to its end, whose `socket.end()` then closes the
+ * connection both ways (net.Socket with allowHalfOpen, as node:http's are). A client gone for good answers a
+ * write with a reset ('close', and the stream stops): the FIN has the stream probe with a `: ping` at once.
  */
 function listen(socket: Socket): void {
   socket.on('error', ignore)
   socket.on('close', onStreamClose)
+  socket.on('end', onStreamEnd)
 }
 
 function unlisten(socket: Socket): void {
   socket.removeListener('error', ignore)
   socket.removeListener('close', onStreamClose)
+  socket.removeListener('end', onStreamEnd)
 }
 
 /** Nothing: an error is followed by 'close' (net destroys the socket first), which stops the stream. */
@@ -160,6 +162,11 @@ function ignore(): void {}
 function onStreamClose(this: HttpSocket): void {
   if (this.server !== undefined) detached.get(this.server)?.delete(this)
   this[kPlaying]?.stop()
+}
+
+/** The client's FIN: half-closed, or gone (see Playing.probe). */
+function onStreamEnd(this: HttpSocket): void {
+  this[kPlaying]?.probe()
 }
 
 class SocketSink implements Sink {

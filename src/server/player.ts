@@ -42,7 +42,17 @@ export interface PlayOptions {
 export interface Playing {
   /** Stops it at once (the client went away); safe to call twice. */
   stop(): void
+  /**
+   * The client sent its FIN: it half-closed and still reads, or it closed for good, which the server cannot
+   * tell apart without writing. A `: ping` now, and from then on in any silence over PROBE_MS (rather than the
+   * heartbeat), makes a client gone for good answer with a reset within that time, so its stream stops then
+   * rather than at its next frame; one still reading skips the comments, as every SSE parser does.
+   */
+  probe(): void
 }
+
+/** The heartbeat of a stream whose client has sent its FIN (see Playing.probe), ms. */
+export const PROBE_MS = 1000
 
 /** The most bytes written in one go; beyond it the player waits for the sink to take the batch. */
 const BATCH_BYTES = 64 * 1024
@@ -63,6 +73,8 @@ class Player implements Timer, OpenStream, Playing {
   protected pinging = false
   /** `resume` bound to this player, made the first time the sink is full (most streams never are). */
   private resumer: (() => void) | undefined
+  /** The longest silence before a `: ping`: the app's heartbeat, PROBE_MS once the client has sent its FIN. */
+  protected heartbeat: number
 
   constructor(
     protected readonly frames: EncodedFrames,
@@ -70,6 +82,7 @@ class Player implements Timer, OpenStream, Playing {
     protected readonly options: PlayOptions,
   ) {
     this.start = this.lastWrite = options.clock.now()
+    this.heartbeat = options.heartbeat
     options.registry.add(this)
   }
 
@@ -82,6 +95,22 @@ class Player implements Timer, OpenStream, Playing {
     this.ended = true
     this.options.clock.cancel(this)
     this.options.registry.delete(this)
+  }
+
+  probe(): void {
+    // Not without heartbeats (a replay, whose reads may end inside an event, takes no comment anywhere).
+    if (this.ended || this.heartbeat >= Number.MAX_SAFE_INTEGER) return
+    this.heartbeat = Math.min(this.heartbeat, PROBE_MS)
+    try {
+      this.lastWrite = this.options.clock.now()
+      // Waiting for 'drain' (the sink is full): the ping goes with the rest once it drains, and the timer is
+      // armed then.
+      if (!this.sink.write(PING, 0, 1)) return
+      this.options.clock.cancel(this)
+      this.step()
+    } catch (error) {
+      this.fail(error)
+    }
   }
 
   /** The registry's shutdown: a clean end with a final comment. */
@@ -158,7 +187,7 @@ class Player implements Timer, OpenStream, Playing {
       if (!flowing) return this.waitForDrain()
     }
     const due = start + frames.at[this.next]!
-    const ping = this.lastWrite + this.options.heartbeat
+    const ping = this.lastWrite + this.heartbeat
     this.pinging = ping < due
     this.options.clock.schedule(this, this.pinging ? ping : due)
   }
@@ -171,6 +200,9 @@ class Player implements Timer, OpenStream, Playing {
  * again. A class of its own so that every other stream's player does no extra work per event.
  */
 class ApartPlayer extends Player {
+  /** Not between the pieces of a frame, where a comment would land inside an event: found out at the next write. */
+  override probe(): void {}
+
   override step(): void {
     const { frames, start } = this
     const now = this.options.clock.now()
@@ -188,7 +220,7 @@ class ApartPlayer extends Player {
       // A later tick, never this one: the clock runs in the current tick whatever is due by its start.
       due = Math.max(start + frames.at[this.next]!, now + 1)
     }
-    const ping = this.lastWrite + this.options.heartbeat
+    const ping = this.lastWrite + this.heartbeat
     this.pinging = ping < due
     this.options.clock.schedule(this, this.pinging ? ping : due)
   }
