@@ -124,7 +124,8 @@ export function createServer({
           clearTimeout(force)
           resolve()
         })
-        registry.endAll('server shutting down')
+        if (registry.shutDown !== undefined) registry.shutDown('server shutting down')
+        else registry.endAll('server shutting down')
         http.closeIdleConnections()
       })
     },

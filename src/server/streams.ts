@@ -16,10 +16,12 @@ export interface StreamRegistry {
   add(stream: OpenStream): void
   delete(stream: OpenStream): void
   readonly size: number
-  /** Ends every open stream, and every one added from now on, as soon as it is added. */
+  /** Ends every open stream (the ones added later are not affected). */
   endAll(reason: string): void
+  /** Shutdown: ends every open stream, and every one added from now on as soon as it is added; aborts `closing`. */
+  shutDown?(reason: string): void
   /**
-   * Aborted by `endAll`: shutdown has begun. A request still waiting for its headers (slow-headers, a profile's
+   * Aborted by `shutDown`: shutdown has begun. A request still waiting for its headers (slow-headers, a profile's
    * headers moment) wakes up and is refused (src/server/faults.ts), and so is one that arrives later
    * (src/server/guard.ts). The registries that wrap the app's (per client, journal) have none of their own.
    */
@@ -44,9 +46,12 @@ export function createStreamRegistry(): StreamRegistry {
       return open.size
     },
     endAll(why) {
+      for (const stream of [...open]) stream.end(why)
+    },
+    shutDown(why) {
       reason = why
       if (!closing.signal.aborted) closing.abort()
-      for (const stream of [...open]) stream.end(why)
+      this.endAll(why)
     },
     closing: closing.signal,
   }
