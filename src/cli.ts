@@ -174,13 +174,14 @@ async function main(argv: readonly string[]): Promise<void> {
   if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, onListening: announce })
 
   let server
+  let peers: ReturnType<typeof workerPeers> | undefined
   try {
     const faults = serverFaults(values)
     const limits = {
       limits: { maxTextBytes, maxUnits, maxDelay, maxDuration },
       ...{ maxBodyBytes, maxStreams, maxStreamsPerClient, headersTimeout, requestTimeout },
     }
-    const peers = cluster.isWorker ? { peers: workerPeers() } : {}
+    peers = cluster.isWorker ? workerPeers() : undefined
     server = createServer({
       defaults,
       replies,
@@ -193,7 +194,7 @@ async function main(argv: readonly string[]): Promise<void> {
       apiKey,
       corsOrigins,
       journal,
-      ...peers,
+      ...(peers === undefined ? {} : { peers }),
     })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
@@ -220,6 +221,8 @@ async function main(argv: readonly string[]): Promise<void> {
   // SIGHUP reloads the data files, as servers conventionally do (its default would end the process at once,
   // streams and all); with --workers the primary passes it on to every worker (src/workers.ts).
   process.on('SIGHUP', () => reload('SIGHUP'))
+  // A worker takes the runtime rules the others hold before it listens.
+  await peers?.ready()
   try {
     await server.listen({ port, host })
   } catch (error) {

@@ -55,6 +55,15 @@ interface AnswerMessage {
   readonly results: readonly unknown[]
 }
 
+/** A worker whose app is made tells the primary, which answers with the runtime rules the others hold. */
+interface ReadyMessage {
+  readonly type: 'tokensim-ready'
+}
+interface StateMessage {
+  readonly type: 'tokensim-state'
+  readonly changes: readonly ScopeChange[]
+}
+
 /** How long a question waits for the other workers' answers before it is answered with those it has. */
 const ASK_TIMEOUT_MS = 2000
 
@@ -66,10 +75,8 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
   const scopes = new Map<string, ScopeChange>()
   let relayed = 0
   const waiting = new Map<number, { left: Set<number>; results: unknown[]; done: () => void }>()
-  cluster.on('online', (worker) => {
-    for (const change of scopes.values())
-      worker.send({ type: 'tokensim-do', id: 0, kind: SCENARIOS_KIND, payload: change } satisfies DoMessage)
-  })
+  // The workers that have said they are ready (their app made, its handlers set): the ones asked.
+  const ready = new Set<number>()
   for (let i = 0; i < workers; i++) cluster.fork()
 
   cluster.on('listening', (_worker, address) => {
@@ -77,11 +84,15 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
     listening = true
     onListening(address.port)
   })
-  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage>) => {
-    if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
+  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage>) => {
+    if (message?.type === 'tokensim-ready') {
+      // It gets the runtime rules before it listens, so no request it serves misses them.
+      ready.add(from.id)
+      from.send({ type: 'tokensim-state', changes: [...scopes.values()] } satisfies StateMessage)
+    } else if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
       const { id: asked, kind, payload } = message
       if (kind === SCENARIOS_KIND) remember(scopes, payload as ScopeChange)
-      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.id !== from.id)
+      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.id !== from.id && ready.has(w.id))
       const id = ++relayed
       const results: unknown[] = []
       const done = (): void => {
@@ -104,6 +115,7 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
     }
   })
   cluster.on('exit', (worker: Worker, code, signal) => {
+    ready.delete(worker.id)
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode)
       return
@@ -158,11 +170,16 @@ function remember(scopes: Map<string, ScopeChange>, change: ScopeChange): void {
 }
 
 /** In a worker: its peers, the other workers, asked through the primary. */
-export function workerPeers(): Peers {
+export function workerPeers(): Peers & { ready(): Promise<void> } {
   let asked = 0
   const pending = new Map<number, (results: readonly unknown[]) => void>()
   const handlers = new Map<string, (payload: unknown) => unknown>()
-  process.on('message', (message: Partial<DoMessage | AnswerMessage>) => {
+  let onState: ((changes: readonly ScopeChange[]) => void) | undefined
+  process.on('message', (message: Partial<DoMessage | AnswerMessage | StateMessage>) => {
+    if (message?.type === 'tokensim-state') {
+      onState?.(message.changes ?? [])
+      return
+    }
     if (message?.type === 'tokensim-do' && message.kind !== undefined && message.id !== undefined) {
       let result: unknown
       try {
@@ -190,5 +207,15 @@ export function workerPeers(): Peers {
         process.send?.({ type: 'tokensim-ask', id, kind, payload } satisfies AskMessage)
       }),
     on: (kind, handler) => void handlers.set(kind, handler),
+    ready: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ASK_TIMEOUT_MS)
+        onState = (changes) => {
+          clearTimeout(timer)
+          for (const change of changes) handlers.get(SCENARIOS_KIND)?.(change)
+          resolve()
+        }
+        process.send?.({ type: 'tokensim-ready' } satisfies ReadyMessage)
+      }),
   }
 }
