@@ -114,16 +114,21 @@ describe('GET /stream through a real socket: each event arrives near its `t`', (
     return events
   }
 
-  it('with slow-headers and a stall (generous bounds: never early, at most 250 ms late)', async () => {
+  it('with slow-headers and a stall (generous bounds: never early, the stall counted once)', async () => {
     const events = await arrivals(`${server.url}/stream?text=abcdefgh&delay=30&ttft=0&fault=slow-headers:150,stall-after:3:300`)
     const tokens = events.filter((e) => e.event === 'token').map((e) => ({ t: (JSON.parse(e.data) as TokenData).t, at: e.at }))
     expect(tokens.map((e) => e.t)).toEqual([150, 180, 210, 240, 570, 600, 630, 660])
     const done = events.find((e) => e.event === 'done')!
     expect((JSON.parse(done.data) as DoneData).duration_ms).toBe(660)
-    for (const { t, at } of [...tokens, { t: 660, at: done.at }]) {
+    const moments = [...tokens, { t: 660, at: done.at }]
+    for (const { t, at } of moments) {
       expect(at).toBeGreaterThanOrEqual(t - 2) // the server's clock starts after the client's: a 1 ms slot at most early
-      expect(at).toBeLessThan(t + 250)
+      // A loaded machine (the suite's other files on the same two cores) can hold one read back this long.
+      expect(at).toBeLessThan(t + 1000)
     }
+    // Were the stall applied twice, the end would come 300 ms later than `t` says, compared with the first event:
+    // what the client waits for is what `t` says, within a generous bound.
+    expect(done.at - 660 - (tokens[0]!.at - 150)).toBeLessThan(250)
     expect(tokens[4]!.at - tokens[3]!.at).toBeGreaterThanOrEqual(250) // the stall itself, as `t` says
   })
 })
