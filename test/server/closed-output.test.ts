@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ask, eventually } from '../helpers/ask.js'
 import { killChildren, startCli } from '../helpers/cli.js'
 import { readSse } from '../helpers/sse.js'
 
@@ -14,25 +15,6 @@ afterAll(async () => {
   await killChildren()
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
-
-const ask = async (url: string, content: string): Promise<string> => {
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' },
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] }),
-  })
-  return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content
-}
-
-async function eventually(read: () => Promise<string>, expected: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms
-  let last = ''
-  while (Date.now() < until) {
-    if ((last = await read()) === expected) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  expect(last).toBe(expected)
-}
 
 describe('stdout and stderr closed while tokensim runs', () => {
   it('a log line that cannot be written (EPIPE) is dropped; the server and its streams go on', { timeout: 60_000 }, async () => {
