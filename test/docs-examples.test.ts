@@ -204,7 +204,8 @@ function cliServer(flags: readonly string[]): Promise<string> {
   const key = JSON.stringify(flags)
   let url = cliServers.get(key)
   if (url === undefined) {
-    url = startCli(flags).then(({ url }) => url)
+    // Every block starts at once, beside the rest of the suite on two cores: a process may take a while to serve.
+    url = startCli(flags, 50_000).then(({ url }) => url)
     url.catch(() => {}) // started before a command waits for it; that command reports a failure
     cliServers.set(key, url)
   }

@@ -82,10 +82,10 @@ export function runCli(args: readonly string[]): Cli {
   }
 }
 
-/** Starts `tokensim --port 0 ...flags` and waits until it serves; its base URL. */
-export async function startCli(flags: readonly string[] = []): Promise<{ url: string; cli: Cli }> {
+/** Starts `tokensim --port 0 ...flags` and waits (up to `ms`) until it serves; its base URL. */
+export async function startCli(flags: readonly string[] = [], ms = START_MS): Promise<{ url: string; cli: Cli }> {
   const cli = runCli(['--port', '0', ...flags])
-  const match = await cli.waitFor(/serving (http:\/\/\S+)/)
+  const match = await cli.waitFor(/serving (http:\/\/\S+)/, ms)
   return { url: match[1]!, cli }
 }
 
