@@ -155,7 +155,7 @@ const entryOf = new WeakMap<Context, JournalEntry>()
 export const journalEntry = (c: Context): JournalEntry | undefined => entryOf.get(c)
 
 /** What answers a path, as the journal names it (and its `route` filter takes). */
-export function routeName(method: string, path: string): string {
+export function routeName(path: string): string {
   if (path === '/stream') return 'stream'
   if (path === '/v1/chat/completions') return 'openai-chat'
   if (path === '/v1/responses') return 'openai-responses'
@@ -182,7 +182,7 @@ export function journalRequests(journal: Journal, isStatic: (path: string) => bo
       return next()
     }
     const scope = c.req.header(scopeHeader)
-    const entry = journal.open({ method, path, route: routeName(method, path), scope: scope === undefined || scope === '' ? null : scope })
+    const entry = journal.open({ method, path, route: routeName(path), scope: scope === undefined || scope === '' ? null : scope })
     entryOf.set(c, entry)
     await next()
     entry.status = c.res.status
