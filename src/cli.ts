@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { TokensimError } from './core/errors.js'
 import { createProfileSet } from './core/profiles.js'
 import { parseFaults } from './core/faults.js'
+import { parseRateLimit, type RateLimitConfig } from './core/rate-limit.js'
 import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS, type AppOptions } from './server/app.js'
 import { loadCaptures } from './server/captures-file.js'
 import { DataFileError } from './server/data-file.js'
@@ -21,7 +22,7 @@ import { loadProfilesFile } from './server/profiles-file.js'
 import { loadRepliesFile } from './server/replies-file.js'
 import { loadScenariosFile } from './server/scenarios-file.js'
 import { record, RecordFailure, RecordUsageError } from './record.js'
-import { FATAL_EXIT_CODE, runPrimary, workerPeers, type FatalMessage } from './workers.js'
+import { FATAL_EXIT_CODE, primaryRateLimits, runPrimary, workerPeers, type FatalMessage } from './workers.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -72,6 +73,11 @@ Usage: tokensim [options]
   --api-key KEY    require this key on every route but the page, sent as each vendor's clients send it
                    (or env TOKENSIM_API_KEY; default: none needed, any key accepted)
   --cors ORIGINS   origins that may read the responses: * (default) or a comma-separated list
+  --rate-limit LIMITS
+                   requests and tokens per minute per API key, as the vendors limit them, e.g.
+                   rpm=60,tpm=40000 (either or both; window=10s shortens the minute, for tests); a request
+                   beyond them is a 429 in its vendor's shape, and every answer carries the vendor's
+                   rate-limit headers (default: no limits)
   --journal N      requests GET /journal keeps, the oldest dropped first; 0 keeps none (default ${JOURNAL_ENTRIES})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
@@ -126,6 +132,7 @@ async function main(argv: readonly string[]): Promise<void> {
         'max-streams-per-client': { type: 'string' },
         'api-key': { type: 'string' },
         cors: { type: 'string' },
+        'rate-limit': { type: 'string' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -152,6 +159,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const maxStreamsPerClient = wholeNumber('--max-streams-per-client', perClient, 1, 10_000_000)
   const apiKey = apiKeyOf(values['api-key'] ?? (process.env['TOKENSIM_API_KEY'] || undefined))
   const corsOrigins = corsOf(values.cors ?? '*')
+  const rateLimit = rateLimitOf(values['rate-limit'])
   const host = values.host
   if (isIP(host) === 0 && host !== 'localhost')
     throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
@@ -171,7 +179,7 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
   // Every flag is checked above, in the primary too, so a bad one stops tokensim before any worker starts.
-  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, onListening: announce })
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, onListening: announce, rateLimit })
 
   let server
   let peers: ReturnType<typeof workerPeers> | undefined
@@ -195,6 +203,8 @@ async function main(argv: readonly string[]): Promise<void> {
       corsOrigins,
       journal,
       ...(peers === undefined ? {} : { peers }),
+      // With --workers the primary keeps the buckets, so that a key's limit holds for the whole server.
+      rateLimit: rateLimit !== undefined && cluster.isWorker ? primaryRateLimits(rateLimit) : rateLimit,
     })
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--${error.param ?? 'reply'}: ${error.message}`)
@@ -332,6 +342,17 @@ function corsOf(value: string): '*' | string[] {
     return parseOrigins(value)
   } catch (error) {
     if (error instanceof TokensimError) throw new UsageError(`--cors ${error.message}`)
+    throw error
+  }
+}
+
+/** --rate-limit, with the message of src/core/rate-limit.ts. */
+function rateLimitOf(value: string | undefined): RateLimitConfig | undefined {
+  if (value === undefined) return undefined
+  try {
+    return parseRateLimit(value)
+  } catch (error) {
+    if (error instanceof TokensimError) throw new UsageError(`--rate-limit ${error.message}`)
     throw error
   }
 }

@@ -3,11 +3,15 @@
  * between them (everything follows from the request and its Last-Event-ID), so any process serves any
  * reconnect. The primary forks, prints, restarts a worker that dies, passes signals on, and relays the
  * scenario rules set at run time (`/scenarios`) from the worker that took them to every other, and to a worker
- * that starts later.
+ * that starts later. It also keeps the `--rate-limit` buckets of the whole server: a limit per API key must
+ * not become N limits with N workers, so each worker asks the primary (primaryRateLimits) instead of keeping
+ * buckets of its own.
  */
 import cluster, { type Worker } from 'node:cluster'
+import { createRateLimiter, type Decision, type RateLimitConfig } from './core/rate-limit.js'
 import { SHUTDOWN_MS } from './server/node.js'
 import { SCENARIOS_KIND, type Peers } from './server/peers.js'
+import { localRateLimits, type RateLimitStore } from './server/rate-limits.js'
 import { MAX_SCOPES, type ScopeChange } from './server/scenario-store.js'
 
 /** What a worker tells the primary when it cannot serve (a port in use): printed once, then all stop. */
@@ -21,6 +25,8 @@ export const FATAL_EXIT_CODE = 2
 
 export interface PrimaryOptions {
   readonly workers: number
+  /** `--rate-limit`: the buckets the primary keeps for every worker. */
+  readonly rateLimit?: RateLimitConfig | undefined
   /** Called once, when the first worker listens, with the port it got. */
   onListening(port: number): void
 }
@@ -64,10 +70,24 @@ interface StateMessage {
   readonly changes: readonly ScopeChange[]
 }
 
+/** A worker's request for room in a key's buckets (`--rate-limit`), and the primary's decision. */
+interface RateMessage {
+  readonly type: 'tokensim-rate'
+  readonly id: number
+  readonly key: string
+  readonly tokens: number
+}
+interface RatedMessage {
+  readonly type: 'tokensim-rated'
+  readonly id: number
+  readonly decision: Decision
+}
+
 /** How long a question waits for the other workers' answers before it is answered with those it has. */
 const ASK_TIMEOUT_MS = 2000
 
-export function runPrimary({ workers, onListening }: PrimaryOptions): void {
+export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions): void {
+  const limiter = rateLimit === undefined ? undefined : createRateLimiter(rateLimit)
   let stopping = false
   let listening = false
   let exitCode = 0
@@ -84,8 +104,12 @@ export function runPrimary({ workers, onListening }: PrimaryOptions): void {
     listening = true
     onListening(address.port)
   })
-  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage>) => {
-    if (message?.type === 'tokensim-ready') {
+  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage | RateMessage>) => {
+    if (message?.type === 'tokensim-rate' && limiter !== undefined && message.id !== undefined) {
+      // One decision at a time, in the order the requests reach the primary, on its own clock.
+      const decision = limiter.take(String(message.key), Number(message.tokens), Math.floor(performance.now()))
+      if (from.isConnected()) from.send({ type: 'tokensim-rated', id: message.id, decision } satisfies RatedMessage)
+    } else if (message?.type === 'tokensim-ready') {
       // It gets the runtime rules before it listens, so no request it serves misses them.
       ready.add(from.id)
       from.send({ type: 'tokensim-state', changes: [...scopes.values()] } satisfies StateMessage)
@@ -166,6 +190,35 @@ function remember(scopes: Map<string, ScopeChange>, change: ScopeChange): void {
   for (const oldest of scopes.keys()) {
     if (scopes.size <= MAX_SCOPES) break
     scopes.delete(oldest)
+  }
+}
+
+/**
+ * In a worker: the `--rate-limit` buckets, kept by the primary for the whole server. A request waits for one
+ * round trip over IPC (well under a millisecond). Should the primary not answer (it is stopping), the worker
+ * decides with buckets of its own rather than hold the request.
+ */
+export function primaryRateLimits(config: RateLimitConfig): RateLimitStore {
+  let asked = 0
+  const pending = new Map<number, (decision: Decision) => void>()
+  let fallback: RateLimitStore | undefined
+  process.on('message', (message: Partial<RatedMessage>) => {
+    if (message?.type === 'tokensim-rated' && message.id !== undefined && message.decision !== undefined) pending.get(message.id)?.(message.decision)
+  })
+  return {
+    config,
+    take: (key, tokens) =>
+      new Promise((resolve) => {
+        const id = ++asked
+        const done = (decision: Decision): void => {
+          clearTimeout(timer)
+          pending.delete(id)
+          resolve(decision)
+        }
+        const timer = setTimeout(() => done((fallback ??= localRateLimits(config)).take(key, tokens) as Decision), ASK_TIMEOUT_MS)
+        pending.set(id, done)
+        process.send?.({ type: 'tokensim-rate', id, key, tokens } satisfies RateMessage)
+      }),
   }
 }
 

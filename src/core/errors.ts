@@ -2,6 +2,8 @@
  * Typed errors: the core says what went wrong with a discriminant code and the parameter at fault; the wire
  * layer (src/wire/errors.ts) renders each code in the shape its client expects.
  */
+import type { RateLimitReport } from './rate-limit.js'
+
 export type ErrorCode =
   /** A parameter is malformed or out of range. */
   | 'invalid_param'
@@ -21,6 +23,8 @@ export type ErrorCode =
   | 'invalid_api_key'
   /** A client with as many streams open as it may have (`--max-streams-per-client`). */
   | 'too_many_streams'
+  /** A key with no room left in its requests or tokens bucket (`--rate-limit`; src/core/rate-limit.ts). */
+  | 'rate_limited'
   /** A server with as many streams open as it takes (`--max-streams`). */
   | 'server_busy'
   /** A Host header that names another server (DNS rebinding), refused with `--cors` narrowed and no key. */
@@ -35,6 +39,8 @@ export type ErrorCode =
   | 'internal'
 
 export interface ErrorDetails {
+  /** The key's rate-limit buckets (`--rate-limit`), which each vendor's response tells in its own headers. */
+  readonly rateLimit?: RateLimitReport
   /** The HTTP status, where the code does not decide it (an injected status). */
   readonly status?: number
   /** Seconds a client should wait before it retries (a `retry-after` header). */

@@ -10,6 +10,7 @@ import type { NamedCapture } from '../core/capture.js'
 import { TokensimError } from '../core/errors.js'
 import { createProfileSet, type Profile } from '../core/profiles.js'
 import type { Fault } from '../core/faults.js'
+import type { RateLimitConfig } from '../core/rate-limit.js'
 import { createRandom } from '../core/random.js'
 import { createReplyLibrary } from '../core/replies.js'
 import { BUILTIN_REPLIES } from '../core/replies/builtin.js'
@@ -43,6 +44,7 @@ import { createScenarioStore, SCOPE_HEADER, type ScopeChange } from './scenario-
 import { createJournal, journalRequests, journalStreams } from './journal.js'
 import { journalRoute } from './routes/journal.js'
 import { newId } from './respond.js'
+import { localRateLimits, type RateLimitStore } from './rate-limits.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
@@ -95,6 +97,11 @@ export interface AppOptions {
    * (DNS rebinding). The Node server passes one with `--cors` narrowed and no key (src/server/hosts.ts).
    */
   readonly allowHost?: ((host: string) => boolean) | undefined
+  /**
+   * Requests and tokens per minute per API key (`--rate-limit`, README "Rate limits"): the limits, kept in
+   * this process, or a store that keeps them elsewhere (the primary of `--workers`); none: no limits.
+   */
+  readonly rateLimit?: RateLimitConfig | RateLimitStore | undefined
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -127,6 +134,7 @@ export function createApp({
   apiKey,
   corsOrigins = '*',
   allowHost,
+  rateLimit,
 }: AppOptions = {}): Hono {
   const streamLimits = { ...LIMITS, ...limits }
   const streamDefaults = { ...DEFAULTS, ...defaults }
@@ -150,6 +158,7 @@ export function createApp({
     faults: { faults: faults?.faults ?? [], spec: faults?.spec ?? '', rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
     captures: data.captures,
     routeGroups: [],
+    rateLimits: rateLimit === undefined || 'take' in rateLimit ? rateLimit : localRateLimits(rateLimit),
   }
 
   peers?.on(SCENARIOS_KIND, (change) => context.scenarios.apply(change as ScopeChange))

@@ -1,6 +1,7 @@
 /** What the routes of one app share: the settings it was made with and its scheduler, streams and replies. */
 import type { NamedCapture } from '../core/capture.js'
 import type { ProfileSet } from '../core/profiles.js'
+import type { RateLimitStore } from './rate-limits.js'
 import type { ReplyLibrary } from '../core/replies.js'
 import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
@@ -41,6 +42,8 @@ export interface AppContext {
   readonly journal: Journal
   /** The other processes of a server with `--workers`. */
   readonly peers?: Peers | undefined
+  /** The requests and tokens per minute of each API key (`--rate-limit`); none: not limited. */
+  readonly rateLimits?: RateLimitStore | undefined
   /** Each vendor's route group, as routeGroup adds it, for the guard to answer in its shape. */
   readonly routeGroups: GroupShape[]
 }

@@ -16,12 +16,22 @@ export const EXPOSED_HEADERS: readonly string[] = [
   // (request-id, which tokensim sends on /v1/messages).
   'x-request-id',
   'request-id',
-  // The rate-limit headers of an injected 429 (src/wire/errors.ts): OpenAI's, then Anthropic's.
+  // The rate-limit headers of --rate-limit on every vendor answer, and of an injected 429 (src/wire/rate-limits.ts,
+  // src/wire/errors.ts): OpenAI's, then Anthropic's, and whether retrying can help (x-should-retry, which both
+  // SDKs obey).
   'x-ratelimit-limit-requests',
   'x-ratelimit-remaining-requests',
   'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
   'anthropic-ratelimit-requests-limit',
   'anthropic-ratelimit-requests-remaining',
+  'anthropic-ratelimit-requests-reset',
+  'anthropic-ratelimit-tokens-limit',
+  'anthropic-ratelimit-tokens-remaining',
+  'anthropic-ratelimit-tokens-reset',
+  'x-should-retry',
   // What the AI SDK's UI message stream responses carry (v1 on /api/chat), for a page that checks the format.
   'x-vercel-ai-ui-message-stream',
 ]

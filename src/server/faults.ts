@@ -14,6 +14,7 @@ import type { TurnPlan } from '../core/types.js'
 import type { ResolvedTurn } from './chat.js'
 import type { AppContext } from './context.js'
 import { journalEntry, noteTurn } from './journal.js'
+import { limitRate, withRateLimit } from './rate-limits.js'
 import { checkDuration } from './stream-size.js'
 import { shuttingDown } from './streams.js'
 
@@ -113,7 +114,8 @@ export async function beforeResponse(
 
 /**
  * A vendor route's faults for this request (read with its answer, which a misbehaving model has changed
- * already: resolveTurn), done with what comes before the first byte (slow-headers, the profile's headers moment
+ * already: resolveTurn), after its key's `--rate-limit` buckets (src/server/rate-limits.ts, a 429 when they
+ * have no room), done with what comes before the first byte (slow-headers, the profile's headers moment
  * on a streamed response, status) and with `plan` cut as truncate-after asks; a response that is not streamed
  * and asks for error-after or drop-after gets an injected 500 instead. A response that is not streamed keeps no
  * latency at all, as before: it has no moments to tell apart.
@@ -127,11 +129,15 @@ export async function faultTurn(
   const { plan, faults } = resolved
   const entry = journalEntry(c)
   if (entry !== undefined) noteTurn(entry, resolved, stream)
+  // --rate-limit: the key's buckets, before anything of the answer, as the vendors refuse before they run the model.
+  const limited = await limitRate(c, context, resolved)
   // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
-  await beforeResponse(faults, c.req.raw, headersAt, context.registry.closing)
+  await beforeResponse(faults, c.req.raw, headersAt, context.registry.closing).catch((error: unknown) => {
+    throw withRateLimit(error, limited)
+  })
   if (!stream) refuseUnstreamed(faults)
   return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }

@@ -145,7 +145,9 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
   const input = conversationOf(body, previous)
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
   const turn = await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal)
-  const shaped = { ...turn, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
+  // max_tokens on the conversation too: --rate-limit counts it (src/server/rate-limits.ts); the plan is cut here.
+  const conversation = { ...turn.conversation, maxTokens: body.max_tokens }
+  const shaped = { ...turn, conversation, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
   const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
   if (body.thread != null)
