@@ -38,6 +38,8 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string' },
     path: { type: 'string' },
+    // The whole request instead (base64 of its bytes): a vendor route's POST with its body.
+    request: { type: 'string' },
     streams: { type: 'string', default: '100' },
     // Read every event as it comes and measure lateness (the sampler), rather than count in bulk.
     sampler: { type: 'boolean', default: false },
@@ -49,7 +51,10 @@ const { values } = parseArgs({
 const port = Number(values.port)
 const streams = Number(values.streams)
 const sampler = values.sampler
-const request = Buffer.from(`GET ${values.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
+const request =
+  values.request !== undefined
+    ? Buffer.from(values.request, 'base64')
+    : Buffer.from(`GET ${values.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
 const EVENT_END = Buffer.from('\n\n')
 const T = /"t":([\d.]+)/g
 
@@ -109,10 +114,9 @@ function attach(stream: Stream, resolve: () => void): void {
     for (let at = chunk.indexOf(EVENT_END); at !== -1; at = chunk.indexOf(EVENT_END, at + 2)) events++
     if (measuring) windowEvents += events
     if (sampler && measuring) {
-      for (const match of chunk.toString('latin1').matchAll(T)) {
-        stream.offsets.push(now - Number(match[1]))
-        stream.arrivals.push(now)
-      }
+      // Lateness where the events say when they were due (`t`, /stream's); the rate from every event.
+      for (const match of chunk.toString('latin1').matchAll(T)) stream.offsets.push(now - Number(match[1]))
+      for (let i = 0; i < events; i++) stream.arrivals.push(now)
     }
   })
   socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -156,7 +160,7 @@ function report(openMs: number, windowMs: number): LoadReport {
   const lateness = anchoredLateness(all.map((stream) => stream.offsets))
   const rates: number[] = []
   for (const stream of all) {
-    const span = stream.offsets.length < 2 ? 0 : stream.arrivals.at(-1)! - stream.arrivals[0]!
+    const span = stream.arrivals.length < 2 ? 0 : stream.arrivals.at(-1)! - stream.arrivals[0]!
     if (span > 0) rates.push(((stream.arrivals.length - 1) * 1000) / span)
   }
   rates.sort((a, b) => a - b)

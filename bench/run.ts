@@ -4,6 +4,7 @@
  *   npm run bench                 # cadence and CPU at 1,000 streams of 50 units/s, then memory at 19,000 streams
  *   npm run bench -- --streams 2000 --window 20000 --runs 3 --only cadence   (or --only memory)
  *   npm run bench -- --servers tokensim,node   (servers whose names start so)
+ *   npm run bench -- --only vendor  # the same answer through every vendor route, against /stream
  *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
@@ -43,7 +44,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '1' },
     servers: { type: 'string' },
-    // cadence, memory, churn, or a comma-separated list of them; none: all three
+    // cadence, vendor, memory, churn, or a comma-separated list of them; none: all four
     only: { type: 'string' },
     'churn-streams': { type: 'string', default: '20000' },
   },
@@ -190,6 +191,8 @@ interface Result {
   gcMaxMs: number
   rateMedian: number | null
   rssPerStreamKb: number
+  /** The server's CPU time while the streams opened, per stream. */
+  openCpuMs: number
   /** Loopback packets the kernel dropped in the window (see droppedPackets). */
   dropped: number
   /** CPU time stolen by the hypervisor in the window, both cores (see stolenMs). */
@@ -199,11 +202,12 @@ interface Result {
 /** A load client (bench/load.ts), pinned to core 1, and its first message: every stream open. */
 async function loadClient(
   port: number,
-  path: string,
+  target: Target,
   streams: number,
   sampler: boolean,
 ): Promise<{ client: ChildProcess; openMs: number }> {
-  const command = [process.execPath, `${built}/load.js`, '--port', String(port), '--path', path, '--streams', String(streams)]
+  const what = typeof target === 'string' ? ['--path', target] : ['--request', requestBytes(target).toString('base64')]
+  const command = [process.execPath, `${built}/load.js`, '--port', String(port), ...what, '--streams', String(streams)]
   if (sampler) command.push('--sampler')
   const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
     cwd: root,
@@ -226,25 +230,79 @@ function request<T>(child: ChildProcess, message: string): Promise<T> {
   })
 }
 
+/** What the load clients ask for: a GET of a path, or a vendor route's POST. */
+type Target = string | VendorRequest
+
+interface VendorRequest {
+  readonly route: string
+  readonly path: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: unknown
+}
+
+function requestBytes({ path, headers, body }: VendorRequest): Buffer {
+  const json = JSON.stringify(body)
+  const head = Object.entries({
+    host: '127.0.0.1',
+    'content-type': 'application/json',
+    ...headers,
+    'content-length': Buffer.byteLength(json),
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')
+  return Buffer.from(`POST ${path} HTTP/1.1\r\n${head}\r\n${json}`)
+}
+
+/**
+ * The vendor series: the same answer (the `long` reply, o200k tokens, one every 20 ms) through every route, with
+ * each SDK's request as it sends it, against /stream with the same reply, unit and delay.
+ */
+function vendorTargets(delay: number): Array<{ route: string; target: Target }> {
+  const knobs = { 'x-tokensim-reply': 'long', 'x-tokensim-unit': 'token', 'x-tokensim-delay': String(delay), 'x-tokensim-ttft': '0' }
+  const user = 'Explain how streaming works.'
+  const vendor = (route: string, path: string, body: unknown): { route: string; target: Target } => ({
+    route,
+    target: { route, path, headers: knobs, body },
+  })
+  return [
+    { route: 'GET /stream', target: `/stream?reply=long&unit=token&delay=${delay}&ttft=0` },
+    vendor('chat completions', '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: user }] }),
+    vendor('responses', '/v1/responses', { model: 'gpt-4o', stream: true, input: user }),
+    vendor('anthropic messages', '/v1/messages', {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 8192,
+      stream: true,
+      messages: [{ role: 'user', content: user }],
+    }),
+    vendor('gemini', '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', {
+      contents: [{ role: 'user', parts: [{ text: user }] }],
+    }),
+    vendor('ai sdk /api/chat', '/api/chat', { id: 'bench', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: user }] }] }),
+  ]
+}
+
 /** The bulk client's nice value (0 is the default, 19 the lowest priority): see loadClient. */
 const BULK_NICENESS = 10
 
 /** How many streams the sampler reads event by event; the bulk client holds the rest. */
 const SAMPLED = 20
 
-async function measure(server: Server, streams: number, delay: number, warmup: number, window: number): Promise<Result> {
+async function measure(server: Server, streams: number, delay: number, warmup: number, window: number, target?: Target): Promise<Result> {
   const { child, port } = await start(server, delay, 'lateness')
   const pid = child.pid!
   const clients: ChildProcess[] = []
   try {
     const units = Math.ceil(((warmup + window) / delay) * 1.5) + 200
-    const path = `/stream?text=${'x'.repeat(units)}&delay=${delay}&ttft=0`
+    const path = target ?? `/stream?text=${'x'.repeat(units)}&delay=${delay}&ttft=0`
     const baseRss = rssKb(pid)
+    const openCpu = cpuMs(pid)
     const sampled = Math.min(SAMPLED, Math.floor(streams / 2))
     const bulk = await loadClient(port, path, streams - sampled, false)
     clients.push(bulk.client)
     const sampler = await loadClient(port, path, sampled, true)
     clients.push(sampler.client)
+    // CPU to open a stream: the server's CPU while the streams opened, and the first events they sent meanwhile.
+    const openCpuMs = (cpuMs(pid) - openCpu) / streams
     await sleep(warmup)
     const cpuStart = cpuMs(pid)
     const droppedStart = droppedPackets()
@@ -279,6 +337,7 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
       gcMaxMs: inServer.gcMaxMs,
       rateMedian: samplerReport.rateMedian,
       rssPerStreamKb: (rss - baseRss) / streams,
+      openCpuMs,
       dropped,
       stolenMs: stolen,
     }
@@ -354,11 +413,61 @@ async function series(
       gcMaxMs: m('gcMaxMs'),
       rateMedian: nullable('rateMedian'),
       rssPerStreamKb: m('rssPerStreamKb'),
+      openCpuMs: m('openCpuMs'),
       dropped: m('dropped'),
       stolenMs: m('stolenMs'),
     })
   }
   return out
+}
+
+/** The vendor series: tokensim alone, one row per route, the same answer on each (see vendorTargets). */
+async function vendorSeries(streams: number, delay: number, warmup: number, window: number, runs: number): Promise<Result[]> {
+  const tokensim = SERVERS.find((server) => server.name === 'tokensim')!
+  const out: Result[] = []
+  for (const { route, target } of vendorTargets(delay)) {
+    const all: Result[] = []
+    for (let i = 0; i < runs; i++) {
+      const r = await measure(tokensim, streams, delay, warmup, window, target)
+      all.push(r)
+      console.error(
+        `${route}, run ${i + 1}: ${f(r.cpuUsPerEvent, 2)} µs/event, ${f(r.openCpuMs, 2)} ms CPU to open, ${f(r.rssPerStreamKb, 1)} KB/stream, ${r.refused} refused, ${f(r.stolenMs, 0)} ms stolen`,
+      )
+    }
+    const m = (key: keyof Result) => median(all.map((r) => r[key] as number))
+    const nullable = (key: keyof Result) => (all.some((r) => r[key] === null) ? null : m(key))
+    out.push({
+      ...all[0]!,
+      server: route,
+      openMs: m('openMs'),
+      refused: Math.max(...all.map((r) => r.refused)),
+      eventsPerSecond: m('eventsPerSecond'),
+      cpuUsPerEvent: m('cpuUsPerEvent'),
+      latenessP99: nullable('latenessP99'),
+      serverP99: nullable('serverP99'),
+      rateMedian: nullable('rateMedian'),
+      rssPerStreamKb: m('rssPerStreamKb'),
+      openCpuMs: m('openCpuMs'),
+      stolenMs: m('stolenMs'),
+    })
+  }
+  return out
+}
+
+function vendorTable(title: string, results: Result[]): void {
+  const native = results.find((r) => r.server === 'GET /stream')
+  console.log(`\n${title}`)
+  console.log(
+    '| route | events/s | CPU µs/event | x /stream | CPU ms to open | RSS KB/stream | x /stream | rate events/s | lateness p99 ms (client / server) | open ms | refused | CPU stolen ms |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const r of results) {
+    const cpu = native && native.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / native.cpuUsPerEvent : null
+    const rss = native && native.rssPerStreamKb > 0 ? r.rssPerStreamKb / native.rssPerStreamKb : null
+    console.log(
+      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(cpu, 2)} | ${f(r.openCpuMs, 2)} | ${f(r.rssPerStreamKb, 2)} | ${f(rss, 2)} | ${f(r.rateMedian, 2)} | ${f(r.latenessP99, 2)} / ${f(r.serverP99, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.stolenMs, 0)} |`,
+    )
+  }
 }
 
 /** One run of the churn series: the figures bench/README.md reports. */
@@ -510,6 +619,7 @@ console.log(
 )
 if (quick) {
   table('quick: 50 streams at 50 units/s', await series(50, 20, 500, 1500, 1))
+  if (churnWanted) vendorTable('quick vendor routes: 50 streams of the long reply at 50 tokens/s', await vendorSeries(50, 20, 500, 1500, 1))
   if (churnWanted) churnTable('quick churn: 1,000 streams given up at random points', await churnSeries(1000, 300, 100, 1))
 } else {
   const only = values.only?.split(',')
@@ -517,6 +627,8 @@ if (quick) {
   const streams = Number(values.streams ?? 1000)
   const window = Number(values.window ?? 10_000)
   if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
+  if (wants('vendor') && churnWanted)
+    vendorTable(`vendor routes: ${streams} streams of the long reply at 50 tokens/s`, await vendorSeries(streams, 20, 3000, window, runs))
   if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
   if (wants('churn') && churnWanted) {
     const churned = Number(values['churn-streams'])

@@ -203,7 +203,8 @@ export function primaryRateLimits(config: RateLimitConfig): RateLimitStore {
   const pending = new Map<number, (decision: Decision) => void>()
   let fallback: RateLimitStore | undefined
   process.on('message', (message: Partial<RatedMessage>) => {
-    if (message?.type === 'tokensim-rated' && message.id !== undefined && message.decision !== undefined) pending.get(message.id)?.(message.decision)
+    if (message?.type === 'tokensim-rated' && message.id !== undefined && message.decision !== undefined)
+      pending.get(message.id)?.(message.decision)
   })
   return {
     config,

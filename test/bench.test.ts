@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
 
-it('npm run bench -- --quick measures tokensim and its peers, and a churn', { timeout: 120_000 }, async () => {
+it('npm run bench -- --quick measures tokensim and its peers, every vendor route, and a churn', { timeout: 150_000 }, async () => {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], {
     cwd: root,
-    timeout: 110_000,
+    timeout: 140_000,
   })
   const [cadence, churn] = stdout.split('\nquick churn:')
   expect(churn, 'the churn table').toBeDefined()
@@ -28,6 +28,25 @@ it('npm run bench -- --quick measures tokensim and its peers, and a churn', { ti
   expect(tokensim[5], 'lateness at the client').toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/)
   expect(tokensim[6], 'lateness in the server').toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/)
   expect(Number(tokensim[8]), 'rate').toBeGreaterThan(0)
+
+  // The vendor series: every route streamed the same answer to every client, none refused.
+  const vendor = cadence!.split('\nquick vendor routes:')[1]
+  expect(vendor, 'the vendor table').toBeDefined()
+  const routes = vendor!.split('\n').filter((line) => /^\| (GET|chat|responses|anthropic|gemini|ai sdk)/.test(line))
+  expect(routes.map((route) => route.split('|')[1]!.trim())).toEqual([
+    'GET /stream',
+    'chat completions',
+    'responses',
+    'anthropic messages',
+    'gemini',
+    'ai sdk /api/chat',
+  ])
+  for (const route of routes) {
+    const cells = route.split('|').map((cell) => cell.trim())
+    expect(Number(cells[2]), route).toBeGreaterThan(0) // events/s
+    expect(Number(cells[5]), route).toBeGreaterThan(0) // CPU ms to open
+    expect(Number(cells[11]), route).toBe(0) // refused
+  }
 
   // The churn's row: every stream went as planned, the probe reported the heap, and a stream played afterwards.
   // Whether anything stayed behind is test/server/churn.test.ts's to say; here the figures only have to be there.

@@ -28,12 +28,20 @@ export function plan(units: readonly string[], { unit, timing, seed, chunk, afte
   // A resumed stream goes on at once, as a fresh one without start moments: its client has seen the start.
   const moments = after >= 0 ? {} : scheduleStart(timing, offsets[0] ?? 0, random)
   const start = after >= 0 ? offsets[after]! : 0
-  const events: PlannedEvent[] = []
-  for (let first = after + 1; first < units.length; first += chunk) {
-    const last = Math.min(first + chunk, units.length) - 1
-    events.push({ first, last, text: units.slice(first, last + 1).join(''), at: offsets[last]! - start })
+  // The events are made as they are read: a megabyte of text is 100,000 of them, which a stream encodes as it
+  // plays them (src/server/lazy-frames.ts) rather than all before its first byte.
+  const events: Iterable<PlannedEvent> = {
+    *[Symbol.iterator]() {
+      for (let first = after + 1; first < units.length; first += chunk) {
+        const last = Math.min(first + chunk, units.length) - 1
+        yield { first, last, text: chunk === 1 ? units[first]! : units.slice(first, last + 1).join(''), at: offsets[last]! - start }
+      }
+    },
   }
+  const count = Math.ceil((units.length - after - 1) / chunk)
+  const firstAt = count === 0 ? undefined : offsets[Math.min(after + chunk, units.length - 1)]! - start
   let chars = 0
   for (const u of units) chars += u.length
-  return { total: units.length, chars, events, end: events.at(-1)?.at ?? 0, resumedAfter: after, timing, unit, ...moments }
+  const end = count === 0 ? 0 : offsets[units.length - 1]! - start
+  return { total: units.length, chars, events, count, firstAt, end, resumedAfter: after, timing, unit, ...moments }
 }

@@ -83,7 +83,12 @@ export interface KeyBuckets {
  * (`buckets` is not changed). Both buckets must have room, or neither is taken from: the refusal names the
  * bucket that keeps the request waiting longest (a request larger than a limit first, as it never fits).
  */
-export function take(config: RateLimitConfig, buckets: KeyBuckets | undefined, tokens: number, now: number): { decision: Decision; buckets: KeyBuckets } {
+export function take(
+  config: RateLimitConfig,
+  buckets: KeyBuckets | undefined,
+  tokens: number,
+  now: number,
+): { decision: Decision; buckets: KeyBuckets } {
   const wants: Array<[Dimension, number | undefined, number]> = [
     ['requests', config.rpm, 1],
     ['tokens', config.tpm, tokens],
@@ -101,7 +106,11 @@ export function take(config: RateLimitConfig, buckets: KeyBuckets | undefined, t
     const retryAfterMs = Math.ceil((tooLarge ? limit * config.windowMs - ticks : need) / limit)
     const used = limit - Math.floor(ticks / config.windowMs)
     const refusal = { which, used, requested: cost, retryAfterMs, tooLarge }
-    if (refused === undefined || (tooLarge && !refused.tooLarge) || (tooLarge === refused.tooLarge && retryAfterMs > refused.retryAfterMs)) {
+    if (
+      refused === undefined ||
+      (tooLarge && !refused.tooLarge) ||
+      (tooLarge === refused.tooLarge && retryAfterMs > refused.retryAfterMs)
+    ) {
       refused = refusal
     }
   }

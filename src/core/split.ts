@@ -15,13 +15,26 @@ const words = new Intl.Segmenter('en', { granularity: 'word' })
  * huge text it will refuse.
  */
 export function split(text: string, unit: UnitKind, max = Infinity): string[] {
+  const units: string[] = []
+  for (const piece of unitsOf(text, unit)) {
+    units.push(piece)
+    if (units.length > max) break
+  }
+  return units
+}
+
+/**
+ * The units of `text` one at a time, so that a caller can stop early (a limit) or take a long text a slice at
+ * a time (src/server/slices.ts) without this module knowing about either.
+ */
+export function unitsOf(text: string, unit: UnitKind): Generator<string, void> {
   switch (unit) {
     case 'char':
-      return splitGraphemes(text, max)
+      return graphemesOf(text)
     case 'word':
-      return splitWords(text, max)
+      return wordsOf(text)
     case 'token':
-      return splitTokens(text, max)
+      return tokensOf(text)
   }
 }
 
@@ -32,22 +45,20 @@ export function split(text: string, unit: UnitKind, max = Infinity): string[] {
  * character, only sees the stretches around other characters: the same units, and 100,000 ASCII characters cut
  * in 6 ms instead of 223 ms (measured on the development machine).
  */
-function splitGraphemes(text: string, max: number): string[] {
-  const units: string[] = []
+function* graphemesOf(text: string): Generator<string, void> {
   let start = 0 // the start of the stretch not yet cut
-  const flush = (end: number): void => {
-    if (end - start === 1) units.push(text[start]!)
-    else if (end > start) for (const { segment } of segmentsOf(graphemes, text.slice(start, end))) units.push(segment)
-    start = end
-  }
   let previous = text.length > 0 ? text.charCodeAt(0) : 0
-  for (let i = 1; i < text.length && units.length <= max; i++) {
-    const code = text.charCodeAt(i)
-    if (previous < 0x80 && code < 0x80 && !(previous === 13 && code === 10)) flush(i)
+  for (let i = 1; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : -1
+    if (code !== -1 && !(previous < 0x80 && code < 0x80 && !(previous === 13 && code === 10))) {
+      previous = code
+      continue
+    }
+    if (i - start === 1) yield text[start]!
+    else if (i > start) for (const { segment } of segmentsOf(graphemes, text.slice(start, i))) yield segment
+    start = i
     previous = code
   }
-  if (units.length <= max) flush(text.length)
-  return units
 }
 
 /**
@@ -55,19 +66,16 @@ function splitGraphemes(text: string, max: number): string[] {
  * boundaries, so CJK text is cut into words by the dictionary, not left as one run), and whatever is not
  * word-like joins the unit before it. Text that starts with spaces or punctuation gets them as its first unit.
  */
-function splitWords(text: string, max: number): string[] {
-  const units: string[] = []
+function* wordsOf(text: string): Generator<string, void> {
   let current = ''
   for (const { segment, isWordLike } of segmentsOf(words, text)) {
     if (isWordLike === true && current !== '') {
-      if (units.length >= max) return [...units, current]
-      units.push(current)
+      yield current
       current = ''
     }
     current += segment
   }
-  if (current !== '') units.push(current)
-  return units
+  if (current !== '') yield current
 }
 
 /** Code units segmented at a time: small enough that V8's cost per window stays flat (see segmentsOf). */
@@ -115,24 +123,19 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * decodeGenerator yields; a lone surrogate, which has no bytes to tokenize, is a unit of its own.
  * Special-token text such as `<|endoftext|>` is tokenized as ordinary text, as chat replies contain it.
  */
-function splitTokens(text: string, max: number): string[] {
-  const units: string[] = []
+function* tokensOf(text: string): Generator<string, void> {
   // In spans (see src/core/tokens.ts): BPE costs the square of a run's length.
-  const tokenize = (from: number, to: number): void => {
+  function* tokenize(from: number, to: number): Generator<string, void> {
     if (to <= from) return
-    for (const span of spans(text.slice(from, to))) {
-      if (units.length > max) return
-      for (const piece of decodeGenerator(encode(span, { disallowedSpecial: NO_SPECIAL_TOKENS }))) units.push(piece)
-    }
+    for (const span of spans(text.slice(from, to))) yield* decodeGenerator(encode(span, { disallowedSpecial: NO_SPECIAL_TOKENS }))
   }
   let from = 0
   for (const match of text.matchAll(LONE_SURROGATE)) {
-    tokenize(from, match.index)
-    units.push(match[0])
+    yield* tokenize(from, match.index)
+    yield match[0]
     from = match.index + 1
   }
-  tokenize(from, text.length)
-  return units
+  yield* tokenize(from, text.length)
 }
 
 const NO_SPECIAL_TOKENS = new Set<string>()

@@ -90,8 +90,12 @@ export interface Plan extends StartMoments {
   readonly total: number
   /** Characters (UTF-16 code units) in the whole reply. */
   readonly chars: number
-  /** Events still to send, in order; offsets are relative to this response's start. */
-  readonly events: readonly PlannedEvent[]
+  /** Events still to send, in order, made as they are read; offsets are relative to this response's start. */
+  readonly events: Iterable<PlannedEvent>
+  /** How many events there are. */
+  readonly count: number
+  /** The first event's offset; undefined when there is none. */
+  readonly firstAt: number | undefined
   /** Offset at which the stream ends (the last event's offset, or 0). */
   readonly end: number
   /** The unit this plan resumes after (-1 for a fresh stream). */

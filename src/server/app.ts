@@ -28,6 +28,7 @@ import { ECHO } from './chat.js'
 import { deliverWebStream, type Deliver } from './deliver.js'
 import { answerHead, headLength } from './head.js'
 import { createFrameCache } from './frames.js'
+import { createPlanCache } from './plan-cache.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import { aiSdkUiRoute } from './routes/ai-sdk-ui.js'
 import { captureMiddleware, capturesRoute } from './routes/captures.js'
@@ -152,6 +153,7 @@ export function createApp({
     profiles: data.profiles,
     units: data.units,
     frames: createFrameCache(),
+    plans: createPlanCache(),
     deliver: limitStreams(answerHead(journalStreams(deliver)), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
     journal: createJournal(journal, () => newId('req_', 16)),
     peers,
@@ -207,6 +209,7 @@ export function createApp({
     // Streams already playing keep the frames they have; new requests see the new data.
     Object.assign(context, { library: loaded.library, profiles: loaded.profiles, units: loaded.units, captures: loaded.captures })
     context.frames = createFrameCache()
+    context.plans = createPlanCache()
     context.scenarios.setServer(loaded.scenarios)
   })
   app.onError((error, c) => {

@@ -1,6 +1,6 @@
 /**
  * The chats whose answer is still playing, by chat id, for `GET /api/chat/:id/stream` (useChat's `resume`).
- * An entry holds the response's encoded frames and when it started; it lives until the answer's last frame is
+ * An entry holds what makes the response's frames again (its plan) and when it started; it lives until the answer's last frame is
  * due on the shared clock, whether or not its client is still connected: a reload drops the connection, and the
  * point of resuming is that the answer goes on meanwhile (as with the AI SDK's resumable-stream).
  *
@@ -10,19 +10,23 @@
  * that reconnects after a reload holds none of the answer, so the whole message is what it needs.
  */
 import { createTimer, type Clock, type Timer } from './clock.js'
-import type { EncodedFrames } from './frames.js'
+import { isLazy, type Frames } from './frames.js'
 
 interface ActiveStream {
-  readonly frames: EncodedFrames
+  /** The answer's frames from its start, made anew for each client: its plan, not its bytes, is what is kept. */
+  readonly replay: () => Frames
   readonly started: number
   readonly timer: Timer
 }
 
 export interface ChatStreams {
-  /** Records `frames` as chat `id`'s answer, started now (replacing an earlier answer of that chat). */
-  add(id: string, frames: EncodedFrames): void
+  /**
+   * Records chat `id`'s answer, started now (replacing an earlier answer of that chat): `replay` makes its
+   * frames from the start, and it lasts `duration` ms.
+   */
+  add(id: string, replay: () => Frames, duration: number): void
   /** The frames still to come of chat `id`'s answer, re-timed from now, or undefined once it has ended. */
-  resume(id: string): EncodedFrames | undefined
+  resume(id: string): Frames | undefined
   readonly size: number
 }
 
@@ -38,14 +42,14 @@ export function createChatStreams(clock: Clock, limit = 1000): ChatStreams {
   }
 
   return {
-    add(id, frames) {
+    add(id, replay, duration) {
       remove(id)
       const started = clock.now()
       const timer = createTimer(() => {
         if (active.get(id)?.timer === timer) active.delete(id)
       })
-      active.set(id, { frames, started, timer })
-      clock.schedule(timer, started + (frames.at.at(-1) ?? 0))
+      active.set(id, { replay, started, timer })
+      clock.schedule(timer, started + duration)
       for (const oldest of active.keys()) {
         if (active.size <= limit) break
         remove(oldest)
@@ -55,8 +59,10 @@ export function createChatStreams(clock: Clock, limit = 1000): ChatStreams {
       const entry = active.get(id)
       if (entry === undefined) return undefined
       const elapsed = clock.now() - entry.started
-      // Already due: at once (0), in order; the rest when the original stream sends them.
-      return { ...entry.frames, at: entry.frames.at.map((at) => Math.max(0, at - elapsed)) }
+      // Already due: at once, in order; the rest when the original stream sends them.
+      const frames = entry.replay()
+      if (isLazy(frames)) return { ...frames, shift: frames.shift + elapsed }
+      return { ...frames, at: frames.at.map((at) => Math.max(0, at - elapsed)) }
     },
     get size() {
       return active.size

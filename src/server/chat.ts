@@ -9,7 +9,7 @@ import { misbehave } from '../core/misbehave.js'
 import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
 import { truncateTurn } from '../core/truncate.js'
-import { planTurn } from '../core/turn.js'
+import { planTurn, streamedText } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
 import { sumInSlices } from './slices.js'
@@ -112,16 +112,24 @@ export async function resolveTurn(
   const answered = faults.misbehave === undefined ? { parts } : misbehave({ parts }, faults.misbehave, offered)
 
   const inputTokens = await countPrompt(conversation, signal)
-  // Split through the unit source: a reply many requests ask for is cut once, and a text too long is refused.
-  const split = (text: string, unit: UnitKind): readonly string[] => context.units.ofText(text, unit, null)
   const { unit, timing, seed, chunk } = params
-  const plan = planTurn(answered, { unit, timing, seed, chunk, inputTokens, split })
-  // Each part is within the limit; all of them together must be too.
-  let units = 0
-  for (const part of plan.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)
-  if (units > context.limits.maxUnits) throw tooManyUnits(units, unit, context.limits, null)
   const maxTokens = conversation.maxTokens
-  return { plan: maxTokens === undefined ? plan : truncateTurn(plan, maxTokens), faults, choice, conversation, state, knobs }
+  // Planned once for every request of the same answer and knobs (src/server/plan-cache.ts).
+  const planKey = `${unit} ${JSON.stringify(timing)} ${seed} ${chunk} ${maxTokens ?? ''}`
+  const plan = await context.plans.get(answered, planKey, inputTokens, async () => {
+    // Split through the unit source, a slice at a time: a reply many requests ask for is cut once, and a text
+    // too long is refused. Not stopped when this request's client goes: other requests may wait for this plan.
+    const texts = answered.parts.map(streamedText)
+    const pieces = await Promise.all(texts.map((text) => context.units.ofText(text, unit, null)))
+    const split = (text: string): readonly string[] => pieces[texts.indexOf(text)]!
+    const planned = planTurn(answered, { unit, timing, seed, chunk, inputTokens, split })
+    // Each part is within the limit; all of them together must be too.
+    let units = 0
+    for (const part of planned.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)
+    if (units > context.limits.maxUnits) throw tooManyUnits(units, unit, context.limits, null)
+    return maxTokens === undefined ? planned : truncateTurn(planned, maxTokens)
+  })
+  return { plan, faults, choice, conversation, state, knobs }
 }
 
 /** A canned reply's text, or the user's own message for `echo`. */

@@ -9,6 +9,7 @@ import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
 import type { Journal } from './journal.js'
 import type { Peers } from './peers.js'
+import type { PlanCache } from './plan-cache.js'
 import type { ScenarioStore } from './scenario-store.js'
 import type { GroupShape } from './guard.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
@@ -33,6 +34,8 @@ export interface AppContext {
   readonly profiles: ProfileSet
   readonly units: UnitSource
   readonly frames: FrameCache
+  /** The plans of vendor answers, shared by the requests of the same answer and knobs. */
+  readonly plans: PlanCache
   readonly deliver: Deliver
   /** The server-wide faults (`--fault`, `--fault-rate`). */
   readonly faults: ServerFaults

@@ -3,10 +3,10 @@
  * `app.request()`); src/server/deliver-node.ts writes straight to Node's response where there is one.
  */
 import type { Context } from 'hono'
-import type { EncodedFrames } from './frames.js'
+import type { Frames } from './frames.js'
 import { play, type PlayOptions, type Sink } from './player.js'
 
-export type Deliver = (c: Context, frames: EncodedFrames, headers: Record<string, string>, options: PlayOptions) => Response
+export type Deliver = (c: Context, frames: Frames, headers: Record<string, string>, options: PlayOptions) => Response
 
 /** A Response whose body is a ReadableStream the player pushes into. */
 export const deliverWebStream: Deliver = (_c, frames, headers, options) => {

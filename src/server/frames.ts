@@ -31,6 +31,27 @@ export interface EncodedFrames {
   readonly apart?: true
 }
 
+/**
+ * A stream whose frames are made as they fall due, one at a time, from its encoder: nothing of it is encoded
+ * before its first byte, and nothing sent is kept, so an open stream holds the same few objects however long
+ * its answer is (a vendor stream of 4,000 frames encoded in full held about 2 MB until its end).
+ */
+export interface LazyFrames {
+  /** The frames in order, each made when pulled; due offsets non-decreasing. */
+  readonly lazy: Iterator<TimedFrame, unknown>
+  /**
+   * Subtracted from every frame's offset, floored at 0: the headers moment the route has waited (the frames'
+   * offsets count from the start), and for a resumed stream also the time it has played.
+   */
+  readonly shift: number
+  readonly fail?: (sent: number) => Uint8Array
+}
+
+/** What a player plays: frames encoded up front (shared through the cache, or faulted), or made as they fall due. */
+export type Frames = EncodedFrames | LazyFrames
+
+export const isLazy = (frames: Frames): frames is LazyFrames => 'lazy' in frames
+
 const encoder = new TextEncoder()
 // On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
 // make; elsewhere a plain Uint8Array is what web streams take.
@@ -120,26 +141,41 @@ export function splitFrames(frames: EncodedFrames, most: number, together = fals
 }
 
 export interface FrameCache {
-  /** The frames for `key`, made with `make` on a miss. */
-  get(key: string, make: () => EncodedFrames): EncodedFrames
+  /**
+   * The frames for `key`, made with `make` on a miss. Requests that ask while they are being made wait for
+   * them rather than make their own; a make that fails is not kept.
+   */
+  get(key: string, make: () => EncodedFrames | Promise<EncodedFrames>): Promise<EncodedFrames>
   readonly size: number
 }
 
 /** Least recently used entries go first once there are more than `entries` or more than `bytes` in all. */
 export function createFrameCache({ entries = 512, bytes = 64 * 1024 * 1024 } = {}): FrameCache {
-  const map = new Map<string, EncodedFrames>()
+  const map = new Map<string, { frames: Promise<EncodedFrames>; size: number }>()
   let total = 0
   return {
-    get(key, make) {
+    async get(key, make) {
       const hit = map.get(key)
       if (hit !== undefined) {
         map.delete(key) // Map keeps insertion order: re-inserting marks it most recently used
         map.set(key, hit)
-        return hit
+        return hit.frames
       }
-      const made = make()
-      if (made.size > bytes) return made // larger than the whole cache: serve it uncached
-      map.set(key, made)
+      const entry = { frames: Promise.resolve().then(make), size: 0 }
+      map.set(key, entry)
+      let made: EncodedFrames
+      try {
+        made = await entry.frames
+      } catch (error) {
+        if (map.get(key) === entry) map.delete(key)
+        throw error
+      }
+      if (map.get(key) !== entry) return made
+      if (made.size > bytes) {
+        map.delete(key) // larger than the whole cache: served uncached
+        return made
+      }
+      entry.size = made.size
       total += made.size
       for (const [oldKey, old] of map) {
         if (map.size <= entries && total <= bytes) break

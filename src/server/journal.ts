@@ -203,13 +203,10 @@ export function journalStreams(deliver: Deliver): Deliver {
       add: (stream) => inner.add(stream),
       delete(stream) {
         inner.delete(stream)
-        const sent = stream.sent ?? 0
-        let bytes = 0
-        for (let i = 0; i < sent; i++) bytes += frames.bytes[i]!.length
         entry.ended_ms = Date.now() - entry.at
-        entry.frames = sent
-        entry.bytes = bytes
-        entry.outcome = sent === frames.at.length ? 'complete' : 'stopped'
+        entry.frames = stream.sent ?? 0
+        entry.bytes = stream.sentBytes ?? 0
+        entry.outcome = stream.complete === true ? 'complete' : 'stopped'
       },
       get size() {
         return inner.size

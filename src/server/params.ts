@@ -232,9 +232,22 @@ export function asHeaderError<T>(read: () => T, headers: Readonly<Record<string,
   try {
     return read()
   } catch (error) {
-    if (!(error instanceof TokensimError) || error.param === null) throw error
-    const name = Object.entries(headers).find(([, param]) => param === error.param)?.[0]
-    if (name === undefined) throw error
-    throw new TokensimError(error.code, `${name}: ${error.message}`, name, error.details)
+    throw headerError(error, headers)
   }
+}
+
+/** asHeaderError for work that is awaited. */
+export async function asHeaderErrorAsync<T>(read: () => Promise<T>, headers: Readonly<Record<string, string>>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    throw headerError(error, headers)
+  }
+}
+
+function headerError(error: unknown, headers: Readonly<Record<string, string>>): unknown {
+  if (!(error instanceof TokensimError) || error.param === null) return error
+  const name = Object.entries(headers).find(([, param]) => param === error.param)?.[0]
+  if (name === undefined) return error
+  return new TokensimError(error.code, `${name}: ${error.message}`, name, error.details)
 }

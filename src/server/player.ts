@@ -16,7 +16,7 @@
  */
 import { sseComment } from '../wire/sse.js'
 import type { Clock, Timer } from './clock.js'
-import type { EncodedFrames } from './frames.js'
+import { isLazy, toBytes, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
 import type { OpenStream, StreamRegistry } from './streams.js'
 
 export interface Sink {
@@ -86,8 +86,15 @@ class Player implements Timer, OpenStream, Playing {
     options.registry.add(this)
   }
 
+  /** Bytes written so far, for the journal. */
+  sentBytes = 0
+
   get sent(): number {
     return this.next
+  }
+
+  get complete(): boolean {
+    return this.next === this.frames.at.length
   }
 
   stop(): void {
@@ -178,6 +185,7 @@ class Player implements Timer, OpenStream, Playing {
       while (next < frames.at.length && start + frames.at[next]! <= now && bytes < BATCH_BYTES) bytes += frames.bytes[next++]!.length
       this.next = next
       this.lastWrite = now
+      this.sentBytes += bytes
       const flowing = this.sink.write(frames.bytes, from, next)
       if (next === frames.at.length) {
         this.stop()
@@ -210,6 +218,7 @@ class ApartPlayer extends Player {
     if (due <= now) {
       const from = this.next++
       this.lastWrite = now
+      this.sentBytes += frames.bytes[from]!.length
       const flowing = this.sink.write(frames.bytes, from, this.next)
       if (this.next === frames.at.length) {
         this.stop()
@@ -226,9 +235,88 @@ class ApartPlayer extends Player {
   }
 }
 
+const NONE: readonly never[] = []
+
+/**
+ * The player of a stream made as it plays (LazyFrames): each frame is pulled from the encoder and turned into
+ * bytes when it falls due, and let go once written. It holds the next frame, whose offset is the next due
+ * moment; the frames due together go out in one write, as Player does.
+ */
+class LazyPlayer extends Player {
+  private pending: TimedFrameLike | undefined
+  /** The batch being written, reused: a sink takes the chunks before write returns. */
+  private readonly batch: Uint8Array[] = []
+
+  constructor(
+    private readonly source: LazyFrames,
+    sink: Sink,
+    options: PlayOptions,
+  ) {
+    super({ at: NONE, bytes: NONE, size: 0, ...(source.fail !== undefined ? { fail: source.fail } : {}) }, sink, options)
+    this.pending = this.pull()
+  }
+
+  override get complete(): boolean {
+    return this.pending === undefined
+  }
+
+  private pull(): TimedFrameLike | undefined {
+    const result = this.source.lazy.next()
+    return result.done === true ? undefined : result.value
+  }
+
+  override step(): void {
+    const { batch } = this
+    const now = this.options.clock.now()
+    while (this.pending !== undefined && this.due(this.pending) <= now) {
+      let bytes = 0
+      batch.length = 0
+      let pending: TimedFrameLike | undefined = this.pending
+      while (pending !== undefined && this.due(pending) <= now && bytes < BATCH_BYTES) {
+        const encoded = toBytes(pending.text)
+        batch.push(encoded)
+        bytes += encoded.length
+        pending = this.pull()
+      }
+      this.pending = pending
+      this.next += batch.length
+      this.lastWrite = now
+      this.sentBytes += bytes
+      const flowing = this.sink.write(batch, 0, batch.length)
+      batch.length = 0
+      if (pending === undefined) {
+        this.stop()
+        this.sink.end()
+        return
+      }
+      if (!flowing) return this.waitForDrain()
+    }
+    if (this.pending === undefined) {
+      // An encoder that makes no frame at all: nothing to wait for.
+      this.stop()
+      this.sink.end()
+      return
+    }
+    const due = this.due(this.pending)
+    const ping = this.lastWrite + this.heartbeat
+    this.pinging = ping < due
+    this.options.clock.schedule(this, this.pinging ? ping : due)
+  }
+
+  private due(frame: TimedFrameLike): number {
+    return this.start + Math.max(0, frame.at - this.source.shift)
+  }
+}
+
+type TimedFrameLike = { readonly at: number; readonly text: string }
+
 /** Starts playing; the result stops it. */
-export function startPlaying(frames: EncodedFrames, sink: Sink, options: PlayOptions): Playing {
-  const player = frames.apart === true ? new ApartPlayer(frames, sink, options) : new Player(frames, sink, options)
+export function startPlaying(frames: Frames, sink: Sink, options: PlayOptions): Playing {
+  const player = isLazy(frames)
+    ? new LazyPlayer(frames, sink, options)
+    : frames.apart === true
+      ? new ApartPlayer(frames, sink, options)
+      : new Player(frames, sink, options)
   try {
     player.step()
   } catch (error) {
@@ -238,7 +326,7 @@ export function startPlaying(frames: EncodedFrames, sink: Sink, options: PlayOpt
 }
 
 /** Starts playing; the returned function stops it at once (the client went away) and is safe to call twice. */
-export function play(frames: EncodedFrames, sink: Sink, options: PlayOptions): () => void {
+export function play(frames: Frames, sink: Sink, options: PlayOptions): () => void {
   const player = startPlaying(frames, sink, options)
   return () => player.stop()
 }

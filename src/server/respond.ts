@@ -4,7 +4,8 @@ import { applyFaults } from '../wire/faults.js'
 import type { TimedFrame } from '../wire/frames.js'
 import type { AppContext } from './context.js'
 import { midStreamMessage, type ResponseFaults } from './faults.js'
-import { encodeFrames, splitFrames, toBytes, type EncodedFrames } from './frames.js'
+import { splitFrames, toBytes, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
+import { eachInSlices, takeInSlices } from './slices.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -23,29 +24,50 @@ export type StreamError = (message: string, kept: number, internal: boolean) => 
 export const INTERNAL_STREAM_MESSAGE = 'tokensim: internal error; this stream was ended (the server log has the details)'
 
 /**
- * Plays a vendor stream with the request's faults applied (`error` renders the format's in-stream error). Its
- * frames hold a response id of their own, so they are encoded per response and not shared through the frame
- * cache as /stream's are.
+ * Plays a vendor stream with the request's faults applied (`error` renders the format's in-stream error).
+ * Without a fault that moves or cuts its frames, each frame is made as it falls due (LazyFrames): nothing is
+ * encoded before the first byte and nothing sent is kept. A faulted stream is encoded whole, a slice at a time
+ * (src/server/slices.ts), since its faults rework the frames as a list.
  */
-export function streamFrames(
+export async function streamFrames(
   c: Context,
   context: AppContext,
-  frames: readonly TimedFrame[],
+  frames: Iterator<TimedFrame, unknown> & Iterable<TimedFrame>,
   faults: ResponseFaults,
   error: StreamError,
   headers: Record<string, string> = {},
-): Response {
-  return context.deliver(c, encodeFaulted(frames, faults, error), { ...SSE_HEADERS, ...headers }, context)
+): Promise<Response> {
+  const played = await framesToPlay(frames, faults, error)
+  return context.deliver(c, played, { ...SSE_HEADERS, ...headers }, context)
 }
+
+/** What streamFrames plays: the frames made as they fall due, or, faulted, encoded whole. */
+export async function framesToPlay(
+  frames: Iterator<TimedFrame, unknown> & Iterable<TimedFrame>,
+  faults: ResponseFaults,
+  error: StreamError,
+): Promise<Frames> {
+  if (!reworksFrames(faults)) return playedLazily(frames, faults.headersAt ?? 0, error)
+  return await encodeFaulted(await takeInSlices(frames, Infinity), faults, error)
+}
+
+/** Frames made as they fall due, played from the moment the headers go out, `headersAt` after the start. */
+export function playedLazily(frames: Iterator<TimedFrame, unknown>, headersAt: number, error: StreamError): LazyFrames {
+  return { lazy: frames, shift: headersAt, fail: (sent) => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true)) }
+}
+
+/** Whether a request's faults move, cut, merge or split its frames (else they are played as encoded). */
+const reworksFrames = (faults: ResponseFaults): boolean =>
+  faults.cut !== undefined || faults.stalls.length > 0 || faults.coalesce !== undefined || faults.split !== undefined
 
 /**
  * The frames with the faults' silences and cut applied, encoded, cut into pieces (split), and re-timed from the
  * moment the headers go out (`faults.headersAt`, which the route has waited): the player starts its clock then,
  * and each frame still arrives at its offset from the start.
  */
-export function encodeFaulted(frames: readonly TimedFrame[], faults: ResponseFaults, error: StreamError): EncodedFrames {
+export async function encodeFaulted(frames: readonly TimedFrame[], faults: ResponseFaults, error: StreamError): Promise<EncodedFrames> {
   const message = midStreamMessage(faults)
-  const encoded = encodeHeld(
+  const encoded = await encodeHeld(
     applyFaults(frames, faults, (kept) => error(message, kept, false)),
     faults.headersAt ?? 0,
     error,
@@ -55,14 +77,23 @@ export function encodeFaulted(frames: readonly TimedFrame[], faults: ResponseFau
 }
 
 /**
- * Frames timed from the start, encoded to be played from the moment the headers go out, `headersAt` later,
- * with the format's in-stream error for a stream that fails inside tokensim (src/server/player.ts sends it).
+ * Frames timed from the start, encoded (a slice at a time: a long stream is 100,000 of them) to be played from
+ * the moment the headers go out, `headersAt` later, with the format's in-stream error for a stream that fails
+ * inside tokensim (src/server/player.ts sends it).
  */
-export function encodeHeld(frames: readonly TimedFrame[], headersAt: number, error: StreamError): EncodedFrames {
+export async function encodeHeld(frames: Iterable<TimedFrame>, headersAt: number, error: StreamError): Promise<EncodedFrames> {
   const fail = (sent: number): Uint8Array => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true))
-  if (headersAt <= 0) return { ...encodeFrames(frames), fail }
+  const at: number[] = []
+  const bytes: Uint8Array[] = []
+  let size = 0
   // None before the headers: the moments keep their order (headers <= first byte), so this only rounds.
-  return { ...encodeFrames(frames.map((frame) => ({ ...frame, at: Math.max(0, frame.at - headersAt) }))), headersAt, fail }
+  await eachInSlices(frames, (frame) => {
+    const encoded = toBytes(frame.text)
+    at.push(headersAt > 0 ? Math.max(0, frame.at - headersAt) : frame.at)
+    bytes.push(encoded)
+    size += encoded.length
+  })
+  return { at, bytes, size, fail, ...(headersAt > 0 ? { headersAt } : {}) }
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

@@ -26,6 +26,37 @@ export async function sumInSlices(counts: Iterable<number>, signal?: AbortSignal
   return total
 }
 
+/**
+ * The first `most` items of `items`, taken a slice at a time; once `signal` aborts, what was taken so far (the
+ * answer goes to no one).
+ */
+export async function takeInSlices<T>(items: Iterable<T>, most: number, signal?: AbortSignal, sliceMs = SLICE_MS): Promise<T[]> {
+  const taken: T[] = []
+  let sliceEnds = performance.now() + sliceMs
+  // The clock is read every 64 items: reading it costs more than taking one unit.
+  for (const item of items) {
+    taken.push(item)
+    if (taken.length >= most) break
+    if ((taken.length & 63) !== 0 || performance.now() < sliceEnds) continue
+    await nextTurn()
+    if (signal?.aborted === true) break
+    sliceEnds = performance.now() + sliceMs
+  }
+  return taken
+}
+
+/** Calls `each` on every item, a slice at a time (see takeInSlices). */
+export async function eachInSlices<T>(items: Iterable<T>, each: (item: T) => void, sliceMs = SLICE_MS): Promise<void> {
+  let sliceEnds = performance.now() + sliceMs
+  let count = 0
+  for (const item of items) {
+    each(item)
+    if ((++count & 63) !== 0 || performance.now() < sliceEnds) continue
+    await nextTurn()
+    sliceEnds = performance.now() + sliceMs
+  }
+}
+
 /** A turn of the event loop: setTimeout rather than a microtask, which would run before any timer or socket. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 

@@ -6,6 +6,10 @@ export interface OpenStream {
   end(reason: string): void
   /** How many of its frames it has sent. */
   readonly sent?: number
+  /** How many bytes of its frames it has sent. */
+  readonly sentBytes?: number
+  /** Whether it sent its last frame. */
+  readonly complete?: boolean
 }
 
 export interface StreamRegistry {

@@ -31,7 +31,7 @@
  */
 import type { FinishReason, Part, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
-import { sseEvent } from './sse.js'
+import { sseEvent, sseJsonData } from './sse.js'
 
 export interface AiSdkUiMeta {
   /** The assistant message's id, sent in the start chunk (the client takes it as the UIMessage id). */
@@ -96,7 +96,7 @@ function callError(part: Extract<Part, { kind: 'tool_call' }>): string | undefin
   }
 }
 
-const chunk = (value: object): string => sseEvent({ data: JSON.stringify(value) })
+const chunk = (value: object): string => sseJsonData(JSON.stringify(value))
 
 /**
  * The stream as timed frames. `start` and `start-step` go at the first byte (a profile's first-byte moment,
@@ -104,35 +104,39 @@ const chunk = (value: object): string => sseEvent({ data: JSON.stringify(value) 
  * `updateStatus: false`), so the time to first token shows as it would. Each part opens at its start and closes
  * at its end; finish-step, finish and [DONE] at the end.
  */
-export function encodeAiSdkUi(plan: TurnPlan, { messageId }: AiSdkUiMeta): TimedFrame[] {
+export const encodeAiSdkUi = (plan: TurnPlan, meta: AiSdkUiMeta): TimedFrame[] => [...aiSdkUiFrames(plan, meta)]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* aiSdkUiFrames(plan: TurnPlan, { messageId }: AiSdkUiMeta): Generator<TimedFrame, void> {
   const first = plan.firstByteAt ?? plan.headersAt ?? 0
-  const frames: TimedFrame[] = [{ at: first, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }]
+  yield { at: first, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }
   for (const { part, index, deltas, start, end } of plan.parts) {
     if (part.kind === 'tool_call') {
       const toolCallId = TOOL_CALL_PREFIX + part.id
-      frames.push({ at: start, text: chunk({ type: 'tool-input-start', toolCallId, toolName: part.name }) })
+      yield { at: start, text: chunk({ type: 'tool-input-start', toolCallId, toolName: part.name }) }
       for (const { text, at, last } of deltas)
-        frames.push({ at, last, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) })
+        yield { at, last, text: chunk({ type: 'tool-input-delta', toolCallId, inputTextDelta: text }) }
       const input = toolInput(part.arguments)
       const errorText = callError(part)
       const done =
         errorText === undefined
           ? { type: 'tool-input-available', toolCallId, toolName: part.name, input }
           : { type: 'tool-input-error', toolCallId, toolName: part.name, input, errorText }
-      frames.push({ at: end, text: chunk(done) })
+      yield { at: end, text: chunk(done) }
       continue
     }
     // Ids as @ai-sdk/anthropic gives them (the block index): unique within the message.
     const id = String(index)
     const kind = part.kind === 'reasoning' ? 'reasoning' : 'text'
-    frames.push({ at: start, text: chunk({ type: `${kind}-start`, id }) })
-    for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ type: `${kind}-delta`, id, delta: text }) })
-    frames.push({ at: end, text: chunk({ type: `${kind}-end`, id }) })
+    yield { at: start, text: chunk({ type: `${kind}-start`, id }) }
+    // The hot path, written out: what chunk() gives for a delta, byte for byte (a test compares the two).
+    const head = `{"type":"${kind}-delta","id":${JSON.stringify(id)},"delta":`
+    for (const { text, at, last } of deltas) yield { at, last, text: sseJsonData(`${head}${JSON.stringify(text)}}`) }
+    yield { at: end, text: chunk({ type: `${kind}-end`, id }) }
   }
   const metadata = aiSdkUiMetadata(plan.finish, plan.usage)
   const close = chunk({ type: 'finish-step' }) + chunk({ type: 'finish', messageMetadata: metadata }) + sseEvent({ data: '[DONE]' })
-  frames.push({ at: plan.end, text: close })
-  return frames
+  yield { at: plan.end, text: close }
 }
 
 /** A UIMessage part, as the client's processUIMessageStream builds it. */

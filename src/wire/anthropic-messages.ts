@@ -111,18 +111,24 @@ function message(
 }
 
 /** The stream as timed frames; `plan` as shapeAnthropicTurn gives it. */
-export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): TimedFrame[] {
+export const encodeAnthropicMessages = (plan: TurnPlan, meta: AnthropicMeta): TimedFrame[] => [...anthropicMessagesFrames(plan, meta)]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* anthropicMessagesFrames(plan: TurnPlan, meta: AnthropicMeta): Generator<TimedFrame, void> {
   const event = (data: { readonly type: string; readonly [field: string]: unknown }): string =>
     sseEvent({ event: data.type, data: JSON.stringify(data) })
   const ping = event({ type: 'ping' })
   const start = event({ type: 'message_start', message: message(plan, meta, [], null, Math.min(1, plan.usage.output), false) })
   // message_start is the first byte: a profile's first-byte moment, else with the first unit.
-  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: plan.parts.length === 0 ? start + ping : start }]
+  yield { at: plan.firstByteAt ?? plan.start, text: plan.parts.length === 0 ? start + ping : start }
 
   for (const { part, index, deltas, start: opened, end } of plan.parts) {
     if (part.kind === 'refusal') continue // shapeAnthropicTurn leaves none
-    const delta = (at: number, body: object, last?: number) =>
-      frames.push({ at, ...(last !== undefined ? { last } : {}), text: event({ type: 'content_block_delta', index, delta: body }) })
+    const delta = (at: number, body: object, last?: number): TimedFrame => ({
+      at,
+      ...(last !== undefined ? { last } : {}),
+      text: event({ type: 'content_block_delta', index, delta: body }),
+    })
     const block =
       part.kind === 'reasoning'
         ? { type: 'thinking', thinking: '', signature: '' }
@@ -130,15 +136,20 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
           ? { type: 'text', text: '' }
           : { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: {} }
     const open = event({ type: 'content_block_start', index, content_block: block })
-    frames.push({ at: opened, text: index === 0 ? open + ping : open })
-    if (part.kind === 'tool_call') delta(opened, { type: 'input_json_delta', partial_json: '' })
-    for (const { text, at, last } of deltas) {
-      if (part.kind === 'reasoning') delta(at, { type: 'thinking_delta', thinking: text }, last)
-      else if (part.kind === 'text') delta(at, { type: 'text_delta', text }, last)
-      else delta(at, { type: 'input_json_delta', partial_json: text }, last)
+    yield { at: opened, text: index === 0 ? open + ping : open }
+    if (part.kind === 'tool_call') yield delta(opened, { type: 'input_json_delta', partial_json: '' })
+    if (part.kind === 'text') {
+      // The hot path, written out: what event() gives for a text_delta, byte for byte (a test compares the two).
+      const head = `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":`
+      for (const { text, at, last } of deltas) yield { at, last, text: `${head}${JSON.stringify(text)}}}\n\n` }
+    } else {
+      for (const { text, at, last } of deltas) {
+        if (part.kind === 'reasoning') yield delta(at, { type: 'thinking_delta', thinking: text }, last)
+        else yield delta(at, { type: 'input_json_delta', partial_json: text }, last)
+      }
     }
-    if (part.kind === 'reasoning') delta(end, { type: 'signature_delta', signature: thinkingSignature(meta.id, index) })
-    frames.push({ at: end, text: event({ type: 'content_block_stop', index }) })
+    if (part.kind === 'reasoning') yield delta(end, { type: 'signature_delta', signature: thinkingSignature(meta.id, index) })
+    yield { at: end, text: event({ type: 'content_block_stop', index }) }
   }
 
   const usage = {
@@ -150,8 +161,7 @@ export function encodeAnthropicMessages(plan: TurnPlan, meta: AnthropicMeta): Ti
   }
   const stop = { stop_reason: STOP[plan.finish], stop_sequence: null, stop_details: stopDetails(plan.finish) }
   const done = event({ type: 'message_delta', delta: stop, usage })
-  frames.push({ at: plan.end, text: done + event({ type: 'message_stop' }) })
-  return frames
+  yield { at: plan.end, text: done + event({ type: 'message_stop' }) }
 }
 
 /** The same answer not streamed: one Message object. */

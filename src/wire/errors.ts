@@ -50,14 +50,20 @@ const retryAfter = (error: TokensimError): Record<string, string> =>
  * 429 (`--fault status:429`) imitates a real one with `fixed` values, which count nothing, so that a client's
  * handling of the headers can be tried without rate limits; any other error has none.
  */
-function limitHeaders(vendor: RateLimitVendor, error: TokensimError, status: number, fixed: Record<string, string>): Record<string, string> {
+function limitHeaders(
+  vendor: RateLimitVendor,
+  error: TokensimError,
+  status: number,
+  fixed: Record<string, string>,
+): Record<string, string> {
   const report = error.details.rateLimit
   if (report !== undefined) return rateLimitHeaders(vendor, report)
   return status === 429 && error.code === 'injected_status' ? fixed : {}
 }
 
 /** A refusal of `--rate-limit`'s, whose message each vendor words its own way. */
-const refusal = (error: TokensimError) => (error.code === 'rate_limited' && error.details.rateLimit?.refused !== undefined ? error.details.rateLimit : undefined)
+const refusal = (error: TokensimError) =>
+  error.code === 'rate_limited' && error.details.rateLimit?.refused !== undefined ? error.details.rateLimit : undefined
 
 export interface OpenAIErrorBody {
   readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string }
@@ -138,7 +144,8 @@ export function renderGeminiError(error: TokensimError): ErrorResponse<GeminiErr
   const status = statusOf(error)
   const name = GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION')
   const refused = refusal(error)
-  if (refused === undefined) return { status, body: { error: { code: status, message: error.message, status: name } }, headers: retryAfter(error) }
+  if (refused === undefined)
+    return { status, body: { error: { code: status, message: error.message, status: name } }, headers: retryAfter(error) }
   // RESOURCE_EXHAUSTED with the quota that ran out and when to retry, in `details` as the API gives them.
   const body = { code: status, message: geminiRateLimitMessage(refused), status: name, details: geminiQuotaDetails(refused) }
   return { status, body: { error: body }, headers: { ...retryAfter(error), ...limitHeaders('gemini', error, status, {}) } }

@@ -35,7 +35,7 @@ import { countTokens } from '../core/tokens.js'
 import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import type { ResponseMeta } from './meta.js'
-import { sseEvent } from './sse.js'
+import { sseEvent, sseJsonData } from './sse.js'
 
 export interface GeminiOptions extends Pick<ResponseMeta, 'id' | 'model'> {
   /** `generationConfig.thinkingConfig.includeThoughts`: send the reasoning as thought parts. */
@@ -110,11 +110,29 @@ export function geminiUsage({ input, output, reasoning }: Usage): Record<string,
   })
 }
 
-/** The stream as GenerateContentResponse objects, each due at an offset. */
-export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): { at: number; last?: number; body: object }[] {
-  if (plan.finish === 'refusal') return [{ at: plan.start, body: blocked(plan, id, model) }]
+interface Chunk {
+  readonly at: number
+  readonly last?: number
+  readonly body: object
+}
+
+/**
+ * The stream as GenerateContentResponse objects, each due at an offset, made as they are pulled. One piece is
+ * held back until the next is known, as the last one carries the finish reason and the whole usage.
+ */
+export function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): Generator<Chunk, void> {
+  if (plan.finish === 'refusal') {
+    yield { at: plan.start, body: blocked(plan, id, model) }
+    return
+  }
   const closing = endingOf(plan)
-  const pieces: { at: number; last?: number; part: GeminiPart; usage: Usage }[] = []
+  type Piece = { at: number; last?: number | undefined; part: GeminiPart; usage: Usage }
+  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => ({
+    at,
+    ...(last !== undefined ? { last } : {}),
+    body: response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
+  })
+  let held: Piece | undefined
   let candidates = 0
   let thoughts = 0
   // Running counts: each delta's own tokens summed, never past the whole answer's exact count.
@@ -126,13 +144,13 @@ export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Gem
     if (index === closing?.index) break
     if (part.kind === 'tool_call') {
       candidates += countTokens(part.arguments)
-      const last = deltas.at(-1)?.last
-      pieces.push({
+      if (held !== undefined) yield chunkOf(held, false)
+      held = {
         at: end,
-        ...(last !== undefined ? { last } : {}),
+        last: deltas.at(-1)?.last,
         part: { functionCall: { name: part.name, args: parseArgs(part.arguments) ?? {} } },
         usage: usageNow(),
-      })
+      }
       continue
     }
     // A refusal the length limit cut (no longer a blocked prompt) has no words in this API: it sends nothing.
@@ -140,54 +158,48 @@ export function geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Gem
     for (const { text, at, last } of deltas) {
       if (part.kind === 'reasoning') thoughts += countTokens(text)
       else candidates += countTokens(text)
-      if (part.kind === 'text') pieces.push({ at, last, part: { text }, usage: usageNow() })
-      else if (includeThoughts) pieces.push({ at, last, part: { text, thought: true }, usage: usageNow() })
+      if (part.kind === 'reasoning' && !includeThoughts) continue
+      if (held !== undefined) yield chunkOf(held, false)
+      held = { at, last, part: part.kind === 'text' ? { text } : { text, thought: true }, usage: usageNow() }
     }
   }
   if (closing !== undefined) {
     // The pieces so far, then the ending on a chunk of its own, when the answer would have gone on.
-    const at = plan.parts[closing.index]?.end ?? plan.end
-    const chunks = pieces.map(({ at, last, part, usage }) => ({
-      at,
-      ...(last !== undefined ? { last } : {}),
-      body: response([part], undefined, usage, id, model),
-    }))
-    return [...chunks, { at, body: ended(closing.ending, plan.usage, id, model) }]
+    if (held !== undefined) yield chunkOf(held, false)
+    yield { at: plan.parts[closing.index]?.end ?? plan.end, body: ended(closing.ending, plan.usage, id, model) }
+    return
   }
   // Nothing to carry the finish reason (an empty answer, or hidden reasoning only): an empty text part, as the API sends.
-  const last = pieces.at(-1)
-  if (last === undefined || last.at < plan.end) pieces.push({ at: plan.end, part: { text: '' }, usage: plan.usage })
-  return pieces.map(({ at, last, part, usage }, index) => {
-    const final = index === pieces.length - 1
-    return {
-      at,
-      ...(last !== undefined ? { last } : {}),
-      body: response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
-    }
-  })
+  if (held === undefined || held.at < plan.end) {
+    if (held !== undefined) yield chunkOf(held, false)
+    held = { at: plan.end, part: { text: '' }, usage: plan.usage }
+  }
+  yield chunkOf(held, true)
 }
 
 /** `alt=sse`: one `data:` event per chunk. */
-export function encodeGemini(plan: TurnPlan, options: GeminiOptions): TimedFrame[] {
-  return geminiChunks(plan, options).map(({ at, last, body }) => ({
-    at,
-    ...(last !== undefined ? { last } : {}),
-    text: sseEvent({ data: googleJson(body) }),
-  }))
+export const encodeGemini = (plan: TurnPlan, options: GeminiOptions): TimedFrame[] => [...geminiFrames(plan, options)]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* geminiFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
+  for (const { at, last, body } of geminiChunks(plan, options)) {
+    yield { at, ...(last !== undefined ? { last } : {}), text: sseJsonData(googleJson(body)) }
+  }
 }
 
 /**
  * No `alt`: the chunks as one JSON array that grows as they come (`[{...}`, `,\r\n{...}`, ..., `]`), which is
  * what the API answers a streamGenerateContent without `alt=sse`, for clients that parse a streamed array.
  */
-export function encodeGeminiJsonArray(plan: TurnPlan, options: GeminiOptions): TimedFrame[] {
-  const frames: TimedFrame[] = geminiChunks(plan, options).map(({ at, last, body }, index) => ({
-    at,
-    ...(last !== undefined ? { last } : {}),
-    text: `${index === 0 ? '[' : '\n,\r\n'}${JSON.stringify(body, null, 2)}`,
-  }))
-  frames.push({ at: plan.end, text: '\n]' })
-  return frames
+export const encodeGeminiJsonArray = (plan: TurnPlan, options: GeminiOptions): TimedFrame[] => [...geminiJsonArrayFrames(plan, options)]
+
+/** The frames one at a time, each made when it is pulled. */
+export function* geminiJsonArrayFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
+  let index = 0
+  for (const { at, last, body } of geminiChunks(plan, options)) {
+    yield { at, ...(last !== undefined ? { last } : {}), text: `${index++ === 0 ? '[' : '\n,\r\n'}${JSON.stringify(body, null, 2)}` }
+  }
+  yield { at: plan.end, text: '\n]' }
 }
 
 /** The same answer not streamed: one GenerateContentResponse with every part whole. */

@@ -72,35 +72,37 @@ const NO_STALLS: FaultPlan['stalls'] = []
  * every other format (src/wire/faults.ts): a stall after the last unit delays `done`, and one after a unit
  * past the plan's last (a truncated answer's) moves nothing.
  */
-export function encodeNative(plan: Plan, { retry, delays }: NativeOptions): TimedFrame[] {
+export const encodeNative = (plan: Plan, options: NativeOptions): TimedFrame[] => [...nativeFrames(plan, options)]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* nativeFrames(plan: Plan, { retry, delays }: NativeOptions): Generator<TimedFrame, void> {
   const lead = delays?.headersDelay ?? 0
   const stalls = delays?.stalls ?? NO_STALLS // in the order of their units (planFaults)
   const headers = (plan.headersAt ?? 0) + lead
   const firstByte = (plan.firstByteAt ?? plan.headersAt ?? 0) + lead
-  const frames: TimedFrame[] = [{ at: firstByte, text: sseRetry(retry) }]
+  yield { at: firstByte, text: sseRetry(retry) }
   let shift = lead
   let stall = 0
   for (const event of plan.events) {
     const at = event.at + shift
     const data: TokenData = { text: event.text, index: event.first, units: event.last - event.first + 1, t: ms(at) }
-    frames.push({ at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) })
+    yield { at, last: event.last, text: sseEvent({ id: String(event.last), event: 'token', data: JSON.stringify(data) }) }
     while (stall < stalls.length && stalls[stall]!.after <= event.last) shift += stalls[stall++]!.ms
   }
   const end = plan.end + shift
   const done: DoneData = {
     tokens: plan.total,
     sent: plan.total - plan.resumedAfter - 1,
-    events: plan.events.length,
+    events: plan.count,
     chars: plan.chars,
     unit: plan.unit,
     duration_ms: ms(end),
     resumed_after: plan.resumedAfter,
     headers_ms: ms(headers),
     first_byte_ms: ms(firstByte),
-    first_text_ms: ms(plan.events[0] === undefined ? end : plan.events[0].at + lead),
+    first_text_ms: ms(plan.firstAt === undefined ? end : plan.firstAt + lead),
   }
-  frames.push({ at: end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) })
-  return frames
+  yield { at: end, text: sseEvent({ id: String(plan.total), event: 'done', data: JSON.stringify(done) }) }
 }
 
 /** A mid-stream error (fault error-after): an `error` event, which EventSource dispatches to its `error` listeners with the data. */

@@ -19,7 +19,7 @@ import { partText } from '../core/turn.js'
 import type { FinishReason, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import type { ResponseMeta } from './meta.js'
-import { sseEvent } from './sse.js'
+import { sseEvent, sseJsonData } from './sse.js'
 
 export interface OpenAIChatOptions extends ResponseMeta {
   /** `stream_options.include_usage`. */
@@ -53,40 +53,50 @@ export function openAIUsage({ input, output, reasoning }: Usage) {
 }
 
 /** The stream as timed frames. */
-export function encodeOpenAIChat(plan: TurnPlan, { id, created, model, includeUsage }: OpenAIChatOptions): TimedFrame[] {
+export const encodeOpenAIChat = (plan: TurnPlan, options: OpenAIChatOptions): TimedFrame[] => [...openAIChatFrames(plan, options)]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* openAIChatFrames(plan: TurnPlan, { id, created, model, includeUsage }: OpenAIChatOptions): Generator<TimedFrame, void> {
   const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":`
   const tail = includeUsage ? ',"usage":null}' : '}'
   const chunk = (delta: unknown, finish: string | null = null): string =>
-    sseEvent({ data: `${head}[${JSON.stringify({ index: 0, delta, logprobs: null, finish_reason: finish })}]${tail}` })
+    sseJsonData(`${head}[${JSON.stringify({ index: 0, delta, logprobs: null, finish_reason: finish })}]${tail}`)
 
   // The role chunk is the first byte: a profile's first-byte moment, else with the first unit.
   const refuses = plan.parts.some((p) => p.part.kind === 'refusal')
   const role = refuses ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }
-  const frames: TimedFrame[] = [{ at: plan.firstByteAt ?? plan.start, text: chunk(role) }]
+  yield { at: plan.firstByteAt ?? plan.start, text: chunk(role) }
   let toolIndex = 0
   for (const { part, deltas, start } of plan.parts) {
     if (part.kind === 'reasoning') continue
     if (part.kind === 'text' || part.kind === 'refusal') {
-      const field = part.kind === 'text' ? 'content' : 'refusal'
-      for (const { text, at, last } of deltas) frames.push({ at, last, text: chunk({ [field]: text }) })
+      // The hot path: one content chunk per delta, its JSON written out rather than stringified as an object.
+      const open = part.kind === 'text' ? CONTENT_OPEN : REFUSAL_OPEN
+      for (const { text, at, last } of deltas)
+        yield { at, last, text: sseJsonData(`${head}${open}${JSON.stringify(text)}${DELTA_CLOSE}${tail}`) }
       continue
     }
     const index = toolIndex++
-    frames.push({
+    yield {
       at: start,
       text: chunk({ tool_calls: [{ index, id: `call_${part.id}`, type: 'function', function: { name: part.name, arguments: '' } }] }),
-    })
-    for (const { text, at, last } of deltas)
-      frames.push({ at, last, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) })
+    }
+    for (const { text, at, last } of deltas) yield { at, last, text: chunk({ tool_calls: [{ index, function: { arguments: text } }] }) }
   }
-  frames.push({ at: plan.end, text: chunk({}, FINISH[plan.finish]) })
+  yield { at: plan.end, text: chunk({}, FINISH[plan.finish]) }
   if (includeUsage) {
     const usage = `${head}[],"usage":${JSON.stringify(openAIUsage(plan.usage))}}`
-    frames.push({ at: plan.end, text: sseEvent({ data: usage }) })
+    yield { at: plan.end, text: sseEvent({ data: usage }) }
   }
-  frames.push({ at: plan.end, text: sseEvent({ data: '[DONE]' }) })
-  return frames
+  yield { at: plan.end, text: sseEvent({ data: '[DONE]' }) }
 }
+
+// chunk({content: text}) written out: `[{"index":0,"delta":{"content":"..."},"logprobs":null,"finish_reason":null}]`,
+// byte for byte what JSON.stringify gives (a test compares the two). JSON.stringify of a string never holds a
+// line break.
+const CONTENT_OPEN = '[{"index":0,"delta":{"content":'
+const REFUSAL_OPEN = '[{"index":0,"delta":{"refusal":'
+const DELTA_CLOSE = '},"logprobs":null,"finish_reason":null}]'
 
 /** The same answer not streamed: one `chat.completion` object. */
 export function foldOpenAIChat(plan: TurnPlan, { id, created, model }: ResponseMeta) {

@@ -18,10 +18,10 @@
  *   response.function_call_arguments.done (https://github.com/openai/openai-python/issues/3472).
  */
 import { createRandom } from '../core/random.js'
-import type { PlannedPart, TurnPlan, Usage } from '../core/types.js'
+import type { PlannedPart, TurnDelta, TurnPlan, Usage } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import type { ResponseMeta } from './meta.js'
-import { sseEvent } from './sse.js'
+import { sseEvent, sseJsonData } from './sse.js'
 
 /** The request's configuration, which the response object echoes; each field as the API spells it. */
 export interface ResponsesEcho {
@@ -156,8 +156,12 @@ class Raw {
 const OBFUSCATION_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
 /** The stream as timed frames. */
-export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOptions): TimedFrame[] {
-  const frames: TimedFrame[] = []
+export const encodeOpenAIResponses = (plan: TurnPlan, options: OpenAIResponsesOptions): TimedFrame[] => [
+  ...openAIResponsesFrames(plan, options),
+]
+
+/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+export function* openAIResponsesFrames(plan: TurnPlan, options: OpenAIResponsesOptions): Generator<TimedFrame, void> {
   let sequence = 0
   // Obfuscation is random padding in the API; here it is seeded by the response id, so a plan encodes the same way twice.
   let seed = 0
@@ -169,63 +173,74 @@ export function encodeOpenAIResponses(plan: TurnPlan, options: OpenAIResponsesOp
     for (let n = 16 - (delta.length % 16); n > 0; n--) out += OBFUSCATION_ALPHABET[Math.floor(random() * OBFUSCATION_ALPHABET.length)]
     return out
   }
-  const emit = (at: number, type: string, fields: Record<string, unknown>, last?: number): void => {
+  const emit = (at: number, type: string, fields: Record<string, unknown>, last?: number): TimedFrame => {
     const all: Record<string, unknown> = { ...fields, sequence_number: sequence++ }
     let data = `{"type":${JSON.stringify(type)}`
     for (const key of Object.keys(all).sort()) {
       const value = all[key]
       data += `,${JSON.stringify(key)}:${value instanceof Raw ? value.json : JSON.stringify(value)}`
     }
-    frames.push({ at, ...(last !== undefined ? { last } : {}), text: sseEvent({ event: type, data: `${data}}` }) })
+    return { at, ...(last !== undefined ? { last } : {}), text: sseEvent({ event: type, data: `${data}}` }) }
+  }
+  // The hot path, written out: what emit gives for an output_text.delta, byte for byte (a test compares them).
+  const textDelta = (d: TurnDelta, item: string, output: number): TimedFrame => {
+    const obfuscation = options.obfuscation ? `,"obfuscation":${JSON.stringify(pad(d.text))}` : ''
+    const data =
+      `{"type":"response.output_text.delta","content_index":0,"delta":${JSON.stringify(d.text)},"item_id":${item},` +
+      `"logprobs":[]${obfuscation},"output_index":${output},"sequence_number":${sequence++}}`
+    return { at: d.at, last: d.last, text: `event: response.output_text.delta\n${sseJsonData(data)}` }
   }
   const delta = (text: string): Record<string, unknown> => (options.obfuscation ? { delta: text, obfuscation: pad(text) } : { delta: text })
 
   const opening = new Raw(responseJson(responseObject(plan, options, 'in_progress')))
   // The first byte: a profile's first-byte moment, else as soon as the headers are out.
   const first = plan.firstByteAt ?? plan.headersAt ?? 0
-  emit(first, 'response.created', { response: opening })
-  emit(first, 'response.in_progress', { response: opening })
+  yield emit(first, 'response.created', { response: opening })
+  yield emit(first, 'response.in_progress', { response: opening })
   for (const planned of plan.parts) {
     const { part, index: output_index, deltas, start, end } = planned
     const item_id = itemId(plan, options.id, output_index)
     if (part.kind === 'reasoning') {
       const at = { item_id, output_index, summary_index: 0 }
-      emit(start, 'response.output_item.added', { item: { id: item_id, type: 'reasoning', summary: [] }, output_index })
-      emit(start, 'response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } })
-      for (const d of deltas) emit(d.at, 'response.reasoning_summary_text.delta', { ...at, ...delta(d.text) }, d.last)
-      emit(end, 'response.reasoning_summary_text.done', { ...at, text: part.text })
-      emit(end, 'response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: part.text } })
+      yield emit(start, 'response.output_item.added', { item: { id: item_id, type: 'reasoning', summary: [] }, output_index })
+      yield emit(start, 'response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } })
+      for (const d of deltas) yield emit(d.at, 'response.reasoning_summary_text.delta', { ...at, ...delta(d.text) }, d.last)
+      yield emit(end, 'response.reasoning_summary_text.done', { ...at, text: part.text })
+      yield emit(end, 'response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: part.text } })
     } else if (part.kind === 'text') {
       const at = { content_index: 0, item_id, output_index }
-      emit(start, 'response.output_item.added', {
+      yield emit(start, 'response.output_item.added', {
         item: { id: item_id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
         output_index,
       })
-      emit(start, 'response.content_part.added', { ...at, part: outputText('') })
-      for (const d of deltas) emit(d.at, 'response.output_text.delta', { ...at, ...delta(d.text), logprobs: [] }, d.last)
-      emit(end, 'response.output_text.done', { ...at, logprobs: [], text: part.text })
-      emit(end, 'response.content_part.done', { ...at, part: outputText(part.text) })
+      yield emit(start, 'response.content_part.added', { ...at, part: outputText('') })
+      const item = JSON.stringify(item_id)
+      for (const d of deltas) yield textDelta(d, item, output_index)
+      yield emit(end, 'response.output_text.done', { ...at, logprobs: [], text: part.text })
+      yield emit(end, 'response.content_part.done', { ...at, part: outputText(part.text) })
     } else if (part.kind === 'refusal') {
       const at = { content_index: 0, item_id, output_index }
-      emit(start, 'response.output_item.added', {
+      yield emit(start, 'response.output_item.added', {
         item: { id: item_id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
         output_index,
       })
-      emit(start, 'response.content_part.added', { ...at, part: contentPart('refusal', '') })
-      for (const d of deltas) emit(d.at, 'response.refusal.delta', { ...at, ...delta(d.text) }, d.last)
-      emit(end, 'response.refusal.done', { ...at, refusal: part.text })
-      emit(end, 'response.content_part.done', { ...at, part: contentPart('refusal', part.text) })
+      yield emit(start, 'response.content_part.added', { ...at, part: contentPart('refusal', '') })
+      for (const d of deltas) yield emit(d.at, 'response.refusal.delta', { ...at, ...delta(d.text) }, d.last)
+      yield emit(end, 'response.refusal.done', { ...at, refusal: part.text })
+      yield emit(end, 'response.content_part.done', { ...at, part: contentPart('refusal', part.text) })
     } else {
       const item = { id: item_id, type: 'function_call', status: 'in_progress', arguments: '', call_id: `call_${part.id}`, name: part.name }
-      emit(start, 'response.output_item.added', { item, output_index })
-      for (const d of deltas) emit(d.at, 'response.function_call_arguments.delta', { item_id, output_index, ...delta(d.text) }, d.last)
-      emit(end, 'response.function_call_arguments.done', { arguments: part.arguments, item_id, output_index })
+      yield emit(start, 'response.output_item.added', { item, output_index })
+      for (const d of deltas)
+        yield emit(d.at, 'response.function_call_arguments.delta', { item_id, output_index, ...delta(d.text) }, d.last)
+      yield emit(end, 'response.function_call_arguments.done', { arguments: part.arguments, item_id, output_index })
     }
-    emit(end, 'response.output_item.done', { item: doneItem(item_id, planned, itemStatus(plan, output_index)), output_index })
+    yield emit(end, 'response.output_item.done', { item: doneItem(item_id, planned, itemStatus(plan, output_index)), output_index })
   }
   const final = foldOpenAIResponses(plan, options)
-  emit(plan.end, final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: new Raw(responseJson(final)) })
-  return frames
+  yield emit(plan.end, final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
+    response: new Raw(responseJson(final)),
+  })
 }
 
 /**

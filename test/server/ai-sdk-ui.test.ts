@@ -247,14 +247,15 @@ describe('the registry of playing chats', () => {
 
   it('holds one answer per chat, at most `limit` chats (the oldest go first), each until its last frame is due', async () => {
     const streams = createChatStreams(createClock(), 2)
-    streams.add('a', frames)
-    streams.add('a', frames) // a new answer of the same chat replaces the old one
+    const replay = () => frames
+    streams.add('a', replay, 40)
+    streams.add('a', replay, 40) // a new answer of the same chat replaces the old one
     expect(streams.size).toBe(1)
-    streams.add('b', frames)
-    streams.add('c', frames)
+    streams.add('b', replay, 40)
+    streams.add('c', replay, 40)
     expect(streams.size).toBe(2)
     expect(streams.resume('a')).toBeUndefined()
-    expect(streams.resume('c')?.bytes).toBe(frames.bytes) // the same bytes, shared
+    expect((streams.resume('c') as typeof frames).bytes).toBe(frames.bytes) // the same bytes, shared
     await new Promise((resolve) => setTimeout(resolve, 80))
     expect(streams.size).toBe(0)
     expect(streams.resume('c')).toBeUndefined()

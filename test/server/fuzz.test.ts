@@ -1,11 +1,14 @@
 /**
  * Fuzzing every route in process (app.request): random JSON bodies, bodies close to valid with fields of any
- * type, random query strings and knob headers. Whatever comes in, the answer is a 4xx with a JSON body in the
+ * type, random query strings and knob headers; and through a real socket, the same bodies sent chunked (cut at
+ * random places, no content-length) and nested deep. Whatever comes in, the answer is a 4xx with a JSON body in the
  * route's error shape, or a 200 stream; never a 5xx, a crash or a hang, and a good request works afterwards.
  */
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/server/app.js'
+import { startServer, type RunningServer } from '../helpers/server.js'
 
 const app = createApp()
 
@@ -160,6 +163,72 @@ describe('fuzz', () => {
         seen.add(await check(`/stream?${search}`, { headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId } }, true))
       }),
       { seed: 12, numRuns: 300 },
+    )
+    expect(seen.has(200) && [...seen].some((status) => status >= 400)).toBe(true)
+  })
+})
+
+/**
+ * Through a real socket, as node:http, fetch with a stream body, Go and Python send them: bodies in chunks cut at
+ * random places with no content-length, some nested far deeper than any API takes (past the documented limit
+ * of 128 levels, and within it).
+ */
+describe('fuzz through a socket', () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(() => server.close())
+
+  /** JSON nested `depth` levels deep, of arrays or of objects, put in a field the routes read or ignore. */
+  const deep = fc
+    .tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.constantFrom('messages', 'metadata', 'tools', 'contents', 'input', 'extra'))
+    .map(([depth, arrays, field]) => {
+      const [open, close] = arrays ? ['[', ']'] : ['{"a":', '}']
+      return `{"model":"m","${field}":${open.repeat(depth)}1${close.repeat(depth)}}`
+    })
+
+  /** POSTs `body` in the given pieces (chunked), and resolves with the status and the body once it has ended. */
+  function post(path: string, pieces: string[], headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } })
+      req.on('response', (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text }))
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      for (const piece of pieces) req.write(piece)
+      req.end()
+    })
+  }
+
+  /** The body cut at `cuts` (fractions of its length) into pieces, each sent as a chunk of its own. */
+  const inPieces = (body: string, cuts: number[]): string[] => {
+    const at = [...new Set(cuts.map((cut) => Math.floor(cut * body.length)))].sort((a, b) => a - b)
+    return [0, ...at].map((from, i) => body.slice(from, at[i] ?? body.length)).filter((piece) => piece !== '')
+  }
+
+  it.each(VENDOR)('POST %s: chunked and deep bodies', { timeout: 60_000 }, async (path) => {
+    const seen = new Set<number>()
+    const short = { 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(bodyFor(path), deep),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }),
+        async (body, cuts) => {
+          const { status, type, text } = await post(path, inPieces(body, cuts), short)
+          seen.add(status)
+          expect(status, `${path} ${body.slice(0, 200)}`).toBeLessThan(500)
+          if (status >= 400) {
+            expect(type).toMatch(/^application\/json/)
+            expect((JSON.parse(text) as Record<string, unknown>)['error']).toBeTruthy()
+          }
+        },
+      ),
+      { seed: 13, numRuns: 40 },
     )
     expect(seen.has(200) && [...seen].some((status) => status >= 400)).toBe(true)
   })

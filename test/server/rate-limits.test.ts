@@ -33,10 +33,14 @@ function expectRemaining(header: string | null, exact: number, since: number, pe
 /** A POST on a connection of its own, closed after it: with --workers, each may reach another worker. */
 function postOnNewConnection(url: string, path: string, body: unknown, headers: Record<string, string>) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-    const sent = request(`${url}${path}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', connection: 'close', ...headers } }, (response) => {
-      response.resume()
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }))
-    })
+    const sent = request(
+      `${url}${path}`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', connection: 'close', ...headers } },
+      (response) => {
+        response.resume()
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }))
+      },
+    )
     sent.on('error', reject)
     sent.end(JSON.stringify(body))
   })
@@ -65,7 +69,11 @@ function recordingFetch(): { fetch: typeof fetch; seen: Array<{ status: number; 
 }
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...fast, ...headers }, body: JSON.stringify(body) })
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...fast, ...headers },
+    body: JSON.stringify(body),
+  })
 
 it('a page on another origin may read every rate-limit header of every vendor (EXPOSED_HEADERS)', () => {
   const meter = { limit: 1, remaining: 0, resetMs: 1 }
@@ -200,8 +208,13 @@ describe('the headers count down truthfully on every answer', () => {
     }
   })
 
-  it('Responses and /api/chat carry OpenAI\'s; Gemini sends none on an answer', async () => {
-    const responses = await post(server.url, '/v1/responses', { model: 'gpt-4o', input: 'hi', max_output_tokens: 20 }, { authorization: 'Bearer other' })
+  it("Responses and /api/chat carry OpenAI's; Gemini sends none on an answer", async () => {
+    const responses = await post(
+      server.url,
+      '/v1/responses',
+      { model: 'gpt-4o', input: 'hi', max_output_tokens: 20 },
+      { authorization: 'Bearer other' },
+    )
     await responses.text()
     expect(responses.headers.get('x-ratelimit-remaining-requests')).toBe('4')
     const ui = { messages: [{ id: '1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] }
@@ -215,7 +228,10 @@ describe('the headers count down truthfully on every answer', () => {
   })
 
   it('an injected 429 after the buckets passed tells them truly, not the fixed imitation', async () => {
-    const response = await post(server.url, '/v1/chat/completions', chat, { authorization: 'Bearer injected', 'x-tokensim-fault': 'status:429:3' })
+    const response = await post(server.url, '/v1/chat/completions', chat, {
+      authorization: 'Bearer injected',
+      'x-tokensim-fault': 'status:429:3',
+    })
     await response.text()
     expect(response.status).toBe(429)
     expect(response.headers.get('x-ratelimit-limit-requests')).toBe('5')
@@ -234,7 +250,9 @@ describe('tokens per minute', () => {
     const recorder = recordingFetch()
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'large', maxRetries: 3, fetch: recorder.fetch, defaultHeaders: fast })
     const long = 'word '.repeat(300)
-    const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: long }] }).catch((e: unknown) => e)
+    const error = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: long }] })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect(error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' })
     expect((error as Error).message).toMatch(/Request too large for gpt-4o on tokens per min \(TPM\): Limit 200, Requested \d+\./)
@@ -266,11 +284,26 @@ describe('tokens per minute', () => {
     const headers = { 'x-goog-api-key': 'gemini-key' }
     // maxOutputTokens does not count: Gemini's limit is input tokens.
     const generationConfig = { maxOutputTokens: 10_000 }
-    expect((await post(server.url, '/v1beta/models/gemini-2.0-flash:generateContent', { contents: [{ parts: [{ text: 'hi' }] }], generationConfig }, headers)).status).toBe(200)
+    expect(
+      (
+        await post(
+          server.url,
+          '/v1beta/models/gemini-2.0-flash:generateContent',
+          { contents: [{ parts: [{ text: 'hi' }] }], generationConfig },
+          headers,
+        )
+      ).status,
+    ).toBe(200)
     const long = { contents: [{ parts: [{ text: 'word '.repeat(250) }] }] }
-    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(long) })
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(long),
+    })
     expect(refused.status).toBe(429)
-    const body = (await refused.json()) as { error: { code: number; status: string; message: string; details: Array<Record<string, unknown>> } }
+    const body = (await refused.json()) as {
+      error: { code: number; status: string; message: string; details: Array<Record<string, unknown>> }
+    }
     expect(body.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' })
     expect(body.error.message).toMatch(/Quota exceeded for metric: \S+input_token_count, limit: 200, model: gemini-2\.0-flash/)
     expect(body.error.details).toEqual([
@@ -318,7 +351,9 @@ describe('keys', () => {
     expect(await anthropic('c')).toBe(429)
     expect(await anthropic('b')).toBe(429)
     const gemini = (query: string) =>
-      post(server.url, `/v1beta/models/gemini-2.0-flash:generateContent${query}`, { contents: [{ parts: [{ text: 'hi' }] }] }).then((r) => r.status)
+      post(server.url, `/v1beta/models/gemini-2.0-flash:generateContent${query}`, { contents: [{ parts: [{ text: 'hi' }] }] }).then(
+        (r) => r.status,
+      )
     expect(await gemini('?key=d')).toBe(200)
     expect(await gemini('?key=d')).toBe(429)
   })
@@ -348,7 +383,8 @@ describe('the CLI', () => {
     const { url } = await startCli(['--workers', '2', '--rate-limit', 'rpm=3', '--delay', '0', '--ttft', '0'], 40_000)
     // A new connection each (fetch would keep one alive): the primary deals connections to the workers in turn.
     const answers = []
-    for (let i = 0; i < 8; i++) answers.push(await postOnNewConnection(url, '/v1/chat/completions', chat, { authorization: 'Bearer shared' }))
+    for (let i = 0; i < 8; i++)
+      answers.push(await postOnNewConnection(url, '/v1/chat/completions', chat, { authorization: 'Bearer shared' }))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429, 429, 429, 429, 429])
     // The headers agree, whichever worker answered.
     expect(answers.map((a) => a.headers['x-ratelimit-remaining-requests'])).toEqual(['2', '1', '0', '0', '0', '0', '0', '0'])

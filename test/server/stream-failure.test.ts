@@ -9,15 +9,26 @@ import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Deliver } from '../../src/server/deliver.js'
 import { deliverNode } from '../../src/server/deliver-node.js'
-import type { EncodedFrames } from '../../src/server/frames.js'
+import { isLazy, type Frames } from '../../src/server/frames.js'
 import { INTERNAL_STREAM_MESSAGE } from '../../src/server/respond.js'
 import { readSse, until } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 const POISON_AFTER = 3
 
-/** The frames, except that reading frame POISON_AFTER's bytes throws. */
-function poisoned(frames: EncodedFrames): EncodedFrames {
+/** The frames, except that reading frame POISON_AFTER's bytes (or, made as they play, making it) throws. */
+function poisoned(frames: Frames): Frames {
+  if (isLazy(frames)) {
+    let pulled = 0
+    const inner = frames.lazy
+    const lazy = {
+      next: () => {
+        if (pulled++ === POISON_AFTER) throw new TypeError('a bug in an encoder (test)')
+        return inner.next()
+      },
+    }
+    return { ...frames, lazy }
+  }
   const bytes = new Proxy(frames.bytes as Uint8Array[], {
     get(target, key, receiver) {
       if (key === String(POISON_AFTER)) throw new TypeError('a bug in an encoder (test)')

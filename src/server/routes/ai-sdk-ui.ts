@@ -10,16 +10,17 @@
  */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { aiSdkUiStreamError, encodeAiSdkUi } from '../../wire/ai-sdk-ui.js'
+import { aiSdkUiFrames, aiSdkUiStreamError } from '../../wire/ai-sdk-ui.js'
 import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
 import { resolveTurn } from '../chat.js'
 import { createChatStreams } from '../chat-streams.js'
+import { isLazy } from '../frames.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { encodeFaulted, newId, SSE_HEADERS } from '../respond.js'
+import { framesToPlay, newId, playedLazily, SSE_HEADERS } from '../respond.js'
 import { readHeaders } from '../params.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
@@ -69,9 +70,16 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!
     const messageId = last.role === 'assistant' && last.id !== undefined ? last.id : newId('msg-', 16)
-    const frames = encodeFaulted(encodeAiSdkUi(plan, { messageId }), faults, aiSdkUiStreamError)
-    if (body.id !== undefined) streams.add(body.id, frames)
-    // context.deliver rather than streamFrames: the encoded frames are shared with a resumed stream.
+    const frames = await framesToPlay(aiSdkUiFrames(plan, { messageId }), faults, aiSdkUiStreamError)
+    if (body.id !== undefined) {
+      // A resumed stream replays the answer from its start: made again from the plan, or, faulted, the frames.
+      const replay = isLazy(frames)
+        ? () => playedLazily(aiSdkUiFrames(plan, { messageId }), frames.shift, aiSdkUiStreamError)
+        : () => frames
+      const duration = isLazy(frames) ? Math.max(0, plan.end - frames.shift) : (frames.at.at(-1) ?? 0)
+      streams.add(body.id, replay, duration)
+    }
+    // context.deliver rather than streamFrames: the stream is also kept for a resume.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)
   })
 

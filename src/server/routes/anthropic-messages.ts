@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
 import {
   anthropicStreamError,
-  encodeAnthropicMessages,
+  anthropicMessagesFrames,
   foldAnthropicMessages,
   shapeAnthropicTurn,
   toolUseId,
@@ -154,7 +154,7 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
     threads.put(meta.id, { messages: [...input.messages, answerMessage(plan.answer, toolUseId)], tools: input.tools })
   if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
   const error: StreamError = (message, _kept, internal) => anthropicStreamError(message, internal ? 'api_error' : 'overloaded_error')
-  return streamFrames(c, context, encodeAnthropicMessages(plan, meta), faults, error, { 'request-id': id })
+  return streamFrames(c, context, anthropicMessagesFrames(plan, meta), faults, error, { 'request-id': id })
 }
 
 /**

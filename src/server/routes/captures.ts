@@ -80,11 +80,11 @@ function find(context: AppContext, name: string, param: string): NamedCapture {
   throw new TokensimError('not_found', `${param}: no capture named ${JSON.stringify(name)}; ${known}`, param)
 }
 
-function replay(c: Context, context: AppContext, capture: NamedCapture, options: ReplayOptions): Response {
+async function replay(c: Context, context: AppContext, capture: NamedCapture, options: ReplayOptions): Promise<Response> {
   // A recorded error is a whole body, not a stream: it is answered at once with its status.
   if (capture.status !== 200)
     return c.body(capture.reads.map((read) => read.data).join(''), capture.status as 400, { 'content-type': capture.contentType })
-  const frames = context.frames.get(`capture ${capture.name} ${options.speed} ${options.gap}`, () =>
+  const frames = await context.frames.get(`capture ${capture.name} ${options.speed} ${options.gap}`, () =>
     encodeFrames(captureFrames(capture, options)),
   )
   // No `: ping` in a silence: a read may end inside an event (or a JSON body), where a comment would corrupt it.

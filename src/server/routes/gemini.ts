@@ -7,7 +7,7 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
-import { encodeGemini, encodeGeminiJsonArray, foldGemini, geminiStreamError } from '../../wire/gemini.js'
+import { foldGemini, geminiFrames, geminiJsonArrayFrames, geminiStreamError } from '../../wire/gemini.js'
 import { renderGeminiError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message } from '../../core/conversation.js'
@@ -113,10 +113,10 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     if (!stream)
       return c.body(JSON.stringify(foldGemini(plan, options), null, 2), 200, { 'content-type': 'application/json; charset=UTF-8' })
     const error = (jsonArray: boolean) => (message: string) => geminiStreamError(message, jsonArray)
-    if (alt === 'sse') return streamFrames(c, context, encodeGemini(plan, options), faults, error(false))
+    if (alt === 'sse') return streamFrames(c, context, geminiFrames(plan, options), faults, error(false))
     // A streamed JSON array: no `: ping` comments, which would break the JSON (the heartbeat never comes due).
     const quiet = { ...context, heartbeat: Number.MAX_SAFE_INTEGER }
-    return streamFrames(c, quiet, encodeGeminiJsonArray(plan, options), faults, error(true), {
+    return streamFrames(c, quiet, geminiJsonArrayFrames(plan, options), faults, error(true), {
       'content-type': 'application/json; charset=UTF-8',
     })
   })

@@ -1,7 +1,7 @@
 /** POST /v1/chat/completions: OpenAI Chat Completions, streamed (`stream: true`) and not. */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { encodeOpenAIChat, foldOpenAIChat, openAIChatStreamError } from '../../wire/openai-chat.js'
+import { foldOpenAIChat, openAIChatFrames, openAIChatStreamError } from '../../wire/openai-chat.js'
 import { renderOpenAIError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, type Conversation, type Message } from '../../core/conversation.js'
@@ -71,7 +71,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     )
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }
     if (body.stream !== true) return c.json(foldOpenAIChat(plan, meta))
-    const frames = encodeOpenAIChat(plan, { ...meta, includeUsage: body.stream_options?.include_usage === true })
+    const frames = openAIChatFrames(plan, { ...meta, includeUsage: body.stream_options?.include_usage === true })
     return streamFrames(c, context, frames, faults, openAIChatStreamError)
   })
   app.route('/', group)

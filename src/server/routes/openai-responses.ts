@@ -3,7 +3,7 @@ import type { Hono } from 'hono'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
 import { renderOpenAIError } from '../../wire/errors.js'
-import { encodeOpenAIResponses, foldOpenAIResponses, openAIResponsesStreamError, responseJson } from '../../wire/openai-responses.js'
+import { foldOpenAIResponses, openAIResponsesFrames, openAIResponsesStreamError, responseJson } from '../../wire/openai-responses.js'
 import { readBody } from '../body.js'
 import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
 import { resolveTurn } from '../chat.js'
@@ -94,7 +94,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
       return c.body(responseJson(foldOpenAIResponses(plan, options)), 200, { 'content-type': 'application/json' })
     }
     const error = openAIResponsesStreamError
-    return streamFrames(c, context, encodeOpenAIResponses(plan, options), faults, error)
+    return streamFrames(c, context, openAIResponsesFrames(plan, options), faults, error)
   })
   app.route('/', group)
 }

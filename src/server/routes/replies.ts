@@ -6,14 +6,16 @@ import { memoized } from '../memo.js'
 export function repliesRoute(app: Hono, context: AppContext): void {
   // Per unit source (a reload makes a new one, with its library): counted on first use, not at start, as
   // tokenizing every reply costs a few ms the server need not spend.
-  const listing = memoized((units: AppContext['units']) => ({
-    replies: context.library.replies.map((reply) => ({
-      name: reply.name,
-      description: reply.description,
-      chars: reply.text.length,
-      words: units.ofReply(reply.name, 'word').length,
-      tokens: units.ofReply(reply.name, 'token').length,
-    })),
+  const listing = memoized(async (units: AppContext['units']) => ({
+    replies: await Promise.all(
+      context.library.replies.map(async (reply) => ({
+        name: reply.name,
+        description: reply.description,
+        chars: reply.text.length,
+        words: (await units.ofReply(reply.name, 'word')).length,
+        tokens: (await units.ofReply(reply.name, 'token')).length,
+      })),
+    ),
   }))
-  app.get('/replies', (c) => c.json(listing(context.units)))
+  app.get('/replies', async (c) => c.json(await listing(context.units)))
 }

@@ -2,15 +2,16 @@
 import type { Hono } from 'hono'
 import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
-import { encodeNative, nativeStreamError } from '../../wire/native.js'
+import { nativeFrames, nativeStreamError } from '../../wire/native.js'
 import { KNOB_HEADERS } from '../chat.js'
 import type { AppContext } from '../context.js'
-import { asHeaderError, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
+import { asHeaderError, asHeaderErrorAsync, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../faults.js'
 import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
 import { journalEntry } from '../journal.js'
 import { readQuery } from '../query.js'
 import { checkDuration } from '../stream-size.js'
+import { takeInSlices } from '../slices.js'
 
 export function streamRoute(app: Hono, context: AppContext): void {
   app.get('/stream', async (c) => {
@@ -21,10 +22,10 @@ export function streamRoute(app: Hono, context: AppContext): void {
       () => parseStreamParams(query, c.req.header('last-event-id'), context.defaults, context.limits, context.profiles),
       headers,
     )
-    const units = asHeaderError(
+    const units = await asHeaderErrorAsync(
       () =>
         'text' in params.source
-          ? context.units.ofText(params.source.text, params.unit)
+          ? context.units.ofText(params.source.text, params.unit, 'text', c.req.raw.signal)
           : context.units.ofReply(params.source.reply, params.unit),
       headers,
     )
@@ -51,10 +52,10 @@ export function streamRoute(app: Hono, context: AppContext): void {
       faults.headersDelay === 0
     ) {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
-      const frames = context.frames.get(cacheKey(params), () => {
+      const frames = await context.frames.get(cacheKey(params), () => {
         const planned = plan(units, params)
         checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
-        return encodeHeld(encodeNative(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
+        return encodeHeld(nativeFrames(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
       await beforeResponse(faults, c.req.raw, frames.headersAt, context.registry.closing)
       return context.deliver(c, frames, SSE_HEADERS, context)
@@ -68,9 +69,10 @@ export function streamRoute(app: Hono, context: AppContext): void {
     // The events say when they are sent: the encoder counts slow-headers and the stalls in their offsets and in
     // `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t` is there to
     // reveal) and the cut still are.
-    const native = encodeNative(planned, { retry: context.retry, delays: faults })
+    const native = await takeInSlices(nativeFrames(planned, { retry: context.retry, delays: faults }), Infinity)
     const headersAt = (planned.headersAt ?? 0) + faults.headersDelay
-    return context.deliver(c, encodeFaulted(native, { ...faults, stalls: [], headersAt }, nativeError), SSE_HEADERS, context)
+    const encoded = await encodeFaulted(native, { ...faults, stalls: [], headersAt }, nativeError)
+    return context.deliver(c, encoded, SSE_HEADERS, context)
   })
 }
 
