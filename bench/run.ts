@@ -254,18 +254,24 @@ function requestBytes({ path, headers, body }: VendorRequest): Buffer {
 }
 
 /**
- * The vendor series: the same answer (the `long` reply, o200k tokens, one every 20 ms) through every route, with
+ * The vendor series: the same answer (the `long` reply, o200k tokens, one every 20 ms after a first token `ttft`
+ * away) through every route, with
  * each SDK's request as it sends it, against /stream with the same reply, unit and delay.
  */
-function vendorTargets(delay: number): Array<{ route: string; target: Target }> {
-  const knobs = { 'x-tokensim-reply': 'long', 'x-tokensim-unit': 'token', 'x-tokensim-delay': String(delay), 'x-tokensim-ttft': '0' }
+function vendorTargets(delay: number, ttft: number): Array<{ route: string; target: Target }> {
+  const knobs = {
+    'x-tokensim-reply': 'long',
+    'x-tokensim-unit': 'token',
+    'x-tokensim-delay': String(delay),
+    'x-tokensim-ttft': String(ttft),
+  }
   const user = 'Explain how streaming works.'
   const vendor = (route: string, path: string, body: unknown): { route: string; target: Target } => ({
     route,
     target: { route, path, headers: knobs, body },
   })
   return [
-    { route: 'GET /stream', target: `/stream?reply=long&unit=token&delay=${delay}&ttft=0` },
+    { route: 'GET /stream', target: `/stream?reply=long&unit=token&delay=${delay}&ttft=${ttft}` },
     vendor('chat completions', '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: user }] }),
     vendor('responses', '/v1/responses', { model: 'gpt-4o', stream: true, input: user }),
     vendor('anthropic messages', '/v1/messages', {
@@ -425,7 +431,9 @@ async function series(
 async function vendorSeries(streams: number, delay: number, warmup: number, window: number, runs: number): Promise<Result[]> {
   const tokensim = SERVERS.find((server) => server.name === 'tokensim')!
   const out: Result[] = []
-  for (const { route, target } of vendorTargets(delay)) {
+  // The first token after the warm-up: no event goes out while the streams open, so the CPU they take then is
+  // the cost of opening them (the request read, the answer planned, the head written).
+  for (const { route, target } of vendorTargets(delay, warmup)) {
     const all: Result[] = []
     for (let i = 0; i < runs; i++) {
       const r = await measure(tokensim, streams, delay, warmup, window, target)

@@ -22,9 +22,28 @@ export const SPAN = 1024
 
 /** How many o200k_base tokens `text` is. */
 export function countTokens(text: string): number {
+  if (text.length <= SHORT) return countShort(text)
   let total = 0
   for (const tokens of spanTokens(text)) total += tokens
   return total
+}
+
+/**
+ * Short texts (a stream's deltas, which Gemini's running usage counts one by one) are few and repeat: their
+ * counts are kept, up to SHORT_KEPT of them, and the whole memo is dropped when it is full.
+ */
+const SHORT = 32
+const SHORT_KEPT = 20_000
+const shortCounts = new Map<string, number>()
+
+function countShort(text: string): number {
+  let tokens = shortCounts.get(text)
+  if (tokens === undefined) {
+    tokens = count(text, { disallowedSpecial: NO_SPECIAL_TOKENS })
+    if (shortCounts.size >= SHORT_KEPT) shortCounts.clear()
+    shortCounts.set(text, tokens)
+  }
+  return tokens
 }
 
 /**

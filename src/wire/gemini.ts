@@ -114,6 +114,8 @@ interface Chunk {
   readonly at: number
   readonly last?: number
   readonly body: object
+  /** A piece of the answer that is not the last: what its body holds, for a caller that writes it out itself. */
+  readonly piece?: { readonly part: GeminiPart; readonly usage: Usage }
 }
 
 /**
@@ -127,11 +129,14 @@ export function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Ge
   }
   const closing = endingOf(plan)
   type Piece = { at: number; last?: number | undefined; part: GeminiPart; usage: Usage }
-  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => ({
-    at,
-    ...(last !== undefined ? { last } : {}),
-    body: response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
-  })
+  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => {
+    const chunk = { at, ...(last !== undefined ? { last } : {}), ...(final ? {} : { piece: { part, usage } }) }
+    // The body is made only when read: a caller that writes the piece out itself never needs it.
+    return Object.defineProperty(chunk, 'body', {
+      enumerable: true,
+      get: () => response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
+    }) as Chunk
+  }
   let held: Piece | undefined
   let candidates = 0
   let thoughts = 0
@@ -182,9 +187,29 @@ export const encodeGemini = (plan: TurnPlan, options: GeminiOptions): TimedFrame
 
 /** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
 export function* geminiFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
-  for (const { at, last, body } of geminiChunks(plan, options)) {
-    yield { at, ...(last !== undefined ? { last } : {}), text: sseJsonData(googleJson(body)) }
+  // The hot path, written out: a text piece's chunk as googleJson gives it, byte for byte (a test compares them).
+  const tail = `,"modelVersion": ${JSON.stringify(options.model)},"responseId": ${JSON.stringify(options.id)}}`
+  for (const chunk of geminiChunks(plan, options)) {
+    const { at, last, piece } = chunk
+    const text =
+      piece !== undefined && 'text' in piece.part
+        ? `{"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(piece.part.text)}${piece.part.thought === true ? ',"thought": true' : ''}}],"role": "model"},"index": 0}],"usageMetadata": ${usageJson(piece.usage)}${tail}`
+        : googleJson(chunk.body)
+    yield { at, ...(last !== undefined ? { last } : {}), text: sseJsonData(text) }
   }
+}
+
+/** googleJson(geminiUsage(usage)), written out. */
+function usageJson({ input, output, reasoning }: Usage): string {
+  const candidates = output - reasoning
+  let json = '{'
+  const add = (key: string, value: string): void => void (json += `${json === '{' ? '' : ','}"${key}": ${value}`)
+  if (input !== 0) add('promptTokenCount', String(input))
+  if (candidates !== 0) add('candidatesTokenCount', String(candidates))
+  if (input + output !== 0) add('totalTokenCount', String(input + output))
+  if (input > 0) add('promptTokensDetails', `[{"modality": "TEXT","tokenCount": ${input}}]`)
+  if (reasoning !== 0) add('thoughtsTokenCount', String(reasoning))
+  return `${json}}`
 }
 
 /**
