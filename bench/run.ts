@@ -5,6 +5,7 @@
  *   npm run bench -- --streams 2000 --window 20000 --runs 3 --only cadence   (or --only memory)
  *   npm run bench -- --servers tokensim,node   (servers whose names start so)
  *   npm run bench -- --only vendor  # the same answer through every vendor route, against /stream
+ *   npm run bench -- --only vendor --routes GET,chat   (the routes whose names start so)
  *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '1' },
     servers: { type: 'string' },
+    // The vendor series' routes whose names start so (`GET /stream`, `chat`, `responses`, `anthropic`, `gemini`, `ai sdk`)
+    routes: { type: 'string' },
     // cadence, vendor, memory, churn, or a comma-separated list of them; none: all four
     only: { type: 'string' },
     'churn-streams': { type: 'string', default: '20000' },
@@ -433,7 +436,9 @@ async function vendorSeries(streams: number, delay: number, warmup: number, wind
   const out: Result[] = []
   // The first token after the warm-up: no event goes out while the streams open, so the CPU they take then is
   // the cost of opening them (the request read, the answer planned, the head written).
-  for (const { route, target } of vendorTargets(delay, warmup)) {
+  const routes = values.routes?.split(',')
+  const targets = vendorTargets(delay, warmup).filter(({ route }) => routes === undefined || routes.some((r) => route.startsWith(r)))
+  for (const { route, target } of targets) {
     const all: Result[] = []
     for (let i = 0; i < runs; i++) {
       const r = await measure(tokensim, streams, delay, warmup, window, target)

@@ -91,6 +91,20 @@ describe('HEAD', () => {
     expect(answer.headers).toEqual({ ...get.headers, ...('content-length' in get.headers && { 'content-length': String(length) }) })
   })
 
+  it('the journal tells a HEAD /stream from its GET: the GET streamed, the HEAD did not', async () => {
+    const path = '/stream?text=journal-head&delay=0&ttft=0'
+    await head('GET', path)
+    await head('HEAD', path)
+    const { entries } = (await (await fetch(`${server.url}/journal?route=stream`)).json()) as {
+      entries: Array<{ method: string; knobs?: Record<string, string>; stream?: boolean }>
+    }
+    const mine = entries.filter((entry) => entry.knobs?.['text'] === 'journal-head')
+    expect(mine.map((entry) => [entry.method, entry.stream])).toEqual([
+      ['GET', true],
+      ['HEAD', false],
+    ])
+  })
+
   it('HEAD /api/chat/{id}/stream while the chat plays: the GET head, no stream', async () => {
     const body = JSON.stringify({ id: 'head-chat', messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] })
     const post = await fetch(`${server.url}/api/chat`, {

@@ -41,7 +41,8 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const sources = { header: c.req.header(FAULT_HEADER), query: given['fault'] }
     const faults = requestFaults(sources, context.faults, params.after, { answers: false })
     const entry = journalEntry(c)
-    if (entry !== undefined) Object.assign(entry, { knobs: given, faults: faults.applied, stream: true })
+    // A HEAD plays nothing (src/server/head.ts): its entry says so.
+    if (entry !== undefined) Object.assign(entry, { knobs: given, faults: faults.applied, stream: c.req.method !== 'HEAD' })
     // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
     // the events' `t` and the done moments count it.
     if (
