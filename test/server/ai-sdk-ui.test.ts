@@ -16,7 +16,7 @@ import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { countTokens } from '../../src/core/tokens.js'
 import { createChatStreams } from '../../src/server/chat-streams.js'
 import { createClock } from '../../src/server/clock.js'
-import { encodeFrames } from '../../src/server/frames.js'
+import { planTurn } from '../../src/core/turn.js'
 import { BAD_KNOBS, REASONING, TEST_SCENARIOS } from '../helpers/scenarios.js'
 import { expectPreflight } from '../helpers/cors.js'
 import { PlainChat } from '../helpers/chat.js'
@@ -240,25 +240,32 @@ describe('GET /api/chat/:id/stream (resume)', () => {
 })
 
 describe('the registry of playing chats', () => {
-  const frames = encodeFrames([
-    { at: 0, text: 'a' },
-    { at: 40, text: 'b' },
-  ])
+  const answer = (messageId: string) => ({
+    plan: planTurn(
+      { parts: [{ kind: 'text', text: 'ab' }] },
+      { unit: 'char', timing: { ttft: 0, delay: 20, jitter: 0 }, seed: 0, chunk: 1, inputTokens: 1 },
+    ),
+    faults: { stalls: [], headersDelay: 0 },
+    messageId,
+    started: Date.now(),
+    duration: 40,
+  })
 
   it('holds one answer per chat, at most `limit` chats (the oldest go first), each until its last frame is due', async () => {
     const streams = createChatStreams(createClock(), 2)
-    const replay = () => frames
-    streams.add('a', replay, 40)
-    streams.add('a', replay, 40) // a new answer of the same chat replaces the old one
+    streams.add('a', answer('1'))
+    streams.add('a', answer('2')) // a new answer of the same chat replaces the old one
     expect(streams.size).toBe(1)
-    streams.add('b', replay, 40)
-    streams.add('c', replay, 40)
+    expect(streams.get('a')?.messageId).toBe('2')
+    streams.add('b', answer('3'))
+    streams.add('c', answer('4'))
     expect(streams.size).toBe(2)
-    expect(streams.resume('a')).toBeUndefined()
-    expect((streams.resume('c') as typeof frames).bytes).toBe(frames.bytes) // the same bytes, shared
+    expect(streams.get('a')).toBeUndefined()
+    // Plain data, which another process can be sent and replay from.
+    expect(JSON.parse(JSON.stringify(streams.get('c')))).toEqual(streams.get('c'))
     await new Promise((resolve) => setTimeout(resolve, 80))
     expect(streams.size).toBe(0)
-    expect(streams.resume('c')).toBeUndefined()
+    expect(streams.get('c')).toBeUndefined()
   })
 })
 

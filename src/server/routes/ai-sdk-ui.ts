@@ -15,12 +15,12 @@ import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
 import { resolveTurn } from '../chat.js'
-import { createChatStreams } from '../chat-streams.js'
+import { createChatStreams, type ChatAnswer } from '../chat-streams.js'
 import { isLazy } from '../frames.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { framesToPlay, newId, playedLazily, SSE_HEADERS } from '../respond.js'
+import { framesToPlay, newId, SSE_HEADERS } from '../respond.js'
 import { readHeaders } from '../params.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
@@ -72,24 +72,40 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     const messageId = last.role === 'assistant' && last.id !== undefined ? last.id : newId('msg-', 16)
     const frames = await framesToPlay(aiSdkUiFrames(plan, { messageId }), faults, aiSdkUiStreamError)
     if (body.id !== undefined) {
-      // A resumed stream replays the answer from its start: made again from the plan, or, faulted, the frames.
-      const replay = isLazy(frames)
-        ? () => playedLazily(aiSdkUiFrames(plan, { messageId }), frames.shift, aiSdkUiStreamError)
-        : () => frames
       const duration = isLazy(frames) ? Math.max(0, plan.end - frames.shift) : (frames.at.at(-1) ?? 0)
-      streams.add(body.id, replay, duration)
+      streams.add(body.id, { plan, faults, messageId, started: Date.now(), duration })
     }
     // context.deliver rather than streamFrames: the stream is also kept for a resume.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)
   })
 
-  group.get('/api/chat/:id/stream', (c) => {
-    const frames = streams.resume(c.req.param('id'))
-    if (frames === undefined) return c.body(null, 204)
-    return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)
+  // With --workers, the process that plays a chat answers the others' questions about it.
+  context.peers?.on(CHAT_KIND, (id) => (typeof id === 'string' ? streams.get(id) : undefined))
+
+  group.get('/api/chat/:id/stream', async (c) => {
+    const id = c.req.param('id')
+    const answer = streams.get(id) ?? (await askPeers(context, id))
+    if (answer === undefined) return c.body(null, 204)
+    // The whole answer from its start, re-timed: what is already due at once, the rest when the first stream sends it.
+    const elapsed = Math.max(0, Date.now() - answer.started)
+    const frames = await framesToPlay(aiSdkUiFrames(answer.plan, { messageId: answer.messageId }), answer.faults, aiSdkUiStreamError)
+    const resumed = isLazy(frames)
+      ? { ...frames, shift: frames.shift + elapsed }
+      : { ...frames, at: frames.at.map((at) => Math.max(0, at - elapsed)) }
+    return context.deliver(c, resumed, { ...UI_MESSAGE_STREAM_HEADERS }, context)
   })
 
   app.route('/', group)
+}
+
+/** The question a process asks the others for a chat it does not play (src/server/peers.ts). */
+const CHAT_KIND = 'chat-answer'
+
+/** The answer of chat `id` from whichever other process plays it, if one does. */
+async function askPeers(context: AppContext, id: string): Promise<ChatAnswer | undefined> {
+  if (context.peers === undefined) return undefined
+  const answers = await context.peers.ask(CHAT_KIND, id)
+  return answers.find((answer): answer is ChatAnswer => typeof answer === 'object' && answer !== null)
 }
 
 type Part = z.output<typeof PART>
