@@ -18,11 +18,9 @@ import { parseInPieces } from '../helpers/sse.js'
 
 const meta = { id: 'id-1', created: 1, model: 'm"odel' }
 const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 })
-const answer = fc
-  .tuple(fc.option(text, { nil: undefined }), text)
-  .map(([reasoning, visible]): Answer => ({
-    parts: [...(reasoning === undefined ? [] : [{ kind: 'reasoning' as const, text: reasoning }]), { kind: 'text', text: visible }],
-  }))
+const answer = fc.tuple(fc.option(text, { nil: undefined }), text).map(([reasoning, visible]): Answer => ({
+  parts: [...(reasoning === undefined ? [] : [{ kind: 'reasoning' as const, text: reasoning }]), { kind: 'text', text: visible }],
+}))
 
 const FORMATS = {
   'openai chat': (a: Answer) => encodeOpenAIChat(plan(a), { ...meta, includeUsage: true }),
