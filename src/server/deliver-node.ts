@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { Socket, type Server } from 'node:net'
 import { deliverWebStream, type Deliver } from './deliver.js'
-import { startPlaying, type Playing, type Sink } from './player.js'
+import { startPlaying, type Chunk, type Playing, type Sink } from './player.js'
 
 /**
  * Node's own helper that returns a connection's parser to its pool and unhooks it from the socket (it also
@@ -172,7 +172,7 @@ function onStreamEnd(this: HttpSocket): void {
 class SocketSink implements Sink {
   constructor(private readonly socket: Socket) {}
 
-  write(chunks: readonly Uint8Array[], from: number, to: number): boolean {
+  write(chunks: readonly Chunk[], from: number, to: number): boolean {
     const socket = this.socket
     if (to - from === 1) return socket.write(chunks[from]!)
     socket.cork()

@@ -3,7 +3,7 @@
  * `app.request()`); src/server/deliver-node.ts writes straight to Node's response where there is one.
  */
 import type { Context } from 'hono'
-import type { Frames } from './frames.js'
+import { toBytes, type Frames } from './frames.js'
 import { play, type PlayOptions, type Sink } from './player.js'
 
 export type Deliver = (c: Context, frames: Frames, headers: Record<string, string>, options: PlayOptions) => Response
@@ -17,7 +17,10 @@ export const deliverWebStream: Deliver = (_c, frames, headers, options) => {
       start(controller) {
         const sink: Sink = {
           write(chunks, from, to) {
-            for (let i = from; i < to; i++) controller.enqueue(chunks[i]!)
+            for (let i = from; i < to; i++) {
+              const chunk = chunks[i]!
+              controller.enqueue(typeof chunk === 'string' ? toBytes(chunk) : chunk)
+            }
             return (controller.desiredSize ?? 0) > 0
           },
           onDrain(resume) {

@@ -56,9 +56,18 @@ const encoder = new TextEncoder()
 // On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
 // make; elsewhere a plain Uint8Array is what web streams take.
 const NodeBuffer = (
-  globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array; concat(list: readonly Uint8Array[]): Uint8Array } }
+  globalThis as {
+    Buffer?: {
+      from(text: string, encoding: 'utf8'): Uint8Array
+      concat(list: readonly Uint8Array[]): Uint8Array
+      byteLength?(text: string, encoding: 'utf8'): number
+    }
+  }
 ).Buffer
 export const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
+/** The length of `text` in UTF-8, without encoding it where the runtime can tell (Node). */
+export const utf8Length =
+  NodeBuffer?.byteLength === undefined ? (text: string) => encoder.encode(text).length : (text: string) => NodeBuffer.byteLength!(text, 'utf8')
 const concat = (list: readonly Uint8Array[]): Uint8Array => {
   if (list.length === 1) return list[0]!
   if (NodeBuffer !== undefined) return NodeBuffer.concat(list)

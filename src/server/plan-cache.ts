@@ -5,6 +5,7 @@
  * their prompts) is not in the key: each request gets the shared plan with its own put back (withOwn), which
  * copies a few objects, not the answer's deltas.
  */
+import { streamedText } from '../core/turn.js'
 import type { Answer, Part, TurnPlan } from '../core/types.js'
 
 export interface PlanCache {
@@ -15,51 +16,81 @@ export interface PlanCache {
 
 /** Least recently used plans go first once there are more than `entries`, or more than `units` in all. */
 export function createPlanCache({ entries = 256, units = 1_000_000 } = {}): PlanCache {
-  const map = new Map<string, { plan: Promise<TurnPlan>; units: number }>()
+  // Keyed by the knobs and each part's kind and name, then by each part's text, one level a part: a reply's text
+  // is the same string object from one request to the next, whose hash V8 keeps, so a lookup costs no pass over
+  // the 20 KB of a long reply (one JSON key of it all took a quarter of a millisecond a request).
+  const root = new Map<string, Level>()
+  const recent = new Map<Entry, true>() // in order of use, for eviction
   let total = 0
   const evict = (): void => {
-    for (const [key, old] of map) {
-      if (map.size <= entries && total <= units) break
-      map.delete(key)
-      total -= old.units
+    for (const entry of recent.keys()) {
+      if (recent.size <= entries && total <= units) break
+      remove(entry)
+    }
+  }
+  const remove = (entry: Entry): void => {
+    recent.delete(entry)
+    total -= entry.units
+    // The entry, then each level it leaves empty: nothing of an evicted answer's text stays behind.
+    for (let i = entry.path.length - 1; i >= 0; i--) {
+      const [level, key] = entry.path[i]!
+      level.delete(key)
+      if (level.size > 0) break
     }
   }
   return {
     async get(answer, knobs, input, make) {
-      const key = `${knobs}\0${keyOf(answer)}`
-      let hit = map.get(key)
-      if (hit !== undefined) {
-        map.delete(key) // Map keeps insertion order: re-inserting marks it most recently used
-        map.set(key, hit)
+      const head = `${knobs}\0${answer.finish ?? ''}\0${answer.parts.map((part) => (part.kind === 'tool_call' ? `${part.kind} ${part.name}` : part.kind)).join('\0')}`
+      let level: Level = root.get(head) ?? new Map()
+      root.set(head, level)
+      const path: Array<[Map<string, unknown>, string]> = [[root, head]]
+      const texts = answer.parts.map(streamedText)
+      for (const text of texts.slice(0, -1)) {
+        const found = level.get(text)
+        const next: Level = found instanceof Map ? found : new Map()
+        level.set(text, next)
+        path.push([level, text])
+        level = next
+      }
+      const last = texts.at(-1) ?? ''
+      let entry = level.get(last) as Entry | undefined // at the last level: entries only (a head fixes the number of parts)
+      if (entry !== undefined) {
+        recent.delete(entry)
+        recent.set(entry, true)
       } else {
-        hit = { plan: make(), units: 0 }
-        map.set(key, hit)
-        const entry = hit
+        path.push([level, last])
+        const made: Entry = { plan: make(), units: 0, path }
+        entry = made
+        level.set(last, made)
+        recent.set(made, true)
         try {
-          const made = await entry.plan
-          if (map.get(key) === entry) {
-            entry.units = made.parts.reduce((sum, part) => sum + part.deltas.length, 0)
-            total += entry.units
+          const plan = await made.plan
+          if (recent.has(made)) {
+            made.units = plan.parts.reduce((sum, part) => sum + part.deltas.length, 0)
+            total += made.units
             evict()
           }
         } catch (error) {
-          if (map.get(key) === entry) map.delete(key)
+          if (recent.has(made)) remove(made)
           throw error
         }
       }
-      return withOwn(await hit.plan, answer, input)
+      return withOwn(await entry.plan, answer, input)
     },
     get size() {
-      return map.size
+      return recent.size
     },
   }
 }
 
-/** What decides a plan in an answer: each part's kind and text, a tool call's name and arguments; not the ids. */
-function keyOf(answer: Answer): string {
-  const parts = answer.parts.map((part) => (part.kind === 'tool_call' ? [part.kind, part.name, part.arguments] : [part.kind, part.text]))
-  return JSON.stringify([answer.finish ?? null, parts])
+interface Entry {
+  readonly plan: Promise<TurnPlan>
+  units: number
+  /** The levels from the root to it, each with the key the next (or it) is under. */
+  readonly path: ReadonlyArray<readonly [Map<string, unknown>, string]>
 }
+
+type Level = Map<string, Level | Entry>
 
 /** The shared plan with this request's own tool call ids and prompt tokens. */
 function withOwn(plan: TurnPlan, answer: Answer, input: number): TurnPlan {

@@ -16,8 +16,15 @@
  */
 import { sseComment } from '../wire/sse.js'
 import type { Clock, Timer } from './clock.js'
-import { isLazy, toBytes, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
+import { isLazy, utf8Length, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
 import type { OpenStream, StreamRegistry } from './streams.js'
+
+/**
+ * What a sink writes: bytes, or text to be sent as UTF-8. A stream made as it plays hands over its frames' text
+ * as it is: Node's socket encodes a string straight into the write (no Buffer made and collected per event),
+ * which is most of what encoding per event costs.
+ */
+export type Chunk = Uint8Array | string
 
 export interface Sink {
   /**
@@ -25,7 +32,7 @@ export interface Sink {
    * be called once it empties. A range of the encoded frames rather than an array of its own, so that the hot
    * path (one frame per stream per event) allocates nothing.
    */
-  write(chunks: readonly Uint8Array[], from: number, to: number): boolean
+  write(chunks: readonly Chunk[], from: number, to: number): boolean
   onDrain(resume: () => void): void
   /** Ends the response normally. */
   end(): void
@@ -245,7 +252,7 @@ const NONE: readonly never[] = []
 class LazyPlayer extends Player {
   private pending: TimedFrameLike | undefined
   /** The batch being written, reused: a sink takes the chunks before write returns. */
-  private readonly batch: Uint8Array[] = []
+  private readonly batch: string[] = []
 
   constructor(
     private readonly source: LazyFrames,
@@ -268,14 +275,13 @@ class LazyPlayer extends Player {
   override step(): void {
     const { batch } = this
     const now = this.options.clock.now()
-    while (this.pending !== undefined && this.due(this.pending) <= now) {
+    while (this.pending !== undefined && this.dueAt(this.pending) <= now) {
       let bytes = 0
       batch.length = 0
       let pending: TimedFrameLike | undefined = this.pending
-      while (pending !== undefined && this.due(pending) <= now && bytes < BATCH_BYTES) {
-        const encoded = toBytes(pending.text)
-        batch.push(encoded)
-        bytes += encoded.length
+      while (pending !== undefined && this.dueAt(pending) <= now && bytes < BATCH_BYTES) {
+        batch.push(pending.text)
+        bytes += utf8Length(pending.text)
         pending = this.pull()
       }
       this.pending = pending
@@ -297,13 +303,13 @@ class LazyPlayer extends Player {
       this.sink.end()
       return
     }
-    const due = this.due(this.pending)
+    const due = this.dueAt(this.pending)
     const ping = this.lastWrite + this.heartbeat
     this.pinging = ping < due
     this.options.clock.schedule(this, this.pinging ? ping : due)
   }
 
-  private due(frame: TimedFrameLike): number {
+  private dueAt(frame: TimedFrameLike): number {
     return this.start + Math.max(0, frame.at - this.source.shift)
   }
 }
