@@ -78,6 +78,11 @@ Usage: tokensim [options]
                    rpm=60,tpm=40000 (either or both; window=10s shortens the minute, for tests); a request
                    beyond them is a 429 in its vendor's shape, and every answer carries the vendor's
                    rate-limit headers (default: no limits)
+  --capacity N     streams the simulated model serves at full speed; beyond them a new stream waits longer for
+                   its first token and gets its tokens more slowly, as a loaded model does (see the README's
+                   Capacity; default: no limit, no slowdown; per process with --workers)
+  --queue-limit M  streams that may wait beyond --capacity; beyond them an overload refusal (Anthropic 529,
+                   503 elsewhere) with retry-after (default: no limit)
   --journal N      requests GET /journal keeps, the oldest dropped first; 0 keeps none (default ${JOURNAL_ENTRIES})
   --workers N      processes that share the port, or "auto" for one per core (default 1)
   -h, --help       show this help
@@ -133,6 +138,8 @@ async function main(argv: readonly string[]): Promise<void> {
         'api-key': { type: 'string' },
         cors: { type: 'string' },
         'rate-limit': { type: 'string' },
+        capacity: { type: 'string' },
+        'queue-limit': { type: 'string' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -160,6 +167,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const apiKey = apiKeyOf(values['api-key'] ?? (process.env['TOKENSIM_API_KEY'] || undefined))
   const corsOrigins = corsOf(values.cors ?? '*')
   const rateLimit = rateLimitOf(values['rate-limit'])
+  const capacity = values.capacity === undefined ? undefined : wholeNumber('--capacity', values.capacity, 1, 10_000_000)
+  const queueLimit = values['queue-limit'] === undefined ? undefined : wholeNumber('--queue-limit', values['queue-limit'], 0, 10_000_000)
+  if (queueLimit !== undefined && capacity === undefined) throw new UsageError('--queue-limit needs --capacity: give both')
   const host = values.host
   if (isIP(host) === 0 && host !== 'localhost')
     throw new UsageError(`--host must be an IP address or localhost; got ${JSON.stringify(host)}`)
@@ -202,6 +212,8 @@ async function main(argv: readonly string[]): Promise<void> {
       apiKey,
       corsOrigins,
       journal,
+      capacity,
+      queueLimit,
       ...(peers === undefined ? {} : { peers }),
       // With --workers the primary keeps the buckets, so that a key's limit holds for the whole server.
       rateLimit: rateLimit !== undefined && cluster.isWorker ? primaryRateLimits(rateLimit) : rateLimit,

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'rate_limited'
   /** A server with as many streams open as it takes (`--max-streams`). */
   | 'server_busy'
+  /** A simulated model with as many streams as it serves and queues (`--capacity`, `--queue-limit`): 529 or 503. */
+  | 'overloaded'
   /** A Host header that names another server (DNS rebinding), refused with `--cors` narrowed and no key. */
   | 'unknown_host'
   /** A server that is stopping (SIGTERM, SIGINT): a request still waiting for its headers, or one that came after. */

@@ -49,6 +49,7 @@ import { localRateLimits, type RateLimitStore } from './rate-limits.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
+import { capacityOf } from './capacity.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 import { MAX_DURATION_MS, MAX_UNITS } from './stream-size.js'
 import { createUnitSource } from './units.js'
@@ -103,6 +104,13 @@ export interface AppOptions {
    * this process, or a store that keeps them elsewhere (the primary of `--workers`); none: no limits.
    */
   readonly rateLimit?: RateLimitConfig | RateLimitStore | undefined
+  /**
+   * Streams the simulated model serves at full speed (`--capacity`, README "Capacity"): beyond them a new
+   * stream waits longer for its first token and gets its tokens more slowly; none: any number (no slowdown).
+   */
+  readonly capacity?: number | undefined
+  /** Streams that may wait beyond `capacity` (`--queue-limit`); beyond them an overload refusal; none: any. */
+  readonly queueLimit?: number | undefined
 }
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
@@ -136,6 +144,8 @@ export function createApp({
   corsOrigins = '*',
   allowHost,
   rateLimit,
+  capacity,
+  queueLimit,
 }: AppOptions = {}): Hono {
   const streamLimits = { ...LIMITS, ...limits }
   const streamDefaults = { ...DEFAULTS, ...defaults }
@@ -161,6 +171,7 @@ export function createApp({
     captures: data.captures,
     routeGroups: [],
     rateLimits: rateLimit === undefined || 'take' in rateLimit ? rateLimit : localRateLimits(rateLimit),
+    capacity: capacityOf(capacity, queueLimit),
   }
 
   peers?.on(SCENARIOS_KIND, (change) => context.scenarios.apply(change as ScopeChange))

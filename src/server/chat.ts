@@ -13,6 +13,7 @@ import { planTurn, streamedText } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
 import type { AppContext } from './context.js'
 import { sumInSlices } from './slices.js'
+import { loadKey, openStreams, timingAtLoad } from './capacity.js'
 import { FAULT_HEADER, requestFaults, type RequestFaults } from './faults.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './respond.js'
@@ -81,6 +82,8 @@ export async function resolveTurn(
     knobs[name] = value
   }
   const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits, context.profiles), KNOB_HEADERS)
+  // The load it starts with (--capacity), read once: a valid request is refused here when the queue is full.
+  const open = openStreams(context)
 
   const parts: Part[] = []
   if (answer?.reasoning !== undefined) parts.push({ kind: 'reasoning', text: renderTemplate(answer.reasoning, state) })
@@ -115,14 +118,17 @@ export async function resolveTurn(
   const { unit, timing, seed, chunk } = params
   const maxTokens = conversation.maxTokens
   // Planned once for every request of the same answer and knobs (src/server/plan-cache.ts).
-  const planKey = `${unit} ${JSON.stringify(timing)} ${seed} ${chunk} ${maxTokens ?? ''}`
+  const planKey = `${unit} ${JSON.stringify(timing)} ${seed} ${chunk} ${maxTokens ?? ''}${loadKey(open, context)}`
   const plan = await context.plans.get(answered, planKey, inputTokens, async () => {
     // Split through the unit source, a slice at a time: a reply many requests ask for is cut once, and a text
     // too long is refused. Not stopped when this request's client goes: other requests may wait for this plan.
     const texts = answered.parts.map(streamedText)
     const pieces = await Promise.all(texts.map((text) => context.units.ofText(text, unit, null)))
     const split = (text: string): readonly string[] => pieces[texts.indexOf(text)]!
-    const planned = planTurn(answered, { unit, timing, seed, chunk, inputTokens, split })
+    // Slowed for the load it started with, as long as all its units are (src/core/capacity.ts).
+    const count = pieces.reduce((sum, piece) => sum + piece.length, 0)
+    const loaded = timingAtLoad(timing, count, open, context)
+    const planned = planTurn(answered, { unit, timing: loaded, seed, chunk, inputTokens, split })
     // Each part is within the limit; all of them together must be too.
     let units = 0
     for (const part of planned.parts) units = Math.max(units, (part.deltas.at(-1)?.last ?? -1) + 1)

@@ -3,6 +3,7 @@ import type { NamedCapture } from '../core/capture.js'
 import type { ProfileSet } from '../core/profiles.js'
 import type { RateLimitStore } from './rate-limits.js'
 import type { ReplyLibrary } from '../core/replies.js'
+import type { Capacity } from './capacity.js'
 import type { Clock } from './clock.js'
 import type { Deliver } from './deliver.js'
 import type { ServerFaults } from './faults.js'
@@ -47,6 +48,8 @@ export interface AppContext {
   readonly peers?: Peers | undefined
   /** The requests and tokens per minute of each API key (`--rate-limit`); none: not limited. */
   readonly rateLimits?: RateLimitStore | undefined
+  /** The streams the simulated model serves at full speed, and how many more may queue (`--capacity`); none: any. */
+  readonly capacity?: Capacity | undefined
   /** Each vendor's route group, as routeGroup adds it, for the guard to answer in its shape. */
   readonly routeGroups: GroupShape[]
 }

@@ -33,6 +33,7 @@ const STATUS: Record<Exclude<ErrorCode, 'injected_status'>, number> = {
   too_many_streams: 429,
   rate_limited: 429,
   server_busy: 503,
+  overloaded: 503,
   shutting_down: 503,
   unknown_host: 403,
   injected_error: 500,
@@ -107,7 +108,8 @@ export interface AnthropicErrorBody {
 
 /** Anthropic's shape (https://docs.anthropic.com/en/api/errors): `{"type":"error","error":{type,message}}`. */
 export function renderAnthropicError(error: TokensimError): ErrorResponse<AnthropicErrorBody> {
-  const status = statusOf(error)
+  // An overloaded model is the API's own 529 `overloaded_error`, where the other vendors say 503.
+  const status = error.code === 'overloaded' ? 529 : statusOf(error)
   const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
   // The API's rate-limit headers (https://docs.anthropic.com/en/api/rate-limits#response-headers).
   const limits = limitHeaders('anthropic', error, status, {

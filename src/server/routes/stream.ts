@@ -3,6 +3,7 @@ import type { Hono } from 'hono'
 import { TokensimError } from '../../core/errors.js'
 import { plan } from '../../core/plan.js'
 import { nativeFrames, nativeStreamError } from '../../wire/native.js'
+import { timingAtLoad, openStreams } from '../capacity.js'
 import { KNOB_HEADERS } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { asHeaderError, asHeaderErrorAsync, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
@@ -18,17 +19,20 @@ export function streamRoute(app: Hono, context: AppContext): void {
     // The vendor routes' knob headers work here too, for a client that cannot change the URL; the query wins.
     const given = readQuery(c.req.url)
     const { query, headers } = withHeaderKnobs(given, readHeaders(c.req), KNOB_HEADERS)
-    const params = asHeaderError(
+    const asked = asHeaderError(
       () => parseStreamParams(query, c.req.header('last-event-id'), context.defaults, context.limits, context.profiles),
       headers,
     )
+    const open = openStreams(context) // the load it starts with (--capacity); beyond the queue, refused
     const units = await asHeaderErrorAsync(
       () =>
-        'text' in params.source
-          ? context.units.ofText(params.source.text, params.unit, 'text', c.req.raw.signal)
-          : context.units.ofReply(params.source.reply, params.unit),
+        'text' in asked.source
+          ? context.units.ofText(asked.source.text, asked.unit, 'text', c.req.raw.signal)
+          : context.units.ofReply(asked.source.reply, asked.unit),
       headers,
     )
+    // Slowed for that load over all its units, a resumed stream too (it is planned from the start, then cut).
+    const params = { ...asked, timing: timingAtLoad(asked.timing, units.length, open, context) }
     if (params.after === units.length) return c.body(null, 204) // EventSource stops reconnecting on 204
     if (params.after > units.length) {
       const param = params.afterParam
