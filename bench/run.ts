@@ -6,6 +6,7 @@
  *   npm run bench -- --servers tokensim,node   (servers whose names start so)
  *   npm run bench -- --only vendor  # the same answer through every vendor route, against /stream
  *   npm run bench -- --only vendor --routes GET,chat   (the routes whose names start so)
+ *   npm run bench -- --only vendor-memory --routes GET,chat   # 19,000 streams of each at 1 token/s
  *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
@@ -47,7 +48,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     // The vendor series' routes whose names start so (`GET /stream`, `chat`, `responses`, `anthropic`, `gemini`, `ai sdk`)
     routes: { type: 'string' },
-    // cadence, vendor, memory, churn, or a comma-separated list of them; none: all four
+    // cadence, vendor, vendor-memory, memory, churn, or a comma-separated list of them; none: all five
     only: { type: 'string' },
     'churn-streams': { type: 'string', default: '20000' },
   },
@@ -642,6 +643,8 @@ if (quick) {
   if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
   if (wants('vendor') && churnWanted)
     vendorTable(`vendor routes: ${streams} streams of the long reply at 50 tokens/s`, await vendorSeries(streams, 20, 3000, window, runs))
+  if (wants('vendor-memory') && churnWanted)
+    vendorTable('vendor routes, memory: 19,000 streams of the long reply at 1 token/s', await vendorSeries(19_000, 1000, 3000, 5000, runs))
   if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
   if (wants('churn') && churnWanted) {
     const churned = Number(values['churn-streams'])
