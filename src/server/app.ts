@@ -44,6 +44,8 @@ import { SCENARIOS_KIND, type Peers } from './peers.js'
 import { createScenarioStore, SCOPE_HEADER, type ScopeChange } from './scenario-store.js'
 import { createJournal, journalRequests, journalStreams } from './journal.js'
 import { journalRoute } from './routes/journal.js'
+import { countRefusals, countRequests, countStreams, createMetrics } from './metrics.js'
+import { metricsRoute } from './routes/metrics.js'
 import { newId } from './respond.js'
 import { localRateLimits, type RateLimitStore } from './rate-limits.js'
 import { staticRoute } from './routes/static.js'
@@ -150,6 +152,8 @@ export function createApp({
   const streamLimits = { ...LIMITS, ...limits }
   const streamDefaults = { ...DEFAULTS, ...defaults }
   const data = loadData({ replies, scenarios, profiles, captures }, streamDefaults, streamLimits)
+  const metrics = createMetrics()
+  const rateLimits = rateLimit === undefined || 'take' in rateLimit ? rateLimit : localRateLimits(rateLimit)
   const context: Writable<AppContext> = {
     defaults: streamDefaults,
     chatDefaults: { ...DEFAULTS, unit: 'token', ...defaults },
@@ -164,13 +168,24 @@ export function createApp({
     units: data.units,
     frames: createFrameCache(),
     plans: createPlanCache(),
-    deliver: limitStreams(answerHead(journalStreams(deliver)), { total: maxStreams, perClient: maxStreamsPerClient }, clientAddress),
+    deliver: limitStreams(
+      answerHead(journalStreams(countStreams(deliver, metrics))),
+      { total: maxStreams, perClient: maxStreamsPerClient },
+      clientAddress,
+    ),
     journal: createJournal(journal, () => newId('req_', 16)),
     peers,
-    faults: { faults: faults?.faults ?? [], spec: faults?.spec ?? '', rate: faults?.rate ?? 1, random: createRandom(faults?.seed ?? 0) },
+    faults: {
+      faults: faults?.faults ?? [],
+      spec: faults?.spec ?? '',
+      rate: faults?.rate ?? 1,
+      random: createRandom(faults?.seed ?? 0),
+      onApplied: metrics.faults,
+    },
     captures: data.captures,
     routeGroups: [],
-    rateLimits: rateLimit === undefined || 'take' in rateLimit ? rateLimit : localRateLimits(rateLimit),
+    rateLimits: rateLimits && countRefusals(rateLimits, metrics),
+    metrics,
     capacity: capacityOf(capacity, queueLimit),
   }
 
@@ -184,6 +199,8 @@ export function createApp({
   // Before the capture middleware, which answers vendor paths too: the API key and the body size.
   const keys = apiKey === undefined ? undefined : createKeyCheck(apiKey)
   const isStatic = (path: string): boolean => staticFiles?.has(path) ?? false
+  // Before the guard, so that a request it refuses counts too.
+  app.use('*', countRequests(metrics, isStatic))
   app.use('*', journalRequests(context.journal, isStatic, SCOPE_HEADER))
   app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic, closing: registry.closing, allowHost }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
@@ -193,6 +210,7 @@ export function createApp({
   repliesRoute(app, context)
   scenariosRoute(app, context)
   journalRoute(app, context)
+  metricsRoute(app, context)
   openAIChatRoute(app, context)
   openAIResponsesRoute(app, context)
   anthropicMessagesRoute(app, context)

@@ -9,6 +9,7 @@ import type { Deliver } from './deliver.js'
 import type { ServerFaults } from './faults.js'
 import type { FrameCache } from './frames.js'
 import type { Journal } from './journal.js'
+import type { Metrics } from './metrics.js'
 import type { Peers } from './peers.js'
 import type { PlanCache } from './plan-cache.js'
 import type { ScenarioStore } from './scenario-store.js'
@@ -44,6 +45,8 @@ export interface AppContext {
   readonly captures: ReadonlyMap<string, NamedCapture>
   /** The requests the server got (`--journal`). */
   readonly journal: Journal
+  /** What GET /metrics tells. */
+  readonly metrics: Metrics
   /** The other processes of a server with `--workers`. */
   readonly peers?: Peers | undefined
   /** The requests and tokens per minute of each API key (`--rate-limit`); none: not limited. */

@@ -29,6 +29,8 @@ export interface ServerFaults {
   readonly rate: number
   /** One draw per request. */
   readonly random: Random
+  /** Told the faults each request gets, from every source (GET /metrics counts them by kind). */
+  readonly onApplied?: ((faults: readonly Fault[]) => void) | undefined
 }
 
 export interface FaultSources {
@@ -68,6 +70,7 @@ export function requestFaults(
     faults.push(...(answers ? server.faults : server.faults.filter((fault) => fault.kind !== 'misbehave')))
     applied['--fault'] = server.spec
   }
+  if (faults.length > 0) server.onApplied?.(faults)
   return { ...planFaults(faults, resumedAfter), applied }
 }
 
