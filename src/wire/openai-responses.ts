@@ -155,6 +155,14 @@ class Raw {
 
 const OBFUSCATION_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
+/** Letters and digits drawn once from a fixed seed, which each delta's padding is a stretch of. */
+const PADDING = (() => {
+  const random = createRandom(0x0bf5)
+  let out = ''
+  for (let i = 0; i < 4096; i++) out += OBFUSCATION_ALPHABET[Math.floor(random() * OBFUSCATION_ALPHABET.length)]
+  return out
+})()
+
 /** The stream as timed frames. */
 export const encodeOpenAIResponses = (plan: TurnPlan, options: OpenAIResponsesOptions): TimedFrame[] => [
   ...openAIResponsesFrames(plan, options),
@@ -167,11 +175,11 @@ export function* openAIResponsesFrames(plan: TurnPlan, options: OpenAIResponsesO
   let seed = 0
   for (const char of options.id) seed = (Math.imul(seed, 31) + char.charCodeAt(0)) >>> 0
   const random = createRandom(seed)
+  // Pads a delta's payload towards a multiple of 16 characters, as the captured streams do for short deltas: a
+  // stretch of PADDING from a drawn place, one draw a delta rather than one a character (it is made per event).
   const pad = (delta: string): string => {
-    // Pads a delta's payload towards a multiple of 16 characters, as the captured streams do for short deltas.
-    let out = ''
-    for (let n = 16 - (delta.length % 16); n > 0; n--) out += OBFUSCATION_ALPHABET[Math.floor(random() * OBFUSCATION_ALPHABET.length)]
-    return out
+    const at = Math.floor(random() * (PADDING.length - 16))
+    return PADDING.slice(at, at + 16 - (delta.length % 16))
   }
   const emit = (at: number, type: string, fields: Record<string, unknown>, last?: number): TimedFrame => {
     const all: Record<string, unknown> = { ...fields, sequence_number: sequence++ }
