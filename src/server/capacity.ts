@@ -29,14 +29,16 @@ export function openStreams(context: Pick<AppContext, 'capacity' | 'registry'>):
   if (queueLimit !== undefined && open > streams + queueLimit) {
     throw new TokensimError(
       'overloaded',
-      `tokensim's simulated model is overloaded: ${streams} streams at full speed (--capacity) and ${queueLimit} queued ` +
-        `(--queue-limit) are open; retry in a moment.`,
+      `tokensim's simulated model is overloaded: ${count(streams)} at full speed (--capacity) and ${count(queueLimit)} ` +
+        `queued (--queue-limit) are open; retry in a moment.`,
       null,
       { retryAfter: 1 },
     )
   }
   return open
 }
+
+const count = (n: number): string => `${n} stream${n === 1 ? '' : 's'}`
 
 /** A stream's timing at the load it started with (`open` from openStreams), for `units` units. */
 export function timingAtLoad(timing: Timing, units: number, open: number, context: Pick<AppContext, 'capacity' | 'limits'>): Timing {
