@@ -72,6 +72,8 @@ class Player implements Timer, OpenStream, Playing {
   slot = -1
   slotNext: Timer | undefined = undefined
   slotPrev: Timer | undefined = undefined
+  /** When it was due, for the clock's lateness histogram (declared here so that a player keeps one shape). */
+  due = 0
   protected readonly start: number
   protected lastWrite: number
   protected next = 0
