@@ -80,6 +80,15 @@ const SERVERS: readonly Server[] = [
 ]
 
 /**
+ * Peers of one vendor route, in the vendor series only (they serve no /stream): each runs that route's request
+ * and is a row beside tokensim's (`route` is tokensim's row it sits by). Started with `--ttft` the series' warm-up.
+ */
+const VENDOR_PEERS: ReadonlyArray<Server & { readonly route: string }> = [
+  // @copilotkit/aimock, the long reply one chunk per token, paced by its own per-chunk delays (bench/peers/aimock.ts).
+  { name: 'aimock chat completions', route: 'chat completions', args: ['dist/bench/peers/aimock.js'] },
+]
+
+/**
  * Everything the benchmark runs is built first and run by plain `node`: tokensim as `npm start` runs it
  * (dist/cli.js, from tsc), and the peers, the clients and the probes bundled by esbuild into dist/bench/. Not
  * tsx: its loader is a second V8 isolate in every process it starts, whose own full collections ran on the
@@ -91,7 +100,7 @@ async function buildAll(): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
   await build({
-    entryPoints: ['floor', 'node-minimal', 'hono-streamsse']
+    entryPoints: ['floor', 'node-minimal', 'hono-streamsse', 'aimock']
       .map((peer) => `${root}bench/peers/${peer}.ts`)
       .concat(['load', 'churn', 'lateness-probe', 'stalls'].map((file) => `${root}bench/${file}.ts`)),
     outdir: built,
@@ -431,18 +440,34 @@ async function series(
   return out
 }
 
-/** The vendor series: tokensim alone, one row per route, the same answer on each (see vendorTargets). */
-async function vendorSeries(streams: number, delay: number, warmup: number, window: number, runs: number): Promise<Result[]> {
+/**
+ * The vendor series: tokensim, one row per route, the same answer on each (see vendorTargets); with `peers`, each
+ * of VENDOR_PEERS after its route's row, on the same request (chosen by --routes by its own name or its route's).
+ */
+async function vendorSeries(
+  streams: number,
+  delay: number,
+  warmup: number,
+  window: number,
+  runs: number,
+  peers = false,
+): Promise<Result[]> {
   const tokensim = SERVERS.find((server) => server.name === 'tokensim')!
   const out: Result[] = []
   // The first token after the warm-up: no event goes out while the streams open, so the CPU they take then is
   // the cost of opening them (the request read, the answer planned, the head written).
   const routes = values.routes?.split(',')
-  const targets = vendorTargets(delay, warmup).filter(({ route }) => routes === undefined || routes.some((r) => route.startsWith(r)))
-  for (const { route, target } of targets) {
+  const chosen = (...names: string[]) => routes === undefined || routes.some((r) => names.some((name) => name.startsWith(r)))
+  const targets = vendorTargets(delay, warmup).flatMap(({ route, target }) => [
+    ...(chosen(route) ? [{ route, server: tokensim, target }] : []),
+    ...(peers ? VENDOR_PEERS : [])
+      .filter((peer) => peer.route === route && chosen(peer.name, route))
+      .map((peer) => ({ route: peer.name, server: { ...peer, args: [...peer.args, '--ttft', String(warmup)] }, target })),
+  ])
+  for (const { route, server, target } of targets) {
     const all: Result[] = []
     for (let i = 0; i < runs; i++) {
-      const r = await measure(tokensim, streams, delay, warmup, window, target)
+      const r = await measure(server, streams, delay, warmup, window, target)
       all.push(r)
       console.error(
         `${route}, run ${i + 1}: ${f(r.cpuUsPerEvent, 2)} µs/event, ${f(r.openCpuMs, 2)} ms CPU to open, ${f(r.rssPerStreamKb, 1)} KB/stream, ${r.refused} refused, ${f(r.stolenMs, 0)} ms stolen`,
@@ -633,7 +658,8 @@ console.log(
 )
 if (quick) {
   table('quick: 50 streams at 50 units/s', await series(50, 20, 500, 1500, 1))
-  if (churnWanted) vendorTable('quick vendor routes: 50 streams of the long reply at 50 tokens/s', await vendorSeries(50, 20, 500, 1500, 1))
+  if (churnWanted)
+    vendorTable('quick vendor routes: 50 streams of the long reply at 50 tokens/s', await vendorSeries(50, 20, 500, 1500, 1, true))
   if (churnWanted) churnTable('quick churn: 1,000 streams given up at random points', await churnSeries(1000, 300, 100, 1))
 } else {
   const only = values.only?.split(',')
@@ -642,7 +668,10 @@ if (quick) {
   const window = Number(values.window ?? 10_000)
   if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
   if (wants('vendor') && churnWanted)
-    vendorTable(`vendor routes: ${streams} streams of the long reply at 50 tokens/s`, await vendorSeries(streams, 20, 3000, window, runs))
+    vendorTable(
+      `vendor routes: ${streams} streams of the long reply at 50 tokens/s`,
+      await vendorSeries(streams, 20, 3000, window, runs, true),
+    )
   if (wants('vendor-memory') && churnWanted)
     vendorTable('vendor routes, memory: 19,000 streams of the long reply at 1 token/s', await vendorSeries(19_000, 1000, 3000, 5000, runs))
   if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))

@@ -47,6 +47,13 @@ it('npm run bench -- --quick measures tokensim and its peers, every vendor route
     expect(Number(cells[5]), route).toBeGreaterThan(0) // CPU ms to open
     expect(Number(cells[11]), route).toBe(0) // refused
   }
+  // aimock (bench/peers/aimock.ts) on the chat completions request, the row after tokensim's: it answered every
+  // stream (a request its fixture did not match would have had a 404 and no events).
+  const aimock = vendor!.split('\n').find((line) => line.startsWith('| aimock chat completions'))
+  expect(aimock, 'the aimock row').toBeDefined()
+  const aimockCells = aimock!.split('|').map((cell) => cell.trim())
+  expect(Number(aimockCells[2]), aimock).toBeGreaterThan(0) // events/s
+  expect(Number(aimockCells[11]), aimock).toBe(0) // refused
 
   // The churn's row: every stream went as planned, the probe reported the heap, and a stream played afterwards.
   // Whether anything stayed behind is test/server/churn.test.ts's to say; here the figures only have to be there.
