@@ -45,6 +45,9 @@ const { values } = parseArgs({
     sampler: { type: 'boolean', default: false },
     // Connections opened at once; the next batch starts when a batch has its first bytes.
     batch: { type: 'string', default: '1000' },
+    // The loopback address the bulk client's sockets come from (127.0.0.N): each has its own 22,768 source
+    // ports, so several clients together can hold more streams to one server than one address has ports.
+    local: { type: 'string', default: '127.0.0.1' },
   },
 })
 
@@ -95,7 +98,7 @@ function open(): Promise<void> {
 function connectFrom(): Socket {
   return sampler
     ? connect({ port, host: '127.0.0.1' })
-    : connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort: sourcePort() })
+    : connect({ port, host: '127.0.0.1', localAddress: values.local, localPort: sourcePort() })
 }
 
 function attach(stream: Stream, resolve: () => void): void {

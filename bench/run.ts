@@ -7,6 +7,7 @@
  *   npm run bench -- --only vendor  # the same answer through every vendor route, against /stream
  *   npm run bench -- --only vendor --routes GET,chat   (the routes whose names start so)
  *   npm run bench -- --only vendor-memory --routes GET,chat   # 19,000 streams of each at 1 token/s
+ *   npm run bench -- --only many   # 100,000 slow streams of every route, --workers 6, six clients (--streams, --workers, --clients)
  *   npm run bench -- --only churn # 20,000 streams opened and given up at random points (--churn-streams N)
  *   npm run bench -- --quick      # a few seconds a server; the test suite runs this so it cannot rot
  *
@@ -48,6 +49,9 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     // The vendor series' routes whose names start so (`GET /stream`, `chat`, `responses`, `anthropic`, `gemini`, `ai sdk`)
     routes: { type: 'string' },
+    // The many series: server processes, and load client processes (each from a loopback address of its own)
+    workers: { type: 'string' },
+    clients: { type: 'string' },
     // cadence, vendor, vendor-memory, memory, churn, or a comma-separated list of them; none: all five
     only: { type: 'string' },
     'churn-streams': { type: 'string', default: '20000' },
@@ -218,11 +222,13 @@ async function loadClient(
   target: Target,
   streams: number,
   sampler: boolean,
+  { local, cores = '1' }: { local?: string; cores?: string } = {},
 ): Promise<{ client: ChildProcess; openMs: number }> {
   const what = typeof target === 'string' ? ['--path', target] : ['--request', requestBytes(target).toString('base64')]
   const command = [process.execPath, `${built}/load.js`, '--port', String(port), ...what, '--streams', String(streams)]
   if (sampler) command.push('--sampler')
-  const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '1', ...command] : command.slice(1), {
+  if (local !== undefined) command.push('--local', local)
+  const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', cores, ...command] : command.slice(1), {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -271,9 +277,9 @@ function requestBytes({ path, headers, body }: VendorRequest): Buffer {
  * away) through every route, with
  * each SDK's request as it sends it, against /stream with the same reply, unit and delay.
  */
-function vendorTargets(delay: number, ttft: number): Array<{ route: string; target: Target }> {
+function vendorTargets(delay: number, ttft: number, reply = 'long'): Array<{ route: string; target: Target }> {
   const knobs = {
-    'x-tokensim-reply': 'long',
+    'x-tokensim-reply': reply,
     'x-tokensim-unit': 'token',
     'x-tokensim-delay': String(delay),
     'x-tokensim-ttft': String(ttft),
@@ -284,7 +290,7 @@ function vendorTargets(delay: number, ttft: number): Array<{ route: string; targ
     target: { route, path, headers: knobs, body },
   })
   return [
-    { route: 'GET /stream', target: `/stream?reply=long&unit=token&delay=${delay}&ttft=${ttft}` },
+    { route: 'GET /stream', target: `/stream?reply=${reply}&unit=token&delay=${delay}&ttft=${ttft}` },
     vendor('chat completions', '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: user }] }),
     vendor('responses', '/v1/responses', { model: 'gpt-4o', stream: true, input: user }),
     vendor('anthropic messages', '/v1/messages', {
@@ -509,6 +515,90 @@ function vendorTable(title: string, results: Result[]): void {
   }
 }
 
+/**
+ * The many series: tokensim with --workers (the open-file limit, 20,000 here, is per process, so 100,000 streams
+ * need at least six), `streams` slow streams (one unit every `delay` ms) of a mix of routes, opened by several
+ * load clients at once (each holds at most 20,000 sockets too, each from a loopback address of its own, see
+ * bench/load.ts `--local`), all on both cores. Lateness from a sampler's /stream streams (their events carry `t`);
+ * memory is the RSS of every server process.
+ */
+async function manySeries(
+  streams: number,
+  workers: number,
+  clients: number,
+  delay: number,
+  warmup: number,
+  window: number,
+): Promise<Result> {
+  const server: Server = {
+    name: `tokensim --workers ${workers}`,
+    args: ['dist/cli.js', '--port', '0', '--workers', String(workers), ...UNCAPPED],
+    cores: '0,1',
+  }
+  const { child, port } = await start(server, delay, 'lateness')
+  const pid = child.pid!
+  const running: ChildProcess[] = []
+  try {
+    // The greeting (about 40 tokens, over three minutes at this pace): the long reply would play past --max-duration.
+    const routes = vendorTargets(delay, 0, 'greeting')
+    const baseRss = rssKb(pid)
+    const started = performance.now()
+    const bulk = await Promise.all(
+      Array.from({ length: clients }, (_, i) =>
+        loadClient(port, routes[i % routes.length]!.target, Math.floor(streams / clients), false, {
+          local: `127.0.0.${i + 2}`,
+          cores: '0,1',
+        }),
+      ),
+    )
+    running.push(...bulk.map((b) => b.client))
+    const sampler = await loadClient(port, routes[0]!.target, SAMPLED, true, { cores: '0,1' })
+    running.push(sampler.client)
+    const openMs = performance.now() - started
+    await sleep(warmup)
+    const cpuStart = cpuMs(pid)
+    const stolenStart = stolenMs()
+    const droppedStart = droppedPackets()
+    const rss = rssKb(pid)
+    for (const c of running) c.send('window-start')
+    await sleep(window)
+    const cpu = cpuMs(pid) - cpuStart
+    const reports = await Promise.all(running.map((c) => request<LoadReport>(c, 'window-end')))
+    const samplerReport = reports.at(-1)!
+    const events = reports.reduce((sum, r) => sum + r.windowEvents, 0)
+    const open = Math.floor(streams / clients) * clients + SAMPLED
+    return {
+      server: server.name,
+      streams: open,
+      openMs,
+      refused: reports.reduce((sum, r) => sum + r.refused, 0),
+      closedEarly: reports.reduce((sum, r) => sum + r.closedEarly, 0),
+      eventsPerSecond: (events * 1000) / samplerReport.windowMs,
+      cpuUsPerEvent: (cpu * 1000) / Math.max(1, events),
+      latenessP50: samplerReport.latenessP50,
+      latenessP99: samplerReport.latenessP99,
+      latenessMax: samplerReport.latenessMax,
+      serverP50: null,
+      serverP99: null,
+      serverMax: null,
+      gcPauses: 0,
+      gcMaxMs: 0,
+      rateMedian: samplerReport.rateMedian,
+      rssPerStreamKb: (rss - baseRss) / open,
+      openCpuMs: 0,
+      dropped: droppedPackets() - droppedStart,
+      stolenMs: stolenMs() - stolenStart,
+    }
+  } finally {
+    for (const c of running) c.kill('SIGKILL')
+    try {
+      for (const p of tree(pid).reverse()) process.kill(p, 'SIGKILL')
+    } catch {
+      child.kill('SIGKILL')
+    }
+  }
+}
+
 /** One run of the churn series: the figures bench/README.md reports. */
 interface ChurnResult {
   streams: number
@@ -674,6 +764,19 @@ if (quick) {
     )
   if (wants('vendor-memory') && churnWanted)
     vendorTable('vendor routes, memory: 19,000 streams of the long reply at 1 token/s', await vendorSeries(19_000, 1000, 3000, 5000, runs))
+  if (only?.includes('many')) {
+    // Opt-in: about a minute to open, and the whole machine.
+    const many = Number(values.streams ?? 100_000)
+    const r = await manySeries(many, Number(values.workers ?? 6), Number(values.clients ?? 6), 5000, 5000, window)
+    console.log(`\nmany: ${r.streams} streams of a mix of routes at one unit every 5 s, ${r.server}, server and clients on both cores`)
+    console.log(
+      '| streams | opened in ms | refused | closed early | events/s | CPU µs/event | lateness p50 / p99 / max ms | rate units/s | RSS KB/stream | packets dropped | CPU stolen ms |',
+    )
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    console.log(
+      `| ${r.streams} | ${f(r.openMs, 0)} | ${r.refused} | ${r.closedEarly} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.rateMedian, 3)} | ${f(r.rssPerStreamKb, 2)} | ${r.dropped} | ${f(r.stolenMs, 0)} |`,
+    )
+  }
   if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
   if (wants('churn') && churnWanted) {
     const churned = Number(values['churn-streams'])
