@@ -113,7 +113,8 @@ export function geminiUsage({ input, output, reasoning }: Usage): Record<string,
 interface Chunk {
   readonly at: number
   readonly last?: number
-  readonly body: object
+  /** The GenerateContentResponse, made when asked for: a caller that writes a piece out itself never needs it. */
+  body(): object
   /** A piece of the answer that is not the last: what its body holds, for a caller that writes it out itself. */
   readonly piece?: { readonly part: GeminiPart; readonly usage: Usage }
 }
@@ -124,19 +125,17 @@ interface Chunk {
  */
 export function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): Generator<Chunk, void> {
   if (plan.finish === 'refusal') {
-    yield { at: plan.start, body: blocked(plan, id, model) }
+    yield { at: plan.start, body: () => blocked(plan, id, model) }
     return
   }
   const closing = endingOf(plan)
   type Piece = { at: number; last?: number | undefined; part: GeminiPart; usage: Usage }
-  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => {
-    const chunk = { at, ...(last !== undefined ? { last } : {}), ...(final ? {} : { piece: { part, usage } }) }
-    // The body is made only when read: a caller that writes the piece out itself never needs it.
-    return Object.defineProperty(chunk, 'body', {
-      enumerable: true,
-      get: () => response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
-    }) as Chunk
-  }
+  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => ({
+    at,
+    ...(last !== undefined ? { last } : {}),
+    ...(final ? {} : { piece: { part, usage } }),
+    body: () => response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
+  })
   let held: Piece | undefined
   let candidates = 0
   let thoughts = 0
@@ -171,7 +170,7 @@ export function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: Ge
   if (closing !== undefined) {
     // The pieces so far, then the ending on a chunk of its own, when the answer would have gone on.
     if (held !== undefined) yield chunkOf(held, false)
-    yield { at: plan.parts[closing.index]?.end ?? plan.end, body: ended(closing.ending, plan.usage, id, model) }
+    yield { at: plan.parts[closing.index]?.end ?? plan.end, body: () => ended(closing.ending, plan.usage, id, model) }
     return
   }
   // Nothing to carry the finish reason (an empty answer, or hidden reasoning only): an empty text part, as the API sends.
@@ -194,7 +193,7 @@ export function* geminiFrames(plan: TurnPlan, options: GeminiOptions): Generator
     const text =
       piece !== undefined && 'text' in piece.part
         ? `{"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(piece.part.text)}${piece.part.thought === true ? ',"thought": true' : ''}}],"role": "model"},"index": 0}],"usageMetadata": ${usageJson(piece.usage)}${tail}`
-        : googleJson(chunk.body)
+        : googleJson(chunk.body())
     yield { at, ...(last !== undefined ? { last } : {}), text: sseJsonData(text) }
   }
 }
@@ -221,7 +220,8 @@ export const encodeGeminiJsonArray = (plan: TurnPlan, options: GeminiOptions): T
 /** The frames one at a time, each made when it is pulled. */
 export function* geminiJsonArrayFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
   let index = 0
-  for (const { at, last, body } of geminiChunks(plan, options)) {
+  for (const { at, last, body: make } of geminiChunks(plan, options)) {
+    const body = make()
     yield { at, ...(last !== undefined ? { last } : {}), text: `${index++ === 0 ? '[' : '\n,\r\n'}${JSON.stringify(body, null, 2)}` }
   }
   yield { at: plan.end, text: '\n]' }
