@@ -7,23 +7,25 @@
  * stream runs high for routes that make their frames as they play; this is the figure that does not.
  *
  *   npm run bench:heap                 # 2,000 streams a route
- *   npm run bench:heap -- --streams 5000
+ *   npm run bench:heap -- --streams 5000 --reply greeting
  */
 import { fork } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { streams: { type: 'string', default: '2000' }, client: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { streams: { type: 'string', default: '2000' }, reply: { type: 'string', default: 'long' }, client: { type: 'string' } },
+})
 
 const user = 'Explain how streaming works.'
-const knobs = 'x-tokensim-reply: long\r\nx-tokensim-unit: token\r\nx-tokensim-delay: 20\r\nx-tokensim-ttft: 60000\r\n'
+const knobs = `x-tokensim-reply: ${values.reply}\r\nx-tokensim-unit: token\r\nx-tokensim-delay: 20\r\nx-tokensim-ttft: 60000\r\n`
 const post = (path: string, body: unknown): string => {
   const json = JSON.stringify(body)
   return `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${knobs}content-length: ${Buffer.byteLength(json)}\r\n\r\n${json}`
 }
 const ROUTES: Record<string, string> = {
-  'GET /stream': 'GET /stream?reply=long&unit=token&delay=20&ttft=60000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n',
+  'GET /stream': `GET /stream?reply=${values.reply}&unit=token&delay=20&ttft=60000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
   'chat completions': post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: user }] }),
   responses: post('/v1/responses', { model: 'gpt-4o', stream: true, input: user }),
   'anthropic messages': post('/v1/messages', {
@@ -65,7 +67,7 @@ if (values.client !== undefined) {
     return process.memoryUsage().heapUsed
   }
   const open = async (route: string, count: number) => {
-    const client = fork(fileURLToPath(import.meta.url), ['--client', `${port},${route},${count}`], {
+    const client = fork(fileURLToPath(import.meta.url), ['--client', `${port},${route},${count}`, '--reply', values.reply], {
       execArgv: process.execArgv.filter((a) => a !== '--expose-gc'),
     })
     await new Promise((resolve) => client.once('message', resolve))
@@ -76,7 +78,7 @@ if (values.client !== undefined) {
     }
   }
   const streams = Number(values.streams)
-  console.log(`node ${process.version}: the server's heap after a forced GC, ${streams} open streams of the long reply a route`)
+  console.log(`node ${process.version}: the server's heap after a forced GC, ${streams} open streams of the ${values.reply} reply a route`)
   console.log('| route | heap KB/stream | x /stream |')
   console.log('| --- | --- | --- |')
   let native = 0
