@@ -67,7 +67,9 @@ const NodeBuffer = (
 export const toBytes = NodeBuffer === undefined ? (text: string) => encoder.encode(text) : (text: string) => NodeBuffer.from(text, 'utf8')
 /** The length of `text` in UTF-8, without encoding it where the runtime can tell (Node). */
 export const utf8Length =
-  NodeBuffer?.byteLength === undefined ? (text: string) => encoder.encode(text).length : (text: string) => NodeBuffer.byteLength!(text, 'utf8')
+  NodeBuffer?.byteLength === undefined
+    ? (text: string) => encoder.encode(text).length
+    : (text: string) => NodeBuffer.byteLength!(text, 'utf8')
 const concat = (list: readonly Uint8Array[]): Uint8Array => {
   if (list.length === 1) return list[0]!
   if (NodeBuffer !== undefined) return NodeBuffer.concat(list)

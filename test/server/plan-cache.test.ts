@@ -34,7 +34,12 @@ describe('the plan cache', () => {
 
   it('keeps at most `entries` plans, and a plan that failed is not kept', async () => {
     const cache = createPlanCache({ entries: 2 })
-    const answer = (text: string): Answer => ({ parts: [{ kind: 'reasoning', text: `think ${text}` }, { kind: 'text', text }] })
+    const answer = (text: string): Answer => ({
+      parts: [
+        { kind: 'reasoning', text: `think ${text}` },
+        { kind: 'text', text },
+      ],
+    })
     for (const text of ['a', 'b', 'c', 'd']) await cache.get(answer(text), 'k', 0, async () => planTurn(answer(text), options))
     expect(cache.size).toBe(2)
     await expect(cache.get(answer('e'), 'k', 0, async () => Promise.reject(new Error('too long')))).rejects.toThrow('too long')
