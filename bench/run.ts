@@ -379,19 +379,40 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const f = (x: number | null, digits = 1) => (x === null ? '-' : x.toFixed(digits))
 
+/** A Markdown table under its title, as bench/README.md shows them. */
+function printTable(title: string, columns: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): void {
+  console.log(`\n${title}`)
+  console.log(`| ${columns.join(' | ')} |`)
+  console.log(`| ${columns.map(() => '---').join(' | ')} |`)
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+}
+
 function table(title: string, results: Result[]): void {
   const floor = results.find((r) => r.server.startsWith('floor'))
-  console.log(`\n${title}`)
-  console.log(
-    '| server | events/s | CPU µs/event | x floor | lateness p50 / p99 / max ms | in the server: p50 / p99 / max ms | GC pauses / longest ms | rate units/s | open ms | refused | RSS KB/stream | packets dropped | CPU stolen ms |',
+  const columns = ['server', 'events/s', 'CPU µs/event', 'x floor', 'lateness p50 / p99 / max ms', 'in the server: p50 / p99 / max ms']
+  columns.push('GC pauses / longest ms', 'rate units/s', 'open ms', 'refused', 'RSS KB/stream', 'packets dropped', 'CPU stolen ms')
+  printTable(
+    title,
+    columns,
+    results.map((r) => {
+      const multiple = floor && floor.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / floor.cpuUsPerEvent : null
+      return [
+        r.server,
+        f(r.eventsPerSecond, 0),
+        f(r.cpuUsPerEvent, 2),
+        f(multiple, 2),
+        `${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)}`,
+        `${f(r.serverP50, 2)} / ${f(r.serverP99, 2)} / ${f(r.serverMax, 1)}`,
+        `${f(r.gcPauses, 0)} / ${f(r.gcMaxMs, 1)}`,
+        f(r.rateMedian, 2),
+        f(r.openMs, 0),
+        r.refused,
+        f(r.rssPerStreamKb, 2),
+        r.dropped,
+        f(r.stolenMs, 0),
+      ]
+    }),
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of results) {
-    const multiple = floor && floor.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / floor.cpuUsPerEvent : null
-    console.log(
-      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(multiple, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.serverP50, 2)} / ${f(r.serverP99, 2)} / ${f(r.serverMax, 1)} | ${f(r.gcPauses, 0)} / ${f(r.gcMaxMs, 1)} | ${f(r.rateMedian, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.rssPerStreamKb, 2)} | ${r.dropped} | ${f(r.stolenMs, 0)} |`,
-    )
-  }
 }
 
 async function series(
@@ -502,18 +523,27 @@ async function vendorSeries(
 
 function vendorTable(title: string, results: Result[]): void {
   const native = results.find((r) => r.server === 'GET /stream')
-  console.log(`\n${title}`)
-  console.log(
-    '| route | events/s | CPU µs/event | x /stream | CPU ms to open | RSS KB/stream | x /stream | rate events/s | lateness p99 ms (client / server) | open ms | refused | CPU stolen ms |',
+  const ratio = (x: number, of: number | undefined) => (of !== undefined && of > 0 ? x / of : null)
+  const columns = ['route', 'events/s', 'CPU µs/event', 'x /stream', 'CPU ms to open', 'RSS KB/stream', 'x /stream', 'rate events/s']
+  columns.push('lateness p99 ms (client / server)', 'open ms', 'refused', 'CPU stolen ms')
+  printTable(
+    title,
+    columns,
+    results.map((r) => [
+      r.server,
+      f(r.eventsPerSecond, 0),
+      f(r.cpuUsPerEvent, 2),
+      f(ratio(r.cpuUsPerEvent, native?.cpuUsPerEvent), 2),
+      f(r.openCpuMs, 2),
+      f(r.rssPerStreamKb, 2),
+      f(ratio(r.rssPerStreamKb, native?.rssPerStreamKb), 2),
+      f(r.rateMedian, 2),
+      `${f(r.latenessP99, 2)} / ${f(r.serverP99, 2)}`,
+      f(r.openMs, 0),
+      r.refused,
+      f(r.stolenMs, 0),
+    ]),
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of results) {
-    const cpu = native && native.cpuUsPerEvent > 0 ? r.cpuUsPerEvent / native.cpuUsPerEvent : null
-    const rss = native && native.rssPerStreamKb > 0 ? r.rssPerStreamKb / native.rssPerStreamKb : null
-    console.log(
-      `| ${r.server} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(cpu, 2)} | ${f(r.openCpuMs, 2)} | ${f(r.rssPerStreamKb, 2)} | ${f(rss, 2)} | ${f(r.rateMedian, 2)} | ${f(r.latenessP99, 2)} / ${f(r.serverP99, 2)} | ${f(r.openMs, 0)} | ${r.refused} | ${f(r.stolenMs, 0)} |`,
-    )
-  }
 }
 
 /**
@@ -773,13 +803,26 @@ if (quick) {
     // Opt-in: about a minute to open, and the whole machine.
     const many = Number(values.streams ?? 100_000)
     const r = await manySeries(many, Number(values.workers ?? 6), Number(values.clients ?? 6), 5000, 5000, window)
-    console.log(`\nmany: ${r.streams} streams of a mix of routes at one unit every 5 s, ${r.server}, server and clients on both cores`)
-    console.log(
-      '| streams | opened in ms | refused | closed early | events/s | CPU µs/event | lateness p50 / p99 / max ms | rate units/s | RSS KB/stream | packets dropped | CPU stolen ms |',
-    )
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-    console.log(
-      `| ${r.streams} | ${f(r.openMs, 0)} | ${r.refused} | ${r.closedEarly} | ${f(r.eventsPerSecond, 0)} | ${f(r.cpuUsPerEvent, 2)} | ${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)} | ${f(r.rateMedian, 3)} | ${f(r.rssPerStreamKb, 2)} | ${r.dropped} | ${f(r.stolenMs, 0)} |`,
+    const columns = ['streams', 'opened in ms', 'refused', 'closed early', 'events/s', 'CPU µs/event', 'lateness p50 / p99 / max ms']
+    columns.push('rate units/s', 'RSS KB/stream', 'packets dropped', 'CPU stolen ms')
+    printTable(
+      `many: ${r.streams} streams of a mix of routes at one unit every 5 s, ${r.server}, server and clients on both cores`,
+      columns,
+      [
+        [
+          r.streams,
+          f(r.openMs, 0),
+          r.refused,
+          r.closedEarly,
+          f(r.eventsPerSecond, 0),
+          f(r.cpuUsPerEvent, 2),
+          `${f(r.latenessP50, 2)} / ${f(r.latenessP99, 2)} / ${f(r.latenessMax, 1)}`,
+          f(r.rateMedian, 3),
+          f(r.rssPerStreamKb, 2),
+          r.dropped,
+          f(r.stolenMs, 0),
+        ],
+      ],
     )
   }
   if (wants('memory')) table('memory: 19,000 streams at 1 unit/s', await series(19_000, 1000, 3000, 5000, runs, ['hono streamSSE']))
