@@ -52,7 +52,7 @@ export async function framesToPlay(
 }
 
 /** Frames made as they fall due, played from the moment the headers go out, `headersAt` after the start. */
-export function playedLazily(frames: Iterator<TimedFrame, unknown>, headersAt: number, error: StreamError): LazyFrames {
+function playedLazily(frames: Iterator<TimedFrame, unknown>, headersAt: number, error: StreamError): LazyFrames {
   return { lazy: frames, shift: headersAt, fail: (sent) => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true)) }
 }
 
