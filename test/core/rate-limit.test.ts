@@ -2,7 +2,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TokensimError } from '../../src/core/errors.js'
-import { createRateLimiter, parseRateLimit, take, type RateLimitConfig } from '../../src/core/rate-limit.js'
+import { createRateLimiter, take, type RateLimitConfig } from '../../src/core/rate-limit.js'
+import { parseRateLimit } from '../../src/core/rate-limit-flag.js'
 import { goDuration, rateLimitHeaders } from '../../src/wire/rate-limits.js'
 
 const minute = (rpm?: number, tpm?: number): RateLimitConfig => ({ rpm, tpm, windowMs: 60_000 })
