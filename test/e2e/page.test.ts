@@ -1368,11 +1368,36 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickReply(page, 'markdown')
     // 397 words 5 ms apart: about 2 s of stream
     await configure(page, { unit: 'word', delay: '5', ttft: '0', jitter: '0' })
-    await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-    expect(await raw(page)).toBe(replyText('markdown'))
-    expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(0)
-    expect(await page.locator(REPLY).getAttribute('data-buffered')).toBeNull()
+    // The detector reads arrivals on the page's main thread, so a main thread held for 500 ms or more (a busy
+    // machine running the whole suite beside this browser) delivers a paced stream in a burst, as a buffer
+    // would, and no page can tell the two apart. So the paced stream must not be flagged on a run whose main
+    // thread was never held that long; up to three runs to get one, and a machine that holds it every time fails.
+    let stallFree = false
+    for (let run = 0; run < 3 && !stallFree; run++) {
+      await page.evaluate(() => {
+        const w = window as unknown as { longestStall: number; stallTimer: number }
+        let last = performance.now()
+        w.longestStall = 0
+        w.stallTimer = window.setInterval(() => {
+          const now = performance.now()
+          w.longestStall = Math.max(w.longestStall, now - last)
+          last = now
+        }, 10)
+      })
+      await page.click('#send')
+      await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+      const longest = await page.evaluate(() => {
+        const w = window as unknown as { longestStall: number; stallTimer: number }
+        window.clearInterval(w.stallTimer)
+        return w.longestStall
+      })
+      expect(await raw(page)).toBe(replyText('markdown'))
+      if (longest >= 400) continue
+      stallFree = true
+      expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(0)
+      expect(await page.locator(REPLY).getAttribute('data-buffered')).toBeNull()
+    }
+    expect(stallFree, "a run in which the page's main thread was never held for 400 ms").toBe(true)
 
     // a buffering middleman: the whole response is read, then handed on at once
     await page.route(
