@@ -177,9 +177,13 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
   }
   process.on('SIGINT', () => stop(0))
   process.on('SIGTERM', () => stop(0))
-  // SIGHUP: every worker reloads its data files (the primary has none loaded).
+  // SIGHUP: every worker reloads its data files (the primary has none loaded). Only the workers that have said
+  // they are ready, whose handler for it is set: one still starting would be ended by it (SIGHUP's default),
+  // and reads the files as they are now when it starts anyway. The first worker to listen makes the server
+  // say it serves, so a SIGHUP can come while the others start.
   process.on('SIGHUP', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP')
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker !== undefined && ready.has(worker.id)) worker.process.kill('SIGHUP')
   })
 }
 
