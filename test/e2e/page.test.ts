@@ -1082,8 +1082,24 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   it("shows the start's three moments in order, and each pane's profile distribution next to its figures", async () => {
     // typical: headers in about 100 ms, the first frame (response.created) later, the first text later still
     const { page, errors } = await openPage('?compare=typical,fast&format=openai-responses&reply=greeting')
+    // How long the page's main thread was held during the run: a measured figure can be late by as much.
+    await page.evaluate(() => {
+      const w = window as unknown as { longestStall: number; stallTimer: number }
+      let last = performance.now()
+      w.longestStall = 0
+      w.stallTimer = window.setInterval(() => {
+        const now = performance.now()
+        w.longestStall = Math.max(w.longestStall, now - last)
+        last = now
+      }, 10)
+    })
     await page.click('#send')
     await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const longestStall = await page.evaluate(() => {
+      const w = window as unknown as { longestStall: number; stallTimer: number }
+      window.clearInterval(w.stallTimer)
+      return w.longestStall
+    })
     const figure = async (name: string) => (await page.locator(`#figures [data-figure="${name}"]`).textContent()) ?? ''
     const moments = [await figure('headers'), await figure('byte'), await figure('ttft')]
     for (const value of moments) expect(value).toMatch(/^\d+ ms$/)
@@ -1110,8 +1126,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
       expect(p90).toBeLessThanOrEqual(p99)
       expect(p99).toBeLessThanOrEqual(max)
     }
-    // plausible: typical starts later than fast (the same seed draws 450 ms against 150 ms, scaled)
-    expect(figureMs(typical.ttft)).toBeGreaterThan(figureMs(fast.ttft))
+    // plausible: typical starts later than fast (the same seed draws 450 ms against 150 ms, scaled), up to what
+    // a held main thread adds to a measured figure (a busy machine held it 350 ms in a clean-clone run)
+    expect(figureMs(typical.ttft) + longestStall).toBeGreaterThan(figureMs(fast.ttft))
     // the measured ttft is the pane's own figure; the panel's table follows the first pane, as its figures do
     const paneTtft = await page.locator('.msg-compare:last-of-type .pane').first().locator('[data-figure="ttft"]').textContent()
     expect(Math.abs(figureMs(typical.ttft) - figureMs(paneTtft ?? ''))).toBeLessThanOrEqual(1)
