@@ -1083,23 +1083,10 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     // typical: headers in about 100 ms, the first frame (response.created) later, the first text later still
     const { page, errors } = await openPage('?compare=typical,fast&format=openai-responses&reply=greeting')
     // How long the page's main thread was held during the run: a measured figure can be late by as much.
-    await page.evaluate(() => {
-      const w = window as unknown as { longestStall: number; stallTimer: number }
-      let last = performance.now()
-      w.longestStall = 0
-      w.stallTimer = window.setInterval(() => {
-        const now = performance.now()
-        w.longestStall = Math.max(w.longestStall, now - last)
-        last = now
-      }, 10)
-    })
+    const stalls = await watchMainThread(page)
     await page.click('#send')
     await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-    const longestStall = await page.evaluate(() => {
-      const w = window as unknown as { longestStall: number; stallTimer: number }
-      window.clearInterval(w.stallTimer)
-      return w.longestStall
-    })
+    const longestStall = await stalls()
     const figure = async (name: string) => (await page.locator(`#figures [data-figure="${name}"]`).textContent()) ?? ''
     const moments = [await figure('headers'), await figure('byte'), await figure('ttft')]
     for (const value of moments) expect(value).toMatch(/^\d+ ms$/)
@@ -1391,23 +1378,10 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     // thread was never held that long; up to three runs to get one, and a machine that holds it every time fails.
     let stallFree = false
     for (let run = 0; run < 3 && !stallFree; run++) {
-      await page.evaluate(() => {
-        const w = window as unknown as { longestStall: number; stallTimer: number }
-        let last = performance.now()
-        w.longestStall = 0
-        w.stallTimer = window.setInterval(() => {
-          const now = performance.now()
-          w.longestStall = Math.max(w.longestStall, now - last)
-          last = now
-        }, 10)
-      })
+      const stalls = await watchMainThread(page)
       await page.click('#send')
       await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-      const longest = await page.evaluate(() => {
-        const w = window as unknown as { longestStall: number; stallTimer: number }
-        window.clearInterval(w.stallTimer)
-        return w.longestStall
-      })
+      const longest = await stalls()
       expect(await raw(page)).toBe(replyText('markdown'))
       if (longest >= 400) continue
       stallFree = true
@@ -1439,3 +1413,27 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(errors).toEqual([])
   })
 })
+
+/**
+ * Watches how long the page's main thread is held (the longest gap between ticks of a 10 ms interval) from now
+ * until the returned function is called, which gives it in ms: a figure the page measures on that thread can be
+ * late by as much.
+ */
+async function watchMainThread(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { longestStall: number; stallTimer: number }
+    let last = performance.now()
+    w.longestStall = 0
+    w.stallTimer = window.setInterval(() => {
+      const now = performance.now()
+      w.longestStall = Math.max(w.longestStall, now - last)
+      last = now
+    }, 10)
+  })
+  return () =>
+    page.evaluate(() => {
+      const w = window as unknown as { longestStall: number; stallTimer: number }
+      window.clearInterval(w.stallTimer)
+      return w.longestStall
+    })
+}
