@@ -60,7 +60,7 @@ export function addAssistantMessage(log, label) {
 /**
  * @param {AssistantMessage} msg
  * @param {string} text
- * @param {'resume' | 'warn' | 'buffer'} kind
+ * @param {'resume' | 'warn' | 'buffer' | 'stall'} kind
  */
 export function addNotice(msg, text, kind) {
   const item = el('li', `notice notice-${kind}`, text)
