@@ -16,6 +16,7 @@ import { PAGE_CSP } from '../../src/server/routes/static.js'
 import { firefoxAvailable, launchFirefox } from '../helpers/firefox.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
+/** A wait's bound; a test's is twice that (a loaded machine runs the whole suite beside this browser). */
 const TIMEOUT = 30_000
 
 function replyText(name: string): string {
@@ -35,7 +36,7 @@ interface OpenPage {
   readonly dialogs: string[]
 }
 
-describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: TIMEOUT }, () => {
+describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIMEOUT }, () => {
   let server: RunningServer
   let browser: Browser
   const pages: Page[] = []
