@@ -1,12 +1,88 @@
 /**
  * A bar per event on a canvas: the gap in ms before it (before the first one: the wait since Send). The scale
- * follows the gaps between tokens, so a long time to first token is drawn clipped, with a break mark, rather
- * than flattening every other bar. Many events share a column (its tallest gap) once they no longer fit.
+ * is capped so that one long gap does not flatten every other bar: it follows the gaps between events up to
+ * twice the p99 of those that are not stalls, and a bar past it (a stall, a long time to first token) is
+ * drawn to the top, cut by a break mark and labelled with its real value. A stall (a gap of at least three
+ * times the median gap and 500 ms, the live indicator's rule) is drawn in its own colour. Many events share a
+ * column (its tallest gap) once they no longer fit. The scale and the bars are a pure function, timelineBars.
  */
+import { quantile } from './percentiles.js'
+import { formatStall, stallThreshold } from './stall-indicator.js'
 
 /** @typedef {'first' | 'gap' | 'resume'} GapKind */
 
 const MIN_BAR = 3 // css px per bar before bars start to share columns
+
+/** The scale stops at this many times the p99 of the gaps that are not stalls. */
+export const CAP_FACTOR = 2
+
+/**
+ * One column of the timeline.
+ * @typedef {object} Bar
+ * @property {number} gap       the tallest gap in the column, ms
+ * @property {GapKind} kind     'first' if it holds the first event, else 'resume' if it holds one after a reconnect
+ * @property {number} height    the bar's height, 0 to 1 of the plot
+ * @property {boolean} clipped  the gap is past the scale: drawn to the top, cut, with its value
+ * @property {boolean} stall    the column holds a stall
+ * @property {number} from      index of its first event
+ * @property {number} to        index after its last event
+ */
+
+/**
+ * The timeline's scale and bars: pure, for a table of cases.
+ * @param {readonly { gap: number, kind: GapKind }[]} gaps  every event's gap, in order
+ * @param {object} options
+ * @param {number} options.columns     columns that fit (events share columns past that)
+ * @param {number} [options.reference] the mean gap configured (drawn as a line; the scale reaches past it)
+ * @returns {{ max: number, threshold: number, bars: Bar[] }}  max: the scale's top, ms
+ */
+export function timelineBars(gaps, { columns, reference = 0 }) {
+  const rest = Float64Array.from(gaps.filter((g) => g.kind === 'gap').map((g) => g.gap)).sort()
+  const threshold = stallThreshold(rest.length > 0 ? quantile(rest, 0.5) : null)
+  const tallest = rest.length > 0 ? /** @type {number} */ (rest[rest.length - 1]) : (gaps[0]?.gap ?? 0)
+  // the gaps that are not stalls say how tall the scale should be
+  const normal = rest.subarray(0, lowerBound(rest, threshold))
+  const cap = normal.length > 0 ? CAP_FACTOR * quantile(normal, 0.99) : tallest
+  const max = niceCeil(Math.max(Math.min(tallest, cap), reference * 1.25, 1))
+
+  const count = Math.max(0, Math.min(gaps.length, Math.floor(columns)))
+  const per = count > 0 ? gaps.length / count : 0
+  /** @type {Bar[]} */
+  const bars = []
+  for (let c = 0; c < count; c++) {
+    const from = Math.floor(c * per)
+    const to = Math.max(Math.floor((c + 1) * per), from + 1)
+    let top = /** @type {{ gap: number, kind: GapKind }} */ (gaps[from])
+    let stall = false
+    /** @type {GapKind} */
+    let kind = 'gap'
+    for (let i = from; i < to; i++) {
+      const g = /** @type {{ gap: number, kind: GapKind }} */ (gaps[i])
+      if (g.gap > top.gap) top = g
+      if (g.kind === 'gap' && g.gap >= threshold) stall = true
+      if (g.kind === 'first') kind = 'first'
+      else if (g.kind === 'resume' && kind === 'gap') kind = 'resume'
+    }
+    bars.push({ gap: top.gap, kind, height: Math.min(top.gap, max) / max, clipped: top.gap > max, stall, from, to })
+  }
+  return { max, threshold, bars }
+}
+
+/**
+ * The index of the first value at or above `value` in ascending values.
+ * @param {ArrayLike<number>} sorted
+ * @param {number} value
+ */
+function lowerBound(sorted, value) {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (/** @type {number} */ (sorted[mid]) < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
 
 export class Timeline {
   /** @param {HTMLCanvasElement} canvas */
@@ -59,11 +135,7 @@ export class Timeline {
     const top = 14
     const plot = height - top - 1
 
-    const rest = this.gaps.filter((g) => g.kind !== 'first').map((g) => g.gap)
-    const max = niceCeil(Math.max(rest.length > 0 ? Math.max(...rest) : (this.gaps[0]?.gap ?? 0), this.reference * 1.25, 1))
-    const y = (/** @type {number} */ ms) => top + plot - (Math.min(ms, max) / max) * plot
-
-    // grid: baseline, half and top, with the scale's label
+    // grid: baseline, half and top
     ctx.strokeStyle = color('--tl-grid')
     ctx.lineWidth = 1
     ctx.beginPath()
@@ -74,32 +146,58 @@ export class Timeline {
     }
     ctx.stroke()
     ctx.fillStyle = color('--tl-label')
-    ctx.font = '10px ui-sans-serif, system-ui, sans-serif'
-    ctx.textBaseline = 'bottom'
-    if (this.gaps.length > 0) ctx.fillText(`${formatScale(max)} ms`, 2, top - 2)
-    else {
+    if (this.gaps.length === 0) {
       ctx.textAlign = 'center'
       ctx.textBaseline = 'middle'
       ctx.font = '12px ui-sans-serif, system-ui, sans-serif'
       ctx.fillText('One bar per event, once a reply streams', width / 2, top + plot / 2)
       ctx.textAlign = 'start'
+      canvas.removeAttribute('data-scale')
+      canvas.removeAttribute('data-stalls')
       return
     }
 
-    const columns = Math.max(1, Math.min(this.gaps.length, Math.floor(width / MIN_BAR)))
-    const step = width / Math.max(columns, Math.min(Math.floor(width / MIN_BAR), 24))
-    const per = this.gaps.length / columns
-    for (let c = 0; c < columns && this.gaps.length > 0; c++) {
-      const slice = this.gaps.slice(Math.floor(c * per), Math.max(Math.floor((c + 1) * per), Math.floor(c * per) + 1))
-      const tallest = slice.reduce((a, b) => (b.gap > a.gap ? b : a))
-      const kind = slice.some((g) => g.kind === 'first') ? 'first' : slice.some((g) => g.kind === 'resume') ? 'resume' : 'gap'
+    const fit = Math.floor(width / MIN_BAR)
+    const { max, bars } = timelineBars(this.gaps, { columns: Math.max(1, Math.min(this.gaps.length, fit)), reference: this.reference })
+    const y = (/** @type {number} */ ms) => top + plot - (Math.min(ms, max) / max) * plot
+    const step = width / Math.max(bars.length, Math.min(fit, 24))
+
+    // the scale's label, at the right
+    ctx.font = '10px ui-sans-serif, system-ui, sans-serif'
+    ctx.textBaseline = 'bottom'
+    ctx.textAlign = 'right'
+    const scaleLabel = `${formatScale(max)} ms`
+    ctx.fillText(scaleLabel, width - 2, top - 2)
+    const labelsEnd = width - 2 - ctx.measureText(scaleLabel).width - 6
+    ctx.textAlign = 'start'
+
+    /** @type {{ x: number, text: string, stall: boolean }[]} */
+    const labels = []
+    bars.forEach((bar, c) => {
       const x = c * step
       const w = Math.max(1, step - (step > 4 ? 1.5 : step > 2 ? 0.75 : 0))
-      const barTop = Math.min(y(tallest.gap), top + plot - 1)
-      ctx.fillStyle = color(kind === 'first' ? '--tl-first' : kind === 'resume' ? '--tl-resume' : '--tl-bar')
+      const barTop = Math.min(top + plot - bar.height * plot, top + plot - 1)
+      const fill = bar.stall ? '--tl-stall' : bar.kind === 'first' ? '--tl-first' : bar.kind === 'resume' ? '--tl-resume' : '--tl-bar'
+      ctx.fillStyle = color(fill)
       roundTop(ctx, x, barTop, w, top + plot - barTop, Math.min(2, w / 2))
-      if (tallest.gap > max) breakMark(ctx, x, w, top + plot * 0.3, color('--tl-bg'))
+      if (bar.clipped) {
+        breakMark(ctx, x, w, top + plot * 0.3, color('--tl-bg'))
+        labels.push({ x, text: formatGap(bar.gap), stall: bar.stall })
+      }
+    })
+    // the real value of each cut bar, above it, where there is room
+    ctx.font = '600 10px ui-sans-serif, system-ui, sans-serif'
+    let free = 0
+    for (const label of labels) {
+      const w = ctx.measureText(label.text).width
+      const x = Math.max(free, Math.min(label.x, labelsEnd - w))
+      if (x + w > labelsEnd || x > label.x + 24) continue
+      ctx.fillStyle = color(label.stall ? '--tl-stall' : '--tl-label')
+      ctx.fillText(label.text, x, top - 2)
+      free = x + w + 6
     }
+    canvas.dataset.scale = String(max)
+    canvas.dataset.stalls = String(bars.filter((bar) => bar.stall).length)
 
     if (this.reference > 0) {
       ctx.strokeStyle = color('--tl-ref')
@@ -157,3 +255,6 @@ function niceCeil(v) {
 
 /** @param {number} v */
 const formatScale = (v) => (v >= 1000 ? `${v / 1000}k` : String(v))
+
+/** A cut bar's real value: ms below a second, else seconds. @param {number} ms */
+const formatGap = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : formatStall(ms))
