@@ -8,7 +8,7 @@
  *    produce a real <img>);
  * 2. DOMPurify: whatever marked emits is sanitized again (it also drops `javascript:` links and event handlers).
  */
-import { Marked, Tokenizer } from '/vendor/marked.js'
+import { Marked, Renderer, Tokenizer } from '/vendor/marked.js'
 import DOMPurify from '/vendor/purify.js'
 
 const ESCAPES = /** @type {const} */ ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })
@@ -34,6 +34,13 @@ marked.use({
     html(token) {
       const source = escapeHtml(token.text)
       return token.block ? `<p class="raw-html">${source.replace(/\n+$/, '')}</p>\n` : source
+    },
+    /**
+     * A table in a box of its own that scrolls sideways: a table wider than its column keeps readable cells.
+     * @this {Renderer} @param {any} token  marked's table token
+     */
+    table(token) {
+      return `<div class="table-scroll">${Renderer.prototype.table.call(this, token)}</div>\n`
     },
   },
 })

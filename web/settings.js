@@ -157,6 +157,35 @@ export function loadFromUrl() {
  *   default one), as links always had it, else the latency fields
  */
 
+/** The page URL key of presenter mode (presenter.js): `presenter=1`, left out when off. */
+export const PRESENTER_URL_KEY = 'presenter'
+
+/** Whether the page URL asks for presenter mode. */
+export const presenterInUrl = () => new URLSearchParams(location.search).get(PRESENTER_URL_KEY) === '1'
+
+/**
+ * Puts presenter mode into the page URL, or takes it out, without adding a history entry. saveToUrl leaves
+ * the key as it is (it is not one of URL_KEYS), so the two never undo each other.
+ * @param {boolean} on
+ */
+export function savePresenterToUrl(on) {
+  const query = new URLSearchParams(location.search)
+  if (on) query.set(PRESENTER_URL_KEY, '1')
+  else query.delete(PRESENTER_URL_KEY)
+  replaceQuery(query)
+}
+
+/**
+ * The page URL with that query, in place of the current one (no history entry). `,` and `:` need no escaping
+ * in a query: `compare=fast,slow&fault=error-after:40` stays readable.
+ * @param {URLSearchParams} query
+ */
+function replaceQuery(query) {
+  const search = query.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':')
+  const next = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`
+  if (next !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', next)
+}
+
 /**
  * Mirrors the settings into the page URL without adding history entries.
  * @param {{ reply: string | null, boundaries: boolean, format: string, latency: LatencyInUrl, compare: string[], fault: string }} extra
@@ -181,8 +210,5 @@ export function saveToUrl(extra) {
   if (extra.format !== 'native') query.set('format', extra.format)
   if (extra.compare.length > 0) query.set('compare', extra.compare.join(','))
   if (extra.fault !== '') query.set('fault', extra.fault)
-  // `,` and `:` need no escaping in a query: `compare=fast,slow&fault=error-after:40` stays readable
-  const search = query.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':')
-  const next = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`
-  if (next !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', next)
+  replaceQuery(query)
 }
