@@ -1,9 +1,10 @@
 /**
  * The page's main flows in Firefox (Debian's firefox-esr, driven through WebDriver BiDi by puppeteer-core), against
  * the real server: a native stream rendered frame by frame with its figures; a reconnect after a dropped
- * connection (the drop-after fault) that loses and repeats no unit; the compare view streaming three panes; and
- * the vendor wire formats read with the page's own SSE reader. The same assertions as the Chromium tests
- * (test/e2e/page.test.ts), on the same selectors, for users who are not on Chromium.
+ * connection (the drop-after fault) that loses and repeats no unit; the compare view streaming three panes; the
+ * vendor wire formats read with the page's own SSE reader; and presenter mode opened from a share link, left with
+ * P and put back with the Present button. The same assertions as the Chromium tests (test/e2e/page.test.ts), on
+ * the same selectors, for users who are not on Chromium.
  *
  * One browser for the whole file; every page is served under the strict Content-Security-Policy the server sends
  * with it, and a test fails on any violation, page error or console error. Every wait is a condition, never a
@@ -93,6 +94,13 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
   async function fill(page: Page, selector: string, value: string): Promise<void> {
     await page.locator(selector).fill(value)
   }
+
+  /** Whether an element takes room on the page (not hidden, not display: none). */
+  const shown = (page: Page, selector: string): Promise<boolean> =>
+    page.$eval(selector, (element) => {
+      const box = element.getBoundingClientRect()
+      return box.width > 0 && box.height > 0
+    })
 
   /** The wire pane's lines (`event: …`, `data: …`), in order. */
   const wireLines = (page: Page): Promise<string[]> =>
@@ -246,7 +254,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     expect(errors).toEqual([])
   })
 
-  it('streams a canned reply in every vendor format through the page, as the native stream does', async () => {
+  it('streams a canned reply in the OpenAI chat format through the page: the same text and Markdown as the native stream', async () => {
     const markdown = replyText('markdown')
     const { page, errors } = await openPage('?reply=markdown&unit=token&delay=1&ttft=20&jitter=0&chunk=1')
     await page.click('#send')
@@ -273,10 +281,11 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     expect(lines).not.toContain('event: token')
     expect(await page.$$('#wire-list .wire-text')).toHaveLength(663)
     expect(new URL(page.url()).searchParams.get('format')).toBe('openai-chat')
+    expect(errors).toEqual([])
+  })
 
-    // the other formats, with a short reply
-    await page.select('#reply', 'greeting')
-    await page.select('#unit', 'word')
+  it('streams a canned reply in every other vendor format through the page', async () => {
+    const { page, errors } = await openPage('?reply=greeting&unit=word&delay=5&ttft=20&jitter=0')
     for (const format of ['openai-responses', 'anthropic-messages', 'gemini', 'ai-sdk-ui']) {
       await page.select('#format', format)
       await page.click('#send')
@@ -288,5 +297,85 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
       expect(await text(page, '#status'), format).toBe('Done')
     }
     expect(errors).toEqual([])
+  })
+
+  it('opens a share link in presenter mode: the same demo, only the panes, and P or the Present button toggles it', async () => {
+    const expected = replyText('greeting')
+    const link = '?presenter=1&compare=fast,slow&reply=greeting&unit=word&seed=7&format=anthropic-messages'
+    const { page, errors } = await openPage(link)
+    expect(await attribute(page, '#app', 'data-presenter')).toBe('on')
+    expect(await attribute(page, '#toggle-presenter', 'aria-pressed')).toBe('true')
+    /** The settings the link carries, as the form holds them. */
+    const settings = (p: Page) =>
+      p.evaluate(() =>
+        Object.fromEntries(
+          ['compare-1', 'compare-2', 'compare-3', 'reply', 'unit', 'seed', 'format'].map((id) => [
+            id,
+            (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value,
+          ]),
+        ),
+      )
+    const demo = {
+      'compare-1': 'fast',
+      'compare-2': 'slow',
+      'compare-3': '',
+      reply: 'greeting',
+      unit: 'word',
+      seed: '7',
+      format: 'anthropic-messages',
+    }
+    expect(await settings(page)).toEqual(demo)
+    expect(await page.$eval('#compare', (box) => (box as HTMLInputElement).checked)).toBe(true)
+    // the wire pane and the settings are hidden
+    expect(await shown(page, '#wire')).toBe(false)
+    expect(await shown(page, '#panel')).toBe(false)
+
+    await page.click('#send')
+    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    const panes = await page.$$eval('.msg-compare:last-of-type .pane', (all) =>
+      all.map((pane) => ({
+        profile: (pane as HTMLElement).dataset.profile ?? '',
+        raw: (pane as HTMLElement).dataset.raw ?? '',
+        ttft: pane.querySelector('[data-figure="ttft"]')?.textContent ?? '',
+      })),
+    )
+    expect(panes.map((pane) => pane.profile)).toEqual(['fast', 'slow'])
+    for (const pane of panes) {
+      expect(pane.raw, pane.profile).toBe(expected)
+      expect(pane.ttft, pane.profile).toMatch(/^\d+ ms$/)
+    }
+    // each pane's name and its time to first token in sight
+    for (const selector of ['.pane-name', '[data-figure="ttft"]'])
+      expect(
+        await page.$$eval(`.msg-compare:last-of-type .pane ${selector}`, (all) =>
+          all.map((element) => {
+            const box = element.getBoundingClientRect()
+            return box.width > 0 && box.top >= 0 && box.bottom <= innerHeight && box.left >= 0 && box.right <= innerWidth
+          }),
+        ),
+        selector,
+      ).toEqual([true, true])
+
+    // P (outside a text field) leaves presenter mode: the panel is back, the URL forgets it
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await page.keyboard.press('p')
+    expect(await attribute(page, '#app', 'data-presenter')).toBe('off')
+    expect(await shown(page, '#panel')).toBe(true)
+    expect(new URL(page.url()).searchParams.has('presenter')).toBe(false)
+    // the Present button puts it back, and the share link carries it
+    await page.click('#toggle-presenter')
+    expect(await attribute(page, '#app', 'data-presenter')).toBe('on')
+    expect(new URL(page.url()).searchParams.get('presenter')).toBe('1')
+    await page.click('#share-link')
+    await page.waitForFunction(() => document.getElementById('share-link-label')?.textContent !== 'Share link')
+    const shared = page.url()
+    if ((await text(page, '#share-link-label')) === 'Copy the link')
+      expect(await page.$eval('#share-link-field', (field) => (field as HTMLInputElement).value)).toBe(shared)
+    else expect(await text(page, '#share-link-label')).toBe('Link copied')
+
+    const again = await openPage(new URL(shared).search)
+    expect(await attribute(again.page, '#app', 'data-presenter')).toBe('on')
+    expect(await settings(again.page)).toEqual(demo)
+    expect([...errors, ...again.errors]).toEqual([])
   })
 })
