@@ -36,6 +36,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ChurnReport, ProbeReport } from './churn.js'
+import { scrapeClockLateness, windowLateness } from './clock-lateness.js'
 import type { LatenessReport } from './lateness-probe.js'
 import type { LoadReport } from './load.js'
 import type { StallsReport } from './stalls.js'
@@ -203,6 +204,10 @@ interface Result {
   serverP50: number | null
   serverP99: number | null
   serverMax: number | null
+  /** The server's clock lateness in the window, every route alike (bench/clock-lateness.ts): p99 ms, and the
+   * percentage of timer firings more than 5 ms late. */
+  clockP99: number | null
+  clockOver5: number | null
   /** The server's GC pauses in the window: their count and the longest, in ms. */
   gcPauses: number
   gcMaxMs: number
@@ -329,6 +334,7 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
     // CPU to open a stream: the server's CPU while the streams opened, and the first events they sent meanwhile.
     const openCpuMs = (cpuMs(pid) - openCpu) / streams
     await sleep(warmup)
+    const clockBefore = await scrapeClockLateness(port)
     const cpuStart = cpuMs(pid)
     const droppedStart = droppedPackets()
     const stolenStart = stolenMs()
@@ -338,6 +344,8 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
     const cpuEnd = cpuMs(pid)
     const dropped = droppedPackets() - droppedStart
     const stolen = stolenMs() - stolenStart
+    const clockAfter = await scrapeClockLateness(port)
+    const clock = clockBefore !== null && clockAfter !== null ? windowLateness(clockBefore, clockAfter) : null
     const [inServer, bulkReport, samplerReport] = await Promise.all([
       request<LatenessReport>(child, 'lateness-stop'),
       request<LoadReport>(bulk.client, 'window-end'),
@@ -358,6 +366,8 @@ async function measure(server: Server, streams: number, delay: number, warmup: n
       serverP50: inServer.p50,
       serverP99: inServer.p99,
       serverMax: inServer.max,
+      clockP99: clock?.p99 ?? null,
+      clockOver5: clock?.over5 ?? null,
       gcPauses: inServer.gcPauses,
       gcMaxMs: inServer.gcMaxMs,
       rateMedian: samplerReport.rateMedian,
@@ -454,6 +464,8 @@ async function series(
       latenessMax: nullable('latenessMax'),
       serverP50: nullable('serverP50'),
       serverP99: nullable('serverP99'),
+      clockP99: nullable('clockP99'),
+      clockOver5: nullable('clockOver5'),
       serverMax: nullable('serverMax'),
       gcPauses: m('gcPauses'),
       gcMaxMs: m('gcMaxMs'),
@@ -512,6 +524,8 @@ async function vendorSeries(
       cpuUsPerEvent: m('cpuUsPerEvent'),
       latenessP99: nullable('latenessP99'),
       serverP99: nullable('serverP99'),
+      clockP99: nullable('clockP99'),
+      clockOver5: nullable('clockOver5'),
       rateMedian: nullable('rateMedian'),
       rssPerStreamKb: m('rssPerStreamKb'),
       openCpuMs: m('openCpuMs'),
@@ -525,7 +539,7 @@ function vendorTable(title: string, results: Result[]): void {
   const native = results.find((r) => r.server === 'GET /stream')
   const ratio = (x: number, of: number | undefined) => (of !== undefined && of > 0 ? x / of : null)
   const columns = ['route', 'events/s', 'CPU µs/event', 'x /stream', 'CPU ms to open', 'RSS KB/stream', 'x /stream', 'rate events/s']
-  columns.push('lateness p99 ms (client / server)', 'open ms', 'refused', 'CPU stolen ms')
+  columns.push('lateness p99 ms (client / server)', 'open ms', 'refused', 'CPU stolen ms', 'clock lateness p99 ms', 'late > 5 ms %')
   printTable(
     title,
     columns,
@@ -542,6 +556,8 @@ function vendorTable(title: string, results: Result[]): void {
       f(r.openMs, 0),
       r.refused,
       f(r.stolenMs, 0),
+      f(r.clockP99, 2),
+      f(r.clockOver5, 3),
     ]),
   )
 }
@@ -587,6 +603,7 @@ async function manySeries(
     running.push(sampler.client)
     const openMs = performance.now() - started
     await sleep(warmup)
+    const clockBefore = await scrapeClockLateness(port)
     const cpuStart = cpuMs(pid)
     const stolenStart = stolenMs()
     const droppedStart = droppedPackets()
@@ -594,6 +611,8 @@ async function manySeries(
     for (const c of running) c.send('window-start')
     await sleep(window)
     const cpu = cpuMs(pid) - cpuStart
+    const clockAfter = await scrapeClockLateness(port)
+    const clock = clockBefore !== null && clockAfter !== null ? windowLateness(clockBefore, clockAfter) : null
     const reports = await Promise.all(running.map((c) => request<LoadReport>(c, 'window-end')))
     const samplerReport = reports.at(-1)!
     const events = reports.reduce((sum, r) => sum + r.windowEvents, 0)
@@ -612,6 +631,8 @@ async function manySeries(
       serverP50: null,
       serverP99: null,
       serverMax: null,
+      clockP99: clock?.p99 ?? null,
+      clockOver5: clock?.over5 ?? null,
       gcPauses: 0,
       gcMaxMs: 0,
       rateMedian: samplerReport.rateMedian,
@@ -804,7 +825,7 @@ if (quick) {
     const many = Number(values.streams ?? 100_000)
     const r = await manySeries(many, Number(values.workers ?? 6), Number(values.clients ?? 6), 5000, 5000, window)
     const columns = ['streams', 'opened in ms', 'refused', 'closed early', 'events/s', 'CPU µs/event', 'lateness p50 / p99 / max ms']
-    columns.push('rate units/s', 'RSS KB/stream', 'packets dropped', 'CPU stolen ms')
+    columns.push('rate units/s', 'RSS KB/stream', 'packets dropped', 'CPU stolen ms', 'clock lateness p99 ms', 'late > 5 ms %')
     printTable(
       `many: ${r.streams} streams of a mix of routes at one unit every 5 s, ${r.server}, server and clients on both cores`,
       columns,
@@ -821,6 +842,8 @@ if (quick) {
           f(r.rssPerStreamKb, 2),
           r.dropped,
           f(r.stolenMs, 0),
+          f(r.clockP99, 2),
+          f(r.clockOver5, 3),
         ],
       ],
     )

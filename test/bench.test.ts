@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
+import { windowLateness, type Buckets } from '../bench/clock-lateness.js'
 
 it('npm run bench -- --quick measures tokensim and its peers, every vendor route, and a churn', { timeout: 150_000 }, async () => {
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -46,6 +47,10 @@ it('npm run bench -- --quick measures tokensim and its peers, every vendor route
     expect(Number(cells[2]), route).toBeGreaterThan(0) // events/s
     expect(Number(cells[5]), route).toBeGreaterThan(0) // CPU ms to open
     expect(Number(cells[11]), route).toBe(0) // refused
+    // The server's clock lateness, read off GET /metrics for every route alike: a p99 and a share in percent.
+    expect(Number(cells[13]), route).toBeGreaterThanOrEqual(0)
+    expect(Number(cells[14]), route).toBeGreaterThanOrEqual(0)
+    expect(Number(cells[14]), route).toBeLessThanOrEqual(100)
   }
   // aimock (bench/peers/aimock.ts) on the chat completions request, the row after tokensim's: it answered every
   // stream (a request its fixture did not match would have had a 404 and no events).
@@ -66,4 +71,22 @@ it('npm run bench -- --quick measures tokensim and its peers, every vendor route
   expect(cells[7], row).toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/) // heap MB before / peak / after
   expect(Number(cells[9]), row).toBeGreaterThanOrEqual(0) // sockets left
   expect(cells[12], row).toBe('ok') // then
+})
+
+it("reads the server's lateness in a window off two scrapes of its histogram", () => {
+  const bounds = [1, 2, 5, 10, 25, Infinity]
+  const scrape = (...cumulative: number[]): Buckets => bounds.map((bound, i) => [bound, cumulative[i]!] as const)
+  // Between the two: 1,000 firings, 900 within 1 ms, 80 in (1, 2], 10 in (2, 5], 10 in (5, 10].
+  const before = scrape(100, 100, 100, 100, 100, 100)
+  const after = scrape(1000, 1080, 1090, 1100, 1100, 1100)
+  const { count, p99, over5 } = windowLateness(before, after)
+  expect(count).toBe(1000)
+  expect(over5).toBeCloseTo(1, 10)
+  // Rank 990 lies in (2, 5], which holds ranks 981 to 990: its upper bound.
+  expect(p99).toBeCloseTo(5, 10)
+  // 990 firings, 20 of them in (5, 10]: rank 980.1 lies 10.1 of 20 into that bucket.
+  expect(windowLateness(before, scrape(990, 1060, 1070, 1090, 1090, 1090)).p99).toBeCloseTo(5 + 5 * ((0.99 * 990 - 970) / 20), 10)
+  expect(windowLateness(before, before)).toEqual({ count: 0, p99: null, over5: null })
+  // Past the last finite bound, the bound itself.
+  expect(windowLateness(before, scrape(100, 100, 100, 100, 100, 200)).p99).toBe(25)
 })
