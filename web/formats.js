@@ -264,7 +264,9 @@ export const FORMATS = [
         return { tools: [{ key, name: str(chunk.toolName) ?? '', input: jsonText(chunk.input), done: true }] }
       if (type === 'tool-input-error')
         return {
-          tools: [{ key, name: str(chunk.toolName) ?? '', input: jsonText(chunk.input), done: true, error: str(chunk.errorText) ?? 'error' }],
+          tools: [
+            { key, name: str(chunk.toolName) ?? '', input: jsonText(chunk.input), done: true, error: str(chunk.errorText) ?? 'error' },
+          ],
         }
       if (type === 'error') return streamError(chunk)
       return {}

@@ -1,9 +1,10 @@
 /**
  * Stalls, seen while they happen: once a stream has sent something, a silence longer than three times its
- * running median gap (and at least 500 ms) shows "no token for N.N s", growing every 100 ms, in the figures
- * that follow the stream (the panel's, a compare pane's). The next unit ends it, and the stall is recorded:
- * "stalled 4.0 s after token 20", in those figures and in a notice under the reply. Every unit the stream
- * carries counts as an arrival: visible text, reasoning and a tool call's arguments.
+ * running median gap (the gap it is meant to take, until it has gaps of its own), and at least 500 ms, shows
+ * "no token for N.N s", growing every 100 ms, in the figures that follow the stream (the panel's, a compare
+ * pane's). The next unit ends it, and the stall is recorded: "stalled 4.0 s after token 20", in those figures
+ * and in a notice under the reply. Every unit the stream carries counts as an arrival: visible text,
+ * reasoning and a tool call's arguments.
  */
 import { addNotice } from './chat.js'
 import { el } from './dom.js'
@@ -52,11 +53,15 @@ export class StallWatch {
     const n = sorted.length
     if (n === 0) return this.expected
     const mid = n >> 1
-    return n % 2 === 1 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2
+    return n % 2 === 1
+      ? /** @type {number} */ (sorted[mid])
+      : /** @type {number} */ ((sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2
   }
 
+  /** The silence past which the stream is stalled; null while it has no median gap to go by. */
   threshold() {
-    return stallThreshold(this.median())
+    const median = this.median()
+    return median === null ? null : stallThreshold(median)
   }
 
   /**
@@ -70,7 +75,8 @@ export class StallWatch {
     let stall = null
     if (this.lastAt !== null) {
       const gap = at - this.lastAt
-      if (gap >= this.threshold()) {
+      const threshold = this.threshold()
+      if (threshold !== null && gap >= threshold) {
         stall = { ms: gap, after: this.units - 1 }
         this.stalls.push(stall)
       }
@@ -82,14 +88,15 @@ export class StallWatch {
   }
 
   /**
-   * How long the stream has been silent at `now`, when that is a stall; else null (nothing arrived yet, or the
-   * silence is still within the threshold).
+   * How long the stream has been silent at `now`, when that is a stall; else null (nothing arrived yet, no
+   * median gap to go by yet, or the silence is still within the threshold).
    * @param {number} now
    */
   silence(now) {
-    if (this.lastAt === null) return null
+    const threshold = this.threshold()
+    if (this.lastAt === null || threshold === null) return null
     const ms = now - this.lastAt
-    return ms >= this.threshold() ? ms : null
+    return ms >= threshold ? ms : null
   }
 }
 

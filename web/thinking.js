@@ -122,7 +122,10 @@ export class ThinkingView {
     if (this.startedAt === null || !this.started || !this.duration || !this.count) return
     const until = this.endedAt ?? performance.now()
     set(this.started, `started at ${formatDuration(this.startedAt - this.sentAt)}`)
-    set(this.duration, `${this.endedAt === null ? '' : 'lasted '}${formatDuration(until - this.startedAt)}${this.endedAt === null ? ' so far' : ''}`)
+    set(
+      this.duration,
+      `${this.endedAt === null ? '' : 'lasted '}${formatDuration(until - this.startedAt)}${this.endedAt === null ? ' so far' : ''}`,
+    )
     set(this.count, `${this.units} ${this.unit}${this.units === 1 ? '' : 's'}`)
   }
 }
