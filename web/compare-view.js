@@ -97,7 +97,10 @@ export function addCompareMessage(log, label, choices) {
     const content = el('div', 'content md')
     const notices = el('ul', 'notices')
     const footer = el('div', 'msg-footer')
-    scroller.append(typing, content, notices)
+    const flow = el('div', 'pane-flow')
+    flow.append(typing, content, notices)
+    scroller.append(flow)
+    followEnd(scroller, flow)
     pane.append(top, figures, scroller, footer)
     grid.append(pane)
     return { root: pane, content, notices, footer, figures, scroller, bar, distribution: figures }
@@ -115,4 +118,30 @@ function gapTitle(declared) {
   const what = 'The measured gap between two units, p50 and p99, ms (as they arrived in this browser)'
   const q = declared?.gap
   return q ? `${what}; the profile declares p50 ${q.p50}, p99 ${q.p99}` : what
+}
+
+/**
+ * Keeps a pane's text scrolled to its newest line as it grows, until the reader scrolls it (wheel, touch, keys,
+ * the scroll bar), and again once they are back at its end. Only a reader's own scrolling counts: a scroll the
+ * page makes, or one that trails the text's growth by a frame, never unsticks it, however small the pane (a
+ * phone's panes show a few lines, and one Markdown block can be taller than that).
+ * @param {HTMLElement} scroller
+ * @param {HTMLElement} flow  the scroller's content
+ */
+function followEnd(scroller, flow) {
+  let follow = true
+  let reading = false
+  const atEnd = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 24
+  const toEnd = () => {
+    if (follow) scroller.scrollTop = scroller.scrollHeight
+  }
+  for (const type of ['wheel', 'touchstart', 'pointerdown', 'keydown'])
+    scroller.addEventListener(type, () => (reading = true), { passive: true })
+  scroller.addEventListener('scroll', () => {
+    if (reading) follow = atEnd()
+  })
+  for (const type of ['touchend', 'pointerup']) scroller.addEventListener(type, () => (reading = false), { passive: true })
+  scroller.addEventListener('pointerleave', () => (reading = false))
+  new ResizeObserver(toEnd).observe(flow)
+  new ResizeObserver(toEnd).observe(scroller)
 }

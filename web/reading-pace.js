@@ -19,12 +19,13 @@ export const READING_SOURCE =
 
 /**
  * The words of a text: runs of letters or digits, with inner apostrophes and hyphens (`don't`, `time-to-first`
- * is one word); Markdown's marks and code punctuation are not words.
+ * is one word) and a number's separators (`200,000`, `3.5`); Markdown's marks and code punctuation are not
+ * words.
  * @param {string} text
  */
 export function countWords(text) {
   let count = 0
-  for (const _ of text.matchAll(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu)) count += 1
+  for (const _ of text.matchAll(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+|[.,]\p{N}+)*/gu)) count += 1
   return count
 }
 
@@ -60,8 +61,11 @@ export function readingPace(words, ms, wpm = READING_WPM) {
  * @param {number | null} ratio
  * @param {boolean} [short]
  */
-export const formatPace = (ratio, short = false) =>
-  ratio === null ? '' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}×${short ? '' : ' reading'}`
+export function formatPace(ratio, short = false) {
+  if (ratio === null) return ''
+  const tenths = Math.round(ratio * 10) / 10
+  return `${tenths >= 10 ? Math.round(tenths) : tenths.toFixed(1)}×${short ? '' : ' reading'}`
+}
 
 /**
  * Keeps every compare pane's reading-pace marker and figure, and the panel's Reading pace figure (of the last

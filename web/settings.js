@@ -210,5 +210,9 @@ export function saveToUrl(extra) {
   if (extra.format !== 'native') query.set('format', extra.format)
   if (extra.compare.length > 0) query.set('compare', extra.compare.join(','))
   if (extra.fault !== '') query.set('fault', extra.fault)
+  // presenter mode's key (savePresenterToUrl) stays, last, where a link reads it at a glance
+  const presenter = query.get(PRESENTER_URL_KEY)
+  query.delete(PRESENTER_URL_KEY)
+  if (presenter !== null) query.set(PRESENTER_URL_KEY, presenter)
   replaceQuery(query)
 }
