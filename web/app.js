@@ -4,23 +4,29 @@
  * the latency fields) and faults: one stream into a new assistant message, or, in the compare view, one per
  * pane, started together, each with its own latency and figures. It keeps the figures, the measured
  * distribution, the timeline and the wire pane up to date (for the first pane in the compare view) and watches
- * the native stream for buffering. Rendering happens in one requestAnimationFrame loop while a stream runs, so
- * a burst of events costs at most one render per frame.
+ * the native stream for buffering. The streams are read in a worker (arrivals.js), which takes each event's
+ * arrival as it comes, so what the page measures does not wait on what the page draws; rendering happens in
+ * one requestAnimationFrame loop while a stream runs, so a burst of events costs at most one render per frame.
  */
+import { startArrivals } from './arrivals.js'
 import { createBufferingDetector, describeBurst } from './buffering.js'
 import { addAssistantMessage, addNotice, addUserMessage, setFooter, showError } from './chat.js'
 import { compareOn, comparePanes, initCompare } from './compare-panel.js'
 import { addCompareMessage } from './compare-view.js'
 import { chosenReply, currentSource, initComposer, knownTotal, loadReplies } from './composer.js'
+import { afterDemoSet, demoHeaders, describeDemo, initDemos } from './demos.js'
 import { createDistribution, renderMeasured } from './distribution.js'
 import { $, el } from './dom.js'
+import { downloadRecord, runRecord } from './export.js'
 import { chosenFaults, initFaults, markFaults, setFaultTransport, unmarkFaults } from './faults.js'
 import { initLatencyPicker, latencyInUrl, pickedProfile } from './latency-picker.js'
+import { LaneExtras } from './live-extras.js'
 import { chosenFormat, clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
 import { measure } from './percentiles.js'
 import { latencyExtras } from './profiles.js'
 import { ReplyView } from './reply.js'
 import { loadFromUrl, readSettings, saveToUrl, streamHeaders, streamUrl } from './settings.js'
+import { clearStallLine } from './stall-indicator.js'
 import { StreamStats, renderFigures, summary } from './stats.js'
 import { openStream } from './stream.js'
 import { Timeline } from './timeline.js'
@@ -66,9 +72,12 @@ const views = []
  * @property {boolean} resumed   the next token is the first after a reconnect
  * @property {boolean} warned    the "cannot reach the server" notice is shown
  * @property {ReturnType<typeof createBufferingDetector>} buffering
+ * @property {LaneExtras} live   its Thinking block, tool cards and stall indicator (live-extras.js)
+ * @property {import('./formats.js').Format['read']} read   what one of its events means (its format's reader)
  * @property {HTMLElement | null} bufferNotice
  * @property {'done' | 'stopped' | 'error' | null} outcome
- * @property {{ close(): void } | null} handle
+ * @property {import('./stream.js').StreamHandle | null} handle
+ * @property {import('./export.js').RunInfo} info   what its export says of it besides its figures
  */
 
 /**
@@ -131,10 +140,12 @@ log.addEventListener('scroll', () => {
  * @property {import('./settings.js').StreamExtras} extras
  * @property {number} gap   the mean gap between units, ms
  * @property {import('./profiles.js').ProfileStats | undefined} declared  its profile's quantiles (GET /profiles)
+ * @property {string | null} name   its latency's name (a profile's, a preset's), null for Custom
  */
 
 function send() {
   if (run?.active) return
+  if (afterDemoSet(send)) return // the server is being given the picked demo's rule
   const source = currentSource()
   if (source === null) return
   for (const lane of run?.lanes ?? []) lane.handle?.close() // a finished vendor stream may still be reading what trails its end event
@@ -172,6 +183,7 @@ function send() {
         extras: profile ? latencyExtras(profile, fault) : { fault },
         gap: profile ? profile.gap : Number(settings.delay),
         declared: profile?.stats,
+        name: profile?.name ?? null,
       },
     ]
     figuresOf.textContent = profile ? `· ${profile.name}` : ''
@@ -193,6 +205,7 @@ function send() {
         extras: latencyExtras(choice, fault),
         gap: choice.gap,
         declared: choice.stats,
+        name: choice.name,
       }
     })
     const firstName = panes[0]?.name ?? ''
@@ -208,6 +221,7 @@ function send() {
   figuresDistribution.hidden = false
 
   const sentAt = performance.now()
+  const startedAt = new Date()
   const total = knownTotal(source, unit)
   /** @type {Run} */
   const current = {
@@ -236,6 +250,27 @@ function send() {
         bufferNotice: null,
         outcome: null,
         handle: null,
+        live: new LaneExtras({
+          msg,
+          sentAt,
+          unit,
+          unitsPerEvent: Number(settings.chunk) || 1,
+          expectedGap: (targets[i]?.gap ?? 0) * (Number(settings.chunk) || 1),
+          // a stall shows in the figures that follow the lane: its pane's, and the panel's for the first
+          figures: [...(figures ? [figures.querySelector('.pane-figures') ?? figures] : []), ...(i === 0 ? [$('figures')] : [])],
+        }),
+        read: format.read,
+        info: {
+          reply: 'text' in source ? null : source.reply,
+          format: format.id,
+          unit,
+          latency: targets[i]?.name ?? null,
+          pane: compare ? i + 1 : null,
+          fault,
+          declared: targets[i]?.declared,
+          startedAt,
+          request: null,
+        },
       }
     }),
   }
@@ -262,13 +297,21 @@ function send() {
         {
           format,
           input: { text: 'text' in source ? source.text : source.reply, chatId, messageId: newId() },
-          headers: streamHeaders(source, settings, extras),
+          headers: { ...streamHeaders(source, settings, extras), ...demoHeaders() },
           unitsPerEvent: Number.isInteger(chunkSize) && chunkSize >= 1 ? chunkSize : 1,
           total: lane.stats.total,
         },
         handlers,
       )
     }
+    lane.info.request = lane.handle.request
+    // its distribution tables' Export buttons download this lane's run (export.js)
+    for (const table of lane.distributions)
+      table.addEventListener('click', (event) => {
+        const button = /** @type {HTMLElement} */ (event.target).closest('[data-export]')
+        const kind = button instanceof HTMLElement ? button.dataset.export : undefined
+        if (kind === 'json' || kind === 'csv') downloadRecord(runRecord(lane.info, lane.stats, lane.outcome, performance.now()), kind)
+      })
   })
   requestFrame()
 }
@@ -293,24 +336,25 @@ function laneHandlers(current, lane, first) {
         msg.root.dataset.state = 'streaming'
         setStatus('streaming', 'Streaming')
       }
-      const gap = stats.token(data.units, at, lane.resumed)
+      const gap = stats.token(data.units, at, lane.resumed, data.index, data.t)
       if (first) timeline.push(gap, stats.events === 1 ? 'first' : lane.resumed ? 'resume' : 'gap')
       lane.resumed = false
+      lane.live.text(at, data.units)
       view.append(data.text, data.index, data.units)
       watchBuffering(lane, data.t, at)
       requestFrame()
     },
-    onDone(data) {
+    onDone(data, at) {
       if (!live()) return
       if (Number.isInteger(data.tokens)) stats.total = data.tokens
-      finishLane(current, lane, 'done')
+      finishLane(current, lane, 'done', at)
     },
-    onResume(lastId) {
+    onResume(lastId, at) {
       if (!live()) return
       stats.reconnects += 1
       lane.resumed = true
-      lane.buffering.reset(performance.now()) // the new connection's `t` values count from its own start
-      if (first) wire.note(`reconnected with Last-Event-ID: ${lastId === '' ? '(none)' : lastId}`, performance.now() - stats.sentAt)
+      lane.buffering.reset(at) // the new connection's `t` values count from its own start
+      if (first) wire.note(`reconnected with Last-Event-ID: ${lastId === '' ? '(none)' : lastId}`, at - stats.sentAt)
       addNotice(msg, `Connection dropped — resumed after unit ${lastId === '' ? 'none' : lastId}`, 'resume')
       setStatus('streaming', 'Streaming')
       requestFrame()
@@ -346,6 +390,7 @@ function laneHandlers(current, lane, first) {
     },
     onWire(message, at, text) {
       if (live()) stats.byte(at) // every lane's first event of any kind, an empty role or start chunk included
+      if (live()) lane.live.reading(lane.read(message), at) // its reasoning and tool calls (its text comes as a token)
       if (!first || run !== current) return // events that trail a finished reply still show, until the next Send
       wire.push(message, at - stats.sentAt, text)
       requestFrame()
@@ -404,12 +449,14 @@ function stop() {
  * @param {Run} current
  * @param {Lane} lane
  * @param {'done' | 'stopped' | 'error'} state
+ * @param {number} [endedAt]  when its end event arrived (else now)
  */
-function finishLane(current, lane, state) {
+function finishLane(current, lane, state, endedAt) {
   const now = performance.now()
   lane.active = false
   lane.outcome = state
-  lane.stats.end(now)
+  lane.stats.end(Math.min(endedAt ?? now, now))
+  lane.live.end()
   lane.view.setStreaming(false)
   lane.view.render(now, true)
   lane.msg.root.dataset.state = state
@@ -490,6 +537,7 @@ function newChat() {
   run = null
   empty.hidden = false
   renderFigures(figures, null)
+  clearStallLine(figures)
   figuresOf.hidden = true
   figuresDistribution.replaceChildren()
   figuresDistribution.hidden = true
@@ -515,6 +563,7 @@ function settingsChanged() {
   persist()
   wire.show(chosenFormat(), false)
   setFaultTransport(chosenFormat().request === null)
+  describeDemo(chosenFormat())
 }
 
 // ---- wiring ------------------------------------------------------------------------------------------------
@@ -547,6 +596,7 @@ compareToggle.addEventListener('change', () => {
   if (compareToggle.checked) wire.setOpen(false)
 })
 
+startArrivals() // the worker that reads the streams, ready before the first Send
 const initial = loadFromUrl()
 boundaries.checked = initial.boundaries
 // before the panel's own field listeners: typing a latency picks Custom before the URL is written
@@ -560,7 +610,9 @@ syncPanel()
 timeline.reset(0)
 const comparing = initCompare(persist, initial.compare)
 if (initial.compare.length >= 2) wire.setOpen(false)
-Promise.all([loadReplies(initial.reply), comparing, picking]).then(() => {
+const demoing = initDemos(persist)
+describeDemo(chosenFormat())
+Promise.all([loadReplies(initial.reply), comparing, picking, demoing]).then(() => {
   persist()
   app.dataset.ready = 'true'
 })

@@ -6,8 +6,9 @@
  * spread out. Pure (no DOM, no clock): fed numbers, it gives numbers, so a table of cases can test it.
  *
  * A burst is a run of events each arriving at most `window` ms after the one before: a held-back buffer comes
- * out within a millisecond or two per event, but the page's own rendering (a frame, a Markdown render) may
- * fall between two of them, so the window is a frame or so wide. It counts as buffering when it holds at least
+ * out within a millisecond or two per event, but its reading may be split across a few reads of the body (or,
+ * where the page reads a stream on its own thread, a frame may fall between two of them), so the window is a
+ * frame or so wide. It counts as buffering when it holds at least
  * `minEvents` events, their `t` values span at least `minScheduledMs`, they arrived in at most
  * `maxCompression` of that span (a paced stream, however dense, arrives as spread out as it was sent), and the
  * silence before the burst lasted at least `minWaitRatio` of that span (a buffer fills while nothing arrives). A main thread busy for a few frames, or a server that

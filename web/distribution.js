@@ -2,8 +2,9 @@
  * The distribution table of one stream, in a compare pane and in the panel's Live figures: what its profile
  * declares (the p50, p90, p99 and max of the ttft and of the gap, as GET /profiles computes them from the
  * distributions) beside what this browser measured of the run (its time to first token, and the p50, p90,
- * p99 and max of the gaps between its token events as they arrived, percentiles.js). Without a server profile
- * (Custom, or the page's presets) only the measured rows are shown.
+ * p99 and max of the gaps between its token events as they arrived, percentiles.js), and the buttons that
+ * download the run (export.js). Without a server profile (Custom, or the page's presets) only the measured rows
+ * are shown.
  */
 import { el } from './dom.js'
 
@@ -75,7 +76,24 @@ export function createDistribution(declared) {
   }
   const note = el('p', 'dist-note', '')
   note.dataset.measured = 'count'
-  root.append(table, note)
+  // the run's figures and every arrival, as a file (export.js): the page wires the buttons to its stream
+  const exports = el('div', 'dist-export')
+  exports.setAttribute('role', 'group')
+  exports.setAttribute('aria-label', 'Export this run')
+  exports.append(el('span', 'dist-export-label', 'Export'))
+  for (const [kind, label, title] of /** @type {const} */ ([
+    ['json', 'JSON', 'Download this run as JSON: the declared and measured figures, the start, and every event with its arrival'],
+    ['csv', 'CSV', 'Download this run as CSV: one row per event, with its arrival in ms after Send'],
+  ])) {
+    const button = el('button', 'btn btn-tiny', label)
+    button.type = 'button'
+    button.title = title
+    button.dataset.export = kind
+    exports.append(button)
+  }
+  const foot = el('div', 'dist-foot')
+  foot.append(note, exports)
+  root.append(table, foot)
   return root
 }
 

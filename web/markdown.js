@@ -63,3 +63,22 @@ export function renderMarkdown(text) {
   const html = /** @type {string} */ (marked.parse(text))
   return /** @type {string} */ (DOMPurify.sanitize(html, PURIFY_OPTIONS))
 }
+
+/**
+ * The top-level blocks of (possibly partial) Markdown as marked lexes them (a heading, a paragraph, a list, a
+ * code block, the `space` between them): their `raw` texts, joined, are the text.
+ * @param {string} text
+ * @returns {import('/vendor/marked.js').Token[]}
+ */
+export const lexBlocks = (text) => marked.lexer(text)
+
+/**
+ * Renders blocks from lexBlocks to sanitized HTML: rendered one after another, blocks give the HTML of their
+ * text rendered whole.
+ * @param {import('/vendor/marked.js').Token[]} blocks
+ * @returns {string}
+ */
+export function renderBlocks(blocks) {
+  const html = /** @type {string} */ (marked.parser(blocks))
+  return /** @type {string} */ (DOMPurify.sanitize(html, PURIFY_OPTIONS))
+}

@@ -1,7 +1,9 @@
 /**
  * The live figures of one stream: the three moments of its start (headers received, first event of any kind,
  * first visible text), units per second, elapsed time, counts, reconnects, and the gaps between its token
- * events as they arrived (for the measured distribution, percentiles.js).
+ * events as they arrived (for the measured distribution, percentiles.js) and each event's arrival (for the
+ * export, export.js). Every moment is fed in as taken where the stream is read (the arrivals worker), not when
+ * the page got round to it.
  */
 
 /**
@@ -14,6 +16,13 @@
  * @property {number} units            units received
  * @property {number | null} total     units in the reply, when known
  * @property {number} reconnects
+ *
+ * @typedef {object} Arrival
+ * @property {number} index     the index of its first unit
+ * @property {number} units
+ * @property {number} at        ms after Send
+ * @property {number} t         the server's scheduled offset, ms (NaN when the format carries none)
+ * @property {boolean} resumed  the first event after a reconnect
  */
 
 export class StreamStats {
@@ -35,6 +44,13 @@ export class StreamStats {
      * @type {number[]}
      */
     this.gaps = []
+    /**
+     * Every token event as it arrived: the index of its first unit, its units, its arrival (`at`, ms after
+     * Send, as taken where the stream is read), the server's scheduled offset `t` (native only, else NaN) and
+     * whether it was the first after a reconnect.
+     * @type {Arrival[]}
+     */
+    this.arrivals = []
   }
 
   /**
@@ -42,10 +58,13 @@ export class StreamStats {
    * @param {number} units
    * @param {number} now
    * @param {boolean} [resumed]  the first event after a reconnect
+   * @param {number} [index]     the index of its first unit (the units so far, by default)
+   * @param {number} [t]         the server's scheduled offset, when the event carries one
    */
-  token(units, now, resumed = false) {
+  token(units, now, resumed = false, index = this.units, t = Number.NaN) {
     const gap = now - (this.lastAt ?? this.sentAt)
     if (this.lastAt !== null && !resumed) this.gaps.push(gap / Math.max(units, 1))
+    this.arrivals.push({ index, units, at: now - this.sentAt, t, resumed })
     this.firstAt ??= now
     this.lastAt = now
     this.units += units

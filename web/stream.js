@@ -1,8 +1,11 @@
 /**
- * One /stream connection through EventSource: token and done events (each also shown on the wire), the
- * browser's own reconnection with Last-Event-ID (reported as a resume), and a readable error when the stream
- * cannot open.
+ * One /stream connection through EventSource, read in the arrivals worker (arrivals.js), so that each event's
+ * arrival is taken as it arrives, apart from the page's rendering: token and done events (each also shown on
+ * the wire), the browser's own reconnection with Last-Event-ID (reported as a resume), and a readable error
+ * when the stream cannot open.
  */
+import { openArrivals } from './arrivals.js'
+import { refusal } from './refusal.js'
 
 /**
  * @typedef {object} TokenData
@@ -34,16 +37,19 @@
  * @typedef {object} StreamHandlers
  * @property {(data: TokenData, receivedAt: number) => void} onToken
  * @property {(receivedAt: number) => void} [onOpen]   the response headers arrived (the first connection only)
- * @property {(data: DoneData) => void} onDone
- * @property {(lastId: string) => void} onResume   the connection reopened after a drop
+ * @property {(data: DoneData, receivedAt: number) => void} onDone
+ * @property {(lastId: string, receivedAt: number) => void} onResume   the connection reopened after a drop
  * @property {() => void} onDrop                   the connection dropped; the browser is reconnecting
  * @property {() => void} onUnreachable            the first connection failed; the browser is retrying
  * @property {(failure: StreamFailure) => void} onError   fatal: the stream is over
  * @property {(message: import('./sse.js').SseMessage, receivedAt: number, text: string) => void} [onWire]
  *   every event as it arrived, with the visible text it added (''), before what it means is handled
  *
+ * Every `receivedAt` is the moment the event arrived, in performance.now() ms, taken in the arrivals worker.
+ *
  * @typedef {object} StreamHandle
  * @property {() => void} close
+ * @property {import('./export.js').StreamRequest} request   what was asked for (for the export)
  */
 
 /**
@@ -52,7 +58,6 @@
  * @returns {StreamHandle}
  */
 export function openStream(url, handlers) {
-  const source = new EventSource(url)
   let opens = 0
   let lastId = ''
   let lastUnit = -1
@@ -60,7 +65,7 @@ export function openStream(url, handlers) {
 
   const finish = () => {
     over = true
-    source.close()
+    arrivals.close()
   }
 
   /** @param {StreamFailure} failure */
@@ -70,49 +75,40 @@ export function openStream(url, handlers) {
     handlers.onError(failure)
   }
 
-  source.addEventListener('open', () => {
+  /** @param {import('./arrival-reader.js').Report} report */
+  const onReport = (report) => {
     if (over) return
-    opens += 1
-    if (opens === 1) handlers.onOpen?.(performance.now())
-    if (opens > 1) handlers.onResume(lastId)
-  })
-
-  source.addEventListener('token', (event) => {
-    if (over) return
-    const at = performance.now()
-    const data = parse(event.data)
-    handlers.onWire?.({ event: 'token', data: event.data, id: event.lastEventId }, at, typeof data?.text === 'string' ? data.text : '')
-    if (data === undefined || typeof data.text !== 'string')
-      return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
-    const index = Number.isInteger(data.index) ? data.index : lastUnit + 1
-    const units = Number.isInteger(data.units) && data.units > 0 ? data.units : 1
-    if (index + units - 1 <= lastUnit) return // already have it (a resume that overlapped)
-    lastUnit = index + units - 1
-    lastId = event.lastEventId
-    handlers.onToken({ ...data, index, units }, at)
-  })
-
-  source.addEventListener('done', (event) => {
-    if (over) return
-    handlers.onWire?.({ event: 'done', data: event.data, id: event.lastEventId }, performance.now(), '')
-    finish()
-    handlers.onDone(parse(event.data) ?? {})
-  })
-
-  source.addEventListener('error', (event) => {
-    if (over) return
-    // A server-sent `event: error` carries data; a connection problem does not.
-    if (event instanceof MessageEvent && typeof event.data === 'string' && event.data !== '') {
-      handlers.onWire?.({ event: 'error', data: event.data, id: event.lastEventId || null }, performance.now(), '')
-      const body = parse(event.data)
+    const { at } = report
+    if (report.kind === 'open') {
+      opens += 1
+      if (opens === 1) handlers.onOpen?.(at)
+      else handlers.onResume(lastId, at)
+    } else if (report.kind === 'event' && report.event === 'token') {
+      const data = parse(report.data)
+      handlers.onWire?.({ event: 'token', data: report.data, id: report.lastEventId }, at, typeof data?.text === 'string' ? data.text : '')
+      if (data === undefined || typeof data.text !== 'string')
+        return fail({ message: 'The server sent a token event that is not valid JSON.', param: null })
+      const index = Number.isInteger(data.index) ? data.index : lastUnit + 1
+      const units = Number.isInteger(data.units) && data.units > 0 ? data.units : 1
+      if (index + units - 1 <= lastUnit) return // already have it (a resume that overlapped)
+      lastUnit = index + units - 1
+      lastId = report.lastEventId
+      handlers.onToken({ ...data, index, units }, at)
+    } else if (report.kind === 'event' && report.event === 'done') {
+      handlers.onWire?.({ event: 'done', data: report.data, id: report.lastEventId }, at, '')
+      finish()
+      handlers.onDone(parse(report.data) ?? {}, at)
+    } else if (report.kind === 'event') {
+      // a server-sent `event: error`: the stream is over
+      handlers.onWire?.({ event: 'error', data: report.data, id: report.lastEventId || null }, at, '')
+      const body = parse(report.data)
       const code = body?.error?.code ?? body?.error?.type ?? body?.code
-      return fail({
-        message: body?.error?.message ?? body?.message ?? event.data,
+      fail({
+        message: body?.error?.message ?? body?.message ?? report.data,
         param: body?.error?.param ?? null,
         ...(typeof code === 'string' ? { code } : {}),
       })
-    }
-    if (source.readyState === EventSource.CLOSED) {
+    } else if (report.kind === 'connection' && report.state === 'closed') {
       finish()
       if (opens === 0) {
         describeFailure(url, 'The stream failed to open, but the server accepts it now: try again.').then(handlers.onError)
@@ -124,14 +120,15 @@ export function openStream(url, handlers) {
           handlers.onError,
         )
       }
-    } else if (opens > 0) {
-      handlers.onDrop()
-    } else {
-      handlers.onUnreachable()
+    } else if (report.kind === 'connection') {
+      if (opens > 0) handlers.onDrop()
+      else handlers.onUnreachable()
     }
-  })
+  }
 
-  return { close: finish }
+  // read in the arrivals worker: each event's arrival is taken there, apart from the page's rendering
+  const arrivals = openArrivals({ type: 'native', url: new URL(url, location.href).href }, onReport)
+  return { close: finish, request: { method: 'GET', url, headers: {} } }
 }
 
 /**
@@ -153,42 +150,6 @@ export async function describeFailure(url, whenOk) {
   } catch {
     return { message: 'Could not reach the tokensim server. Is it running?', param: null }
   }
-}
-
-/**
- * The failure a refused request's response describes: its status, its `retry-after`, and the message (and the
- * setting at fault, and the error's type) of its JSON error body, in any vendor's shape:
- * `{"error":{"message","type","param"}}` (native, OpenAI, AI SDK), `{"type":"error","error":{"message","type"}}`
- * (Anthropic), `{"error":{"code","message","status"}}` (Gemini).
- * @param {Response} response
- * @returns {Promise<StreamFailure>}
- */
-export async function refusal(response) {
-  const status = { status: response.status, statusText: STATUS_TEXT[response.status] ?? response.statusText }
-  const retryAfter = response.headers.get('retry-after')
-  const meta = retryAfter === null ? status : { ...status, retryAfter }
-  const body = (response.headers.get('content-type') ?? '').includes('json') ? await response.json().catch(() => undefined) : undefined
-  const message = body?.error?.message
-  if (typeof message !== 'string')
-    return { ...meta, message: `The server answered ${response.status} ${status.statusText}`.trim() + '.', param: null }
-  const code = [body.error.code, body.error.status, body.error.type].find((c) => typeof c === 'string' && c !== '')
-  return { ...meta, message, param: typeof body.error.param === 'string' ? body.error.param : null, ...(code ? { code } : {}) }
-}
-
-/** The reason phrases of the statuses a fault may inject (529 is Anthropic's own: Node calls it unknown). @type {Record<number, string>} */
-const STATUS_TEXT = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  529: 'Overloaded',
 }
 
 /** @param {string} text */

@@ -1,11 +1,11 @@
 /**
- * One vendor-format stream: POSTed with fetch (the settings as x-tokensim-* headers), its body read with the
- * SSE reader, each event shown on the wire and its visible text handed on as tokens, with the same handlers
- * as the native stream (stream.js). Stop aborts the request. A refused request's JSON error body becomes a
- * readable failure, naming the setting at fault when the server does.
+ * One vendor-format stream: POSTed with fetch (the settings as x-tokensim-* headers) and its body read with the
+ * SSE reader, both in the arrivals worker (arrivals.js), so that each event's arrival is taken as it arrives,
+ * apart from the page's rendering; each event shown on the wire and its visible text handed on as tokens, with
+ * the same handlers as the native stream (stream.js). Stop aborts the request. A refused request's JSON error
+ * body becomes a readable failure, naming the setting at fault when the server does.
  */
-import { readSse } from './sse.js'
-import { refusal } from './stream.js'
+import { openArrivals } from './arrivals.js'
 
 /**
  * @typedef {object} VendorRequest
@@ -22,23 +22,24 @@ import { refusal } from './stream.js'
  * @returns {import('./stream.js').StreamHandle}
  */
 export function openVendorStream({ format, input, headers, unitsPerEvent, total }, handlers) {
-  const controller = new AbortController()
   let over = false
   let done = false
   let units = 0
 
+  const close = () => {
+    over = true
+    arrivals.close()
+  }
+
   /** @param {import('./stream.js').StreamFailure} failure */
   const fail = (failure) => {
     if (over) return
-    over = true
-    controller.abort()
+    close()
     handlers.onError(failure)
   }
 
-  /** @param {import('./sse.js').SseMessage} message */
-  const onMessage = (message) => {
-    const at = performance.now()
-    if (over) return
+  /** @param {import('./sse.js').SseMessage} message @param {number} at */
+  const onMessage = (message, at) => {
     const reading = format.read(message)
     const text = reading.text ?? ''
     handlers.onWire?.(message, at, done ? '' : text)
@@ -53,54 +54,47 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
     if (reading.end) {
       done = true
       // the unit count, when it is exact: known beforehand, or one unit per event
-      handlers.onDone(/** @type {import('./stream.js').DoneData} */ ({ tokens: total ?? (unitsPerEvent === 1 ? units : Number.NaN) }))
+      handlers.onDone(/** @type {import('./stream.js').DoneData} */ ({ tokens: total ?? (unitsPerEvent === 1 ? units : Number.NaN) }), at)
     }
   }
 
-  const run = async () => {
-    const { url, body } = /** @type {NonNullable<typeof format.request>} */ (format.request)(input)
-    let response
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      })
-    } catch (error) {
-      if (!over) fail({ message: isAbort(error) ? 'The request was aborted.' : describeFetchError(error), param: null })
-      return
-    }
-    if (response.ok) handlers.onOpen?.(performance.now())
-    if (!response.ok) {
-      const failure = await refusal(response)
-      return fail({ ...failure, param: paramOf(failure.message, failure.param) })
-    }
-    if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || response.body === null) {
-      controller.abort()
-      return fail({
-        message: `The server answered ${response.status} with ${response.headers.get('content-type') ?? 'no content type'}, not an event stream.`,
-        param: null,
-      })
-    }
-    try {
-      await readSse(response.body, onMessage)
-    } catch (error) {
-      if (over) return
-      return fail({ message: `The stream broke off: ${describeFetchError(error)}`, param: null })
-    }
+  /** @param {import('./arrival-reader.js').Report} report */
+  const onReport = (report) => {
     if (over) return
-    if (!done) return fail({ message: `The stream ended before its end (${format.endEvent}).`, param: null })
-    over = true
+    switch (report.kind) {
+      case 'open':
+        return handlers.onOpen?.(report.at)
+      case 'sse':
+        return onMessage(report.message, report.at)
+      case 'refused':
+        return fail({ ...report.failure, param: paramOf(report.failure.message, report.failure.param) })
+      case 'not-sse':
+        return fail({
+          message: `The server answered ${report.status} with ${report.contentType ?? 'no content type'}, not an event stream.`,
+          param: null,
+        })
+      case 'failed':
+        return fail({ message: report.aborted ? 'The request was aborted.' : report.message, param: null })
+      case 'broke':
+        return fail({ message: `The stream broke off: ${report.message}`, param: null })
+      case 'end':
+        if (!done) return fail({ message: `The stream ended before its end (${format.endEvent}).`, param: null })
+        return close()
+    }
   }
-  void run()
 
-  return {
-    close() {
-      over = true
-      controller.abort()
+  const { url, body } = /** @type {NonNullable<typeof format.request>} */ (format.request)(input)
+  const arrivals = openArrivals(
+    {
+      type: 'vendor',
+      url: new URL(url, location.href).href,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify(body),
     },
-  }
+    onReport,
+  )
+  return { close, request: { method: 'POST', url, headers } }
 }
 
 /**
@@ -112,14 +106,4 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
 function paramOf(message, param) {
   const header = param ?? /^(x-tokensim-[a-z]+):/.exec(message)?.[1] ?? null
   return header?.startsWith('x-tokensim-') ? header.slice('x-tokensim-'.length) : header
-}
-
-/** @param {unknown} error */
-const isAbort = (error) => error instanceof DOMException && error.name === 'AbortError'
-
-/** @param {unknown} error */
-function describeFetchError(error) {
-  if (error instanceof TypeError && /failed to fetch|networkerror|network error|load failed/i.test(error.message))
-    return 'Could not reach the tokensim server. Is it running?'
-  return error instanceof Error ? error.message : String(error)
 }
