@@ -150,7 +150,9 @@ export function watchReadingPace(log, figure) {
   function showPanel() {
     const sends = log.querySelectorAll(':scope > .msg-assistant, :scope > .msg-compare')
     const last = sends[sends.length - 1]
-    const stream = /** @type {HTMLElement | null | undefined} */ (last?.classList.contains('msg-compare') ? last.querySelector('.pane') : last)
+    const stream = /** @type {HTMLElement | null | undefined} */ (
+      last?.classList.contains('msg-compare') ? last.querySelector('.pane') : last
+    )
     const pace = stream ? paceOf(stream, performance.now()) : null
     const value = pace === null || pace.ratio === null ? '—' : formatPace(pace.ratio, true)
     if (figure.textContent !== value) figure.textContent = value

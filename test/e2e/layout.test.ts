@@ -24,7 +24,13 @@ interface OpenPage {
 }
 
 /** What must stay in sight in every pane: its name and its key figures. */
-const KEY_PARTS = ['.pane-name', '[data-figure="ttft"]', '[data-figure="tps"]', '.pane-figures [data-measured="gap-p50"]', '[data-figure="elapsed"]'] as const
+const KEY_PARTS = [
+  '.pane-name',
+  '[data-figure="ttft"]',
+  '[data-figure="tps"]',
+  '.pane-figures [data-measured="gap-p50"]',
+  '[data-figure="elapsed"]',
+] as const
 
 interface PartBox {
   readonly pane: number
@@ -79,7 +85,8 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
         Array.from(document.querySelectorAll(selector)).flatMap((pane, index) =>
           parts.map((part) => {
             const node = pane.querySelector(part)
-            if (!(node instanceof HTMLElement)) return { pane: index + 1, part, text: '', top: -1, left: -1, bottom: -1, right: -1, uncovered: false }
+            if (!(node instanceof HTMLElement))
+              return { pane: index + 1, part, text: '', top: -1, left: -1, bottom: -1, right: -1, uncovered: false }
             const box = node.getBoundingClientRect()
             const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2)
             return {
@@ -99,9 +106,15 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
 
   /** Each pane's text box: how much it holds and how much it shows. */
   const scrollers = (page: Page) =>
-    page.locator(`${PANES} .pane-body`).evaluateAll((all) =>
-      all.map((body) => ({ scrollHeight: body.scrollHeight, clientHeight: body.clientHeight, atEnd: body.scrollHeight - body.scrollTop - body.clientHeight < 30 })),
-    )
+    page
+      .locator(`${PANES} .pane-body`)
+      .evaluateAll((all) =>
+        all.map((body) => ({
+          scrollHeight: body.scrollHeight,
+          clientHeight: body.clientHeight,
+          atEnd: body.scrollHeight - body.scrollTop - body.clientHeight < 30,
+        })),
+      )
 
   async function expectKeyPartsInSight(page: Page, viewport: { width: number; height: number }, when: string): Promise<void> {
     const boxes = await partBoxes(page)
@@ -279,7 +292,7 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
       ['ttft', '0'],
       ['delay', '300'],
       ['jitter', '0'],
-    ])
+    ] as const)
       await page.fill(`#${name}`, value)
     await page.click('#send')
     const figure = page.locator('#figures [data-pace]')

@@ -62,7 +62,10 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
   const presenting = (page: Page) => page.getAttribute('#app', 'data-presenter')
   const urlKey = (page: Page, key: string) => new URL(page.url()).searchParams.get(key)
   const fontSize = (page: Page, selector: string) =>
-    page.locator(selector).first().evaluate((node) => Number.parseFloat(getComputedStyle(node).fontSize))
+    page
+      .locator(selector)
+      .first()
+      .evaluate((node) => Number.parseFloat(getComputedStyle(node).fontSize))
 
   it('turns on and off with the P key, not while typing in a field, and with the Present button', async () => {
     const { page, errors } = await openPage('?compare=fast,typical,slow&reply=long')
@@ -81,9 +84,17 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
     await page.waitForSelector(`${PANES}[data-profile="slow"][data-state="streaming"]`, { timeout: TIMEOUT })
     await expect.poll(() => page.locator(`${PANES} .pane-pace`).first().textContent(), { timeout: TIMEOUT }).toMatch(/× reading$/)
     const pane = page.locator(PANES).first()
-    for (const part of ['.pane-name', '[data-figure="ttft"]', '[data-figure="tps"]', '.pane-figures [data-measured="gap-p50"]', '.pane-figures [data-measured="gap-p99"]', '.pane-pace'])
+    for (const part of [
+      '.pane-name',
+      '[data-figure="ttft"]',
+      '[data-figure="tps"]',
+      '.pane-figures [data-measured="gap-p50"]',
+      '.pane-figures [data-measured="gap-p99"]',
+      '.pane-pace',
+    ])
       expect(await pane.locator(part).isVisible(), part).toBe(true)
-    for (const part of ['.pane-description', '.dist', '[data-pane-figure="elapsed"]']) expect(await pane.locator(part).isHidden(), part).toBe(true)
+    for (const part of ['.pane-description', '.dist', '[data-pane-figure="elapsed"]'])
+      expect(await pane.locator(part).isHidden(), part).toBe(true)
     expect(await fontSize(page, `${PANES} .pane-name`)).toBeGreaterThanOrEqual(24)
     expect(await fontSize(page, `${PANES} [data-figure="ttft"]`)).toBeGreaterThanOrEqual(32)
     expect(await fontSize(page, `${PANES} .pane-figures [data-measured="gap-p50"]`)).toBeGreaterThanOrEqual(32)
@@ -201,7 +212,20 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
       ])
     const mine = await settings(page)
     expect(await settings(copy.page)).toEqual(mine)
-    expect(mine).toEqual(['code', '42', 'openai-chat', true, 'instant', 'slow', 'reasoning', true, '15', '1500', expect.stringContaining('stall-after:15:1500'), 'on'])
+    expect(mine).toEqual([
+      'code',
+      '42',
+      'openai-chat',
+      true,
+      'instant',
+      'slow',
+      'reasoning',
+      true,
+      '15',
+      '1500',
+      expect.stringContaining('stall-after:15:1500'),
+      'on',
+    ])
     expect(copy.page.url()).toBe(link) // nothing to rewrite: it was already the page's own
 
     // and it streams the same demo: three panes of the same reply
