@@ -73,6 +73,10 @@ export function initDemos(onChange) {
   })
   if (chosenDemo().rule !== null) apply() // the page's scope holds nothing yet: none needs no request
   saveDemoToUrl()
+  // the scope goes with the page (what a closing page sends may not arrive: the server drops old scopes anyway)
+  addEventListener('pagehide', () => {
+    if (held) void fetch('/scenarios', { method: 'DELETE', headers: { 'x-tokensim-scope': scope }, keepalive: true }).catch(() => {})
+  })
   return setting
 }
 

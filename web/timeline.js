@@ -187,7 +187,7 @@ export class Timeline {
     })
     // the real value of each cut bar, above it, where there is room
     ctx.font = '600 10px ui-sans-serif, system-ui, sans-serif'
-    let free = 0
+    let free = 2
     for (const label of labels) {
       const w = ctx.measureText(label.text).width
       const x = Math.max(free, Math.min(label.x, labelsEnd - w))

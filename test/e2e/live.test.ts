@@ -335,7 +335,17 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     expect(await page.locator(`${REPLY} .tool-card`).count()).toBe(0)
     await page.selectOption('#demo', 'none')
     await expect.poll(() => new URL(page.url()).searchParams.has('demo')).toBe(false)
+    const held = async (): Promise<string[]> =>
+      (await (await fetch(`${server.url}/scenarios`, { headers: { 'x-tokensim-scope': scope } })).json()).scenarios.map(
+        (rule: { name: string }) => rule.name,
+      )
+    await expect.poll(held, { timeout: 10_000 }).toEqual([]) // None cleared the page's scope
+    // and leaving the page clears it too
+    await page.selectOption('#demo', 'tool-call')
+    await expect.poll(held, { timeout: 10_000 }).toEqual(['page-demo-tool-call'])
     expect(errors).toEqual([])
     expect(other.errors).toEqual([])
+    await page.goto('about:blank')
+    await expect.poll(held, { timeout: 10_000 }).toEqual([])
   })
 })
