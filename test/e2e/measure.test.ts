@@ -147,6 +147,8 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     )
     await bare.goto(`${server.url}/blank`)
     const { page, errors } = await openPage('?reply=long&compare=fast,fast,fast&seed=16&unit=token', context)
+    // the streams are read in the arrivals worker
+    await expect.poll(() => page.workers().map((worker) => new URL(worker.url()).pathname)).toContain('/arrivals-worker.js')
     await page.click('#toggle-wire')
     expect(await page.getAttribute('#app', 'data-wire')).toBe('open')
 
@@ -404,12 +406,17 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
   })
 
   it('still streams when the worker cannot start: the page reads its streams itself', async () => {
+    const refused: string[] = []
     const { page, errors } = await openPage('?reply=greeting&unit=word&ttft=0&delay=5&jitter=0', undefined, (p) =>
       p.route(
         (url) => url.pathname === '/arrivals-worker.js',
-        (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'no worker here' }),
+        (route) => {
+          refused.push(route.request().url())
+          return route.fulfill({ status: 404, contentType: 'text/plain', body: 'no worker here' })
+        },
       ),
     )
+    expect(refused).toHaveLength(1)
     await page.click('#send')
     await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
     expect(await page.locator(REPLY).getAttribute('data-raw')).toBe(replyText('greeting'))
@@ -418,7 +425,8 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
     expect(await page.locator(REPLY).getAttribute('data-raw')).toBe(replyText('greeting'))
     expect(await page.locator('#figures [data-figure="count"]').textContent()).toBe('34 / 34')
-    // the only error: the worker's script that was not found
+    // no worker runs: the page read the streams itself
+    expect(page.workers().map((worker) => new URL(worker.url()).pathname)).not.toContain('/arrivals-worker.js')
     expect(errors.filter((error) => !/404/.test(error))).toEqual([])
   })
 })
