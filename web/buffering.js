@@ -8,13 +8,15 @@
  * A burst is a run of events each arriving at most `window` ms after the one before: a held-back buffer comes
  * out within a millisecond or two per event, but its reading may be split across a few reads of the body (or,
  * where the page reads a stream on its own thread, a frame may fall between two of them), so the window is a
- * frame or so wide. It counts as buffering when it holds at least
- * `minEvents` events, their `t` values span at least `minScheduledMs`, they arrived in at most
+ * frame or so wide; once it counts as buffering, a longer pause in its reading (a thread held up for a moment)
+ * does not end it, if shorter than the silence that could precede another. It counts as buffering when it holds
+ * at least `minEvents` events, their `t` values span at least `minScheduledMs`, they arrived in at most
  * `maxCompression` of that span (a paced stream, however dense, arrives as spread out as it was sent), and the
- * silence before the burst lasted at least `minWaitRatio` of that span (a buffer fills while nothing arrives). A main thread busy for a few frames, or a server that
- * falls behind for a moment and catches up (its first o200k_base tokenization, say), also delivers events in
- * a heap, but only a short span's worth of them: `minScheduledMs` keeps that from counting. A proxy's buffer
- * (nginx's is 4 or 8 KB: a hundred native events) or a compressor holding the whole response spans far more.
+ * silence before the burst lasted at least `minWaitRatio` of that span (a buffer fills while nothing arrives).
+ * A main thread busy for a few frames, or a server that falls behind for a moment and catches up (its first
+ * o200k_base tokenization, say), also delivers events in a heap, but only a short span's worth of them:
+ * `minScheduledMs` keeps that from counting. A proxy's buffer (nginx's is 4 or 8 KB: a hundred native events)
+ * or a compressor holding the whole response spans far more.
  */
 
 /**
@@ -47,8 +49,11 @@ export function createBufferingDetector(startAt, options = {}) {
   const o = { ...BUFFERING_DEFAULTS, ...options }
   let previousAt = startAt
   let index = 0
-  /** @type {{ first: number, count: number, minT: number, maxT: number, firstAt: number, lastAt: number, waitMs: number } | null} */
+  /** @type {{ first: number, count: number, minT: number, maxT: number, firstAt: number, lastAt: number, waitMs: number, counted: boolean } | null} */
   let run = null
+  // a burst that counts goes on across a pause shorter than the shortest silence that could start another: the
+  // reading of one flush can be held up that long (a busy thread), a new flush cannot come sooner
+  const pause = o.minScheduledMs * o.minWaitRatio
 
   return {
     /**
@@ -66,13 +71,13 @@ export function createBufferingDetector(startAt, options = {}) {
         run = null
         return null
       }
-      if (run !== null && wait <= o.window) {
+      if (run !== null && (wait <= o.window || (run.counted && wait < pause))) {
         run.count += 1
         run.minT = Math.min(run.minT, t)
         run.maxT = Math.max(run.maxT, t)
         run.lastAt = at
       } else {
-        run = { first: i, count: 1, minT: t, maxT: t, firstAt: at, lastAt: at, waitMs: wait }
+        run = { first: i, count: 1, minT: t, maxT: t, firstAt: at, lastAt: at, waitMs: wait, counted: false }
       }
       const scheduledMs = run.maxT - run.minT
       const arrivalMs = run.lastAt - run.firstAt
@@ -81,6 +86,7 @@ export function createBufferingDetector(startAt, options = {}) {
         scheduledMs >= o.minScheduledMs &&
         arrivalMs <= scheduledMs * o.maxCompression &&
         run.waitMs >= scheduledMs * o.minWaitRatio
+      run.counted = buffered
       return buffered ? { first: run.first, count: run.count, scheduledMs, arrivalMs, waitMs: run.waitMs } : null
     },
 

@@ -2,10 +2,10 @@
  * What the page measures, in a real headless Chromium against the real server: each event's arrival is taken
  * in the arrivals worker, apart from the page's rendering, so the page's measured gaps are those a bare
  * EventSource in the same browser sees, with three panes and the wire pane rendering; a main thread held for a
- * second neither shows in the measured gaps nor looks like buffering; the Markdown is rendered in pieces (the
- * settled blocks stay as rendered) and ends as the whole reply renders; the page still streams when the worker
- * cannot start; and a run's export (JSON and CSV, downloaded) holds every event the server sent, with its
- * arrival.
+ * second neither shows in the measured gaps nor looks like buffering, and a buffered flush whose reading is held
+ * up for a moment is still one burst; the Markdown is rendered in pieces (the settled blocks stay as rendered)
+ * and ends as the whole reply renders; the page still streams when the worker cannot start; and a run's export
+ * (JSON and CSV, downloaded) holds every event the server sent, with its arrival.
  *
  * Every page is served under the strict Content-Security-Policy the server sends with it, and a test fails on
  * any violation, page error or console error.
@@ -227,6 +227,34 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     const measured = await measuredGaps(page, '#figures-distribution .dist')
     expect(measured.max).toBeLessThan(600)
     expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+
+  it('sees a buffered flush as one burst though its reading is held up for a moment: a table of the pure function', async () => {
+    const { page, errors } = await openPage('')
+    await page.evaluate("import('/buffering.js').then((m) => { window.__buffering = m })")
+    const results = await page.evaluate(() => {
+      type Burst = { first: number; count: number; scheduledMs: number; arrivalMs: number; waitMs: number }
+      const { findBursts } = (
+        window as unknown as { __buffering: { findBursts(events: { t: number; at: number }[], startAt?: number): Burst[] } }
+      ).__buffering
+      const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+      return {
+        // 400 events 5 ms apart, held back for 2 s and let go at once; their reading held up 170 ms after 200
+        'held up in the middle': findBursts(range(400).map((i) => ({ t: i * 5, at: 2100 + i * 0.02 + (i >= 200 ? 170 : 0) }))),
+        // two flushes of 100 events 6 ms apart, 600 ms apart: two bursts, the second after a silence that starts one
+        'two flushes': findBursts(range(200).map((i) => ({ t: i * 6, at: (i < 100 ? 600 : 1200) + (i % 100) * 0.02 }))),
+        // a paced stream that pauses for 170 ms: never a burst
+        'paced, with a pause': findBursts(range(400).map((i) => ({ t: i * 5, at: 20 + i * 5 + (i >= 200 ? 170 : 0) }))),
+      }
+    })
+    expect(results['held up in the middle'].map((b) => [b.first, b.count, b.scheduledMs])).toEqual([[0, 400, 1995]])
+    expect(results['held up in the middle'][0]?.arrivalMs).toBeCloseTo(170 + 399 * 0.02, 5)
+    expect(results['two flushes'].map((b) => [b.first, b.count])).toEqual([
+      [0, 100],
+      [100, 100],
+    ])
+    expect(results['paced, with a pause']).toEqual([])
     expect(errors).toEqual([])
   })
 
