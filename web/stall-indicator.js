@@ -15,6 +15,9 @@ export const STALL_FLOOR_MS = 500
 /** A silence is a stall past this many times the stream's median gap. */
 export const STALL_FACTOR = 3
 
+/** A tick this late (its timer is every 100 ms) finds the page itself held up: it shows nothing. */
+const LATE_TICK_MS = 300
+
 /**
  * The silence past which a stream with that median gap is stalled.
  * @param {number | null} median  ms; null or not a number: none known yet
@@ -53,9 +56,8 @@ export class StallWatch {
     const n = sorted.length
     if (n === 0) return this.expected
     const mid = n >> 1
-    return n % 2 === 1
-      ? /** @type {number} */ (sorted[mid])
-      : /** @type {number} */ ((sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2
+    const upper = /** @type {number} */ (sorted[mid])
+    return n % 2 === 1 ? upper : (/** @type {number} */ (sorted[mid - 1]) + upper) / 2
   }
 
   /** The silence past which the stream is stalled; null while it has no median gap to go by. */
@@ -162,6 +164,8 @@ export class StallIndicator {
     this.notice = null
     /** @type {(() => void) | null} */
     this.stop = null
+    /** @type {number | null} when the last tick ran */
+    this.tickAt = null
     for (const line of lines) show(line, 'none', '')
   }
 
@@ -185,6 +189,11 @@ export class StallIndicator {
 
   /** @param {number} now */
   tick(now) {
+    // A tick far behind its time is the page's own hold-up: the units that came meanwhile may still wait in
+    // line behind it, so the next tick (after them) says whether the stream is silent.
+    const late = this.tickAt !== null && now - this.tickAt > LATE_TICK_MS
+    this.tickAt = now
+    if (late) return
     const ms = this.watch.silence(now)
     if (ms === null) return
     const text = `no ${this.unit} for ${formatStall(ms)}`
