@@ -57,7 +57,8 @@ export class StallWatch {
     if (n === 0) return this.expected
     const mid = n >> 1
     const upper = /** @type {number} */ (sorted[mid])
-    return n % 2 === 1 ? upper : (/** @type {number} */ (sorted[mid - 1]) + upper) / 2
+    const lower = sorted[mid - 1] ?? upper
+    return n % 2 === 1 ? upper : (lower + upper) / 2
   }
 
   /** The silence past which the stream is stalled; null while it has no median gap to go by. */
