@@ -16,7 +16,7 @@ import type { AppContext } from './context.js'
 import { journalEntry, noteTurn } from './journal.js'
 import { limitRate, withRateLimit } from './rate-limits.js'
 import { checkDuration } from './stream-size.js'
-import { shuttingDown } from './streams.js'
+import { shuttingDown, type StreamRegistry } from './streams.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
 
@@ -99,11 +99,11 @@ export async function beforeResponse(
   plan: FaultPlan,
   request: Pick<Request, 'signal'>,
   headersAt = 0,
-  closing?: AbortSignal,
+  closing?: Pick<StreamRegistry, 'closing' | 'onClosing'>,
 ): Promise<void> {
   const wait = plan.headersDelay + headersAt
-  if (wait > 0 && closing?.aborted !== true) await delay(wait, request.signal, closing)
-  if (closing?.aborted === true) throw shuttingDown()
+  if (wait > 0 && closing?.closing?.aborted !== true) await delay(wait, request.signal, closing)
+  if (closing?.closing?.aborted === true) throw shuttingDown()
   if (plan.status !== undefined) {
     const { status, retryAfter } = plan.status
     throw new TokensimError(
@@ -138,7 +138,7 @@ export async function faultTurn(
   const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
-  await beforeResponse(faults, c.req.raw, headersAt, context.registry.closing).catch((error: unknown) => {
+  await beforeResponse(faults, c.req.raw, headersAt, context.registry).catch((error: unknown) => {
     throw withRateLimit(error, limited)
   })
   if (!stream) refuseUnstreamed(faults)
@@ -155,18 +155,18 @@ export function refuseUnstreamed(plan: FaultPlan): void {
 export const midStreamMessage = (plan: FaultPlan): string =>
   `tokensim: injected error after unit ${plan.cut?.after ?? 0} (fault error-after)`
 
-/** Resolves after `ms`, or at once when either signal aborts; its timer and listeners never outlive it. */
-function delay(ms: number, signal: AbortSignal | undefined, closing: AbortSignal | undefined): Promise<void> {
+/** Resolves after `ms`, or at once when the request aborts or shutdown begins; its timer and listeners never outlive it. */
+function delay(ms: number, signal: AbortSignal | undefined, closing: Pick<StreamRegistry, 'onClosing'> | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve()
     const done = (): void => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', done)
-      closing?.removeEventListener('abort', done)
+      forget?.()
       resolve()
     }
     const timer = setTimeout(done, ms)
     signal?.addEventListener('abort', done, { once: true })
-    closing?.addEventListener('abort', done, { once: true })
+    const forget = closing?.onClosing?.(done)
   })
 }

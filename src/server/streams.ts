@@ -30,11 +30,19 @@ export interface StreamRegistry {
    * (src/server/guard.ts). The registries that wrap the app's (per client, journal) have none of their own.
    */
   readonly closing?: AbortSignal
+  /**
+   * Calls `wake` once when shutdown begins; the result forgets it. What a request waiting for its headers
+   * listens with: a thousand of them each listening on `closing` would have Node warn of a leak at the
+   * eleventh (EventTarget's MaxListenersExceededWarning), and this app imports nothing from `node:` to raise
+   * that limit with.
+   */
+  onClosing?(wake: () => void): () => void
 }
 
 export function createStreamRegistry(): StreamRegistry {
   const open = new Set<OpenStream>()
   const closing = new AbortController()
+  const waking = new Set<() => void>()
   let reason = ''
   return {
     add(stream) {
@@ -54,10 +62,18 @@ export function createStreamRegistry(): StreamRegistry {
     },
     shutDown(why) {
       reason = why
-      if (!closing.signal.aborted) closing.abort()
+      if (!closing.signal.aborted) {
+        closing.abort()
+        for (const wake of [...waking]) wake()
+        waking.clear()
+      }
       this.endAll(why)
     },
     closing: closing.signal,
+    onClosing(wake) {
+      waking.add(wake)
+      return () => waking.delete(wake)
+    },
   }
 }
 

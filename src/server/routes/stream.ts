@@ -62,7 +62,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
         checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
         return encodeHeld(nativeFrames(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
-      await beforeResponse(faults, c.req.raw, frames.headersAt, context.registry.closing)
+      await beforeResponse(faults, c.req.raw, frames.headersAt, context.registry)
       return context.deliver(c, frames, SSE_HEADERS, context)
     }
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
@@ -70,7 +70,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
     checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
     // slow-headers, then the profile's headers moment
-    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0, context.registry.closing)
+    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0, context.registry)
     // The events say when they are sent: the encoder counts slow-headers and the stalls in their offsets and in
     // `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t` is there to
     // reveal) and the cut still are.
