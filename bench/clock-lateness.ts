@@ -63,13 +63,14 @@ function quantile(counts: ReadonlyArray<readonly [number, number]>, q: number, c
 
 function get(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 5000 }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))
       res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: ${res.statusCode}`))))
     })
     req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer in 5 s`)))
     req.end()
   })
 }
