@@ -557,7 +557,15 @@ function vendorTable(title: string, results: Result[]): void {
   const native = results.find((r) => r.server === 'GET /stream')
   const ratio = (x: number, of: number | undefined) => (of !== undefined && of > 0 ? x / of : null)
   const columns = ['route', 'events/s', 'CPU µs/event', 'x /stream', 'CPU ms to open', 'RSS KB/stream', 'x /stream', 'rate events/s']
-  columns.push('lateness p99 ms (client / server)', 'open ms', 'refused', 'CPU stolen ms', 'clock lateness p99 ms', 'late > 5 ms %', 'CPU ms to open, just started')
+  columns.push(
+    'lateness p99 ms (client / server)',
+    'open ms',
+    'refused',
+    'CPU stolen ms',
+    'clock lateness p99 ms',
+    'late > 5 ms %',
+    'CPU ms to open, just started',
+  )
   printTable(
     title,
     columns,

@@ -118,25 +118,29 @@ describe('SIGTERM and SIGINT with requests waiting', () => {
     )
   }
 
-  it('fifty requests waiting for their headers at once: each is woken by shutdown, and Node warns of no leak', { timeout: TEST_MS }, async () => {
-    const { url, cli } = await startCli()
-    // Each waiting request listened on one shared AbortSignal; at the eleventh, Node printed a
-    // MaxListenersExceededWarning ("possible EventTarget memory leak") into the server's log.
-    const waiting = Array.from({ length: 50 }, () =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: slow(10_000),
-        body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: user('hi') }),
-      }),
-    )
-    await new Promise((resolve) => setTimeout(resolve, 800))
-    const exit = exitTime(cli)
-    cli.child.kill('SIGTERM')
-    const statuses = await Promise.all(waiting.map(async (response) => (await response).status))
-    expect(statuses).toEqual(Array(50).fill(503))
-    expect((await exit).code).toBe(0)
-    expect(cli.stderr()).not.toMatch(/MaxListenersExceeded|memory leak/)
-  })
+  it(
+    'fifty requests waiting for their headers at once: each is woken by shutdown, and Node warns of no leak',
+    { timeout: TEST_MS },
+    async () => {
+      const { url, cli } = await startCli()
+      // Each waiting request listened on one shared AbortSignal; at the eleventh, Node printed a
+      // MaxListenersExceededWarning ("possible EventTarget memory leak") into the server's log.
+      const waiting = Array.from({ length: 50 }, () =>
+        fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: slow(10_000),
+          body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: user('hi') }),
+        }),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      const exit = exitTime(cli)
+      cli.child.kill('SIGTERM')
+      const statuses = await Promise.all(waiting.map(async (response) => (await response).status))
+      expect(statuses).toEqual(Array(50).fill(503))
+      expect((await exit).code).toBe(0)
+      expect(cli.stderr()).not.toMatch(/MaxListenersExceeded|memory leak/)
+    },
+  )
 
   it('a stream whose headers moment passes during shutdown never starts; nothing is served after', { timeout: TEST_MS }, async () => {
     const { url, cli } = await startCli()
