@@ -110,75 +110,97 @@ export function geminiUsage({ input, output, reasoning }: Usage): Record<string,
   })
 }
 
-interface Chunk {
-  readonly at: number
-  readonly last?: number
-  /** The GenerateContentResponse, made when asked for: a caller that writes a piece out itself never needs it. */
-  body(): object
-  /** A piece of the answer that is not the last: what its body holds, for a caller that writes it out itself. */
-  readonly piece?: { readonly part: GeminiPart; readonly usage: Usage }
+/** What every chunk of one stream shares. */
+interface ChunkStream {
+  readonly plan: TurnPlan
+  readonly id: string
+  readonly model: string
 }
 
 /**
- * The stream as GenerateContentResponse objects, each due at an offset, made as they are pulled. One piece is
+ * One GenerateContentResponse of the stream, due at `at`, its fields kept flat: one object a chunk (a stream of
+ * 4,000 pieces made four each, and their garbage, before), the response object made only when asked for
+ * (body): a caller that writes a text piece out itself never needs it.
+ */
+class Chunk {
+  /** The last chunk: it carries the finish reason and the whole usage. */
+  final = false
+
+  constructor(
+    readonly at: number,
+    readonly last: number | undefined,
+    /** A text piece's text (a thought's when `thought`); undefined for a call, an ending or a blocked prompt. */
+    readonly text: string | undefined,
+    readonly thought: boolean,
+    /** The usage so far: output tokens, thoughts included, and thoughts. */
+    readonly output: number,
+    readonly reasoning: number,
+    private readonly stream: ChunkStream,
+    /** A call's part, or the whole response of an ending or a blocked prompt. */
+    private readonly other?: GeminiPart | (() => object),
+  ) {}
+
+  body(): object {
+    const { plan, id, model } = this.stream
+    if (typeof this.other === 'function') return this.other()
+    const part: GeminiPart = this.other ?? (this.thought ? { text: this.text!, thought: true } : { text: this.text! })
+    const usage = this.final ? plan.usage : { input: plan.usage.input, output: this.output, reasoning: this.reasoning }
+    return response([part], this.final ? FINISH[plan.finish] : undefined, usage, id, model)
+  }
+}
+
+/**
+ * The stream as GenerateContentResponse chunks, each due at an offset, made as they are pulled. One piece is
  * held back until the next is known, as the last one carries the finish reason and the whole usage.
  */
-export function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): Generator<Chunk, void> {
+function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOptions): Generator<Chunk, void> {
+  const stream: ChunkStream = { plan, id, model }
   if (plan.finish === 'refusal') {
-    yield { at: plan.start, body: () => blocked(plan, id, model) }
+    yield new Chunk(plan.start, undefined, undefined, false, 0, 0, stream, () => blocked(plan, id, model))
     return
   }
   const closing = endingOf(plan)
-  type Piece = { at: number; last?: number | undefined; part: GeminiPart; usage: Usage }
-  const chunkOf = ({ at, last, part, usage }: Piece, final: boolean): Chunk => ({
-    at,
-    ...(last !== undefined ? { last } : {}),
-    ...(final ? {} : { piece: { part, usage } }),
-    body: () => response([part], final ? FINISH[plan.finish] : undefined, final ? plan.usage : usage, id, model),
-  })
-  let held: Piece | undefined
+  let held: Chunk | undefined
+  // Running counts: each delta's own tokens summed, never past the whole answer's exact count.
   let candidates = 0
   let thoughts = 0
-  // Running counts: each delta's own tokens summed, never past the whole answer's exact count.
-  const usageNow = (): Usage => {
-    const reasoning = Math.min(thoughts, plan.usage.reasoning)
-    return { input: plan.usage.input, output: Math.min(candidates, plan.usage.output - plan.usage.reasoning) + reasoning, reasoning }
-  }
+  const maxCandidates = plan.usage.output - plan.usage.reasoning
+  const output = (): number => Math.min(candidates, maxCandidates) + Math.min(thoughts, plan.usage.reasoning)
+  const reasoning = (): number => Math.min(thoughts, plan.usage.reasoning)
   for (const { part, index, deltas, end } of plan.parts) {
     if (index === closing?.index) break
     if (part.kind === 'tool_call') {
       candidates += countTokens(part.arguments)
-      if (held !== undefined) yield chunkOf(held, false)
-      held = {
-        at: end,
-        last: deltas.at(-1)?.last,
-        part: { functionCall: { name: part.name, args: parseArgs(part.arguments) ?? {} } },
-        usage: usageNow(),
-      }
+      if (held !== undefined) yield held
+      const call: GeminiPart = { functionCall: { name: part.name, args: parseArgs(part.arguments) ?? {} } }
+      held = new Chunk(end, deltas.at(-1)?.last, undefined, false, output(), reasoning(), stream, call)
       continue
     }
     // A refusal the length limit cut (no longer a blocked prompt) has no words in this API: it sends nothing.
     if (part.kind === 'refusal') continue
+    const thought = part.kind === 'reasoning'
     for (const { text, at, last } of deltas) {
-      if (part.kind === 'reasoning') thoughts += countTokens(text)
+      if (thought) thoughts += countTokens(text)
       else candidates += countTokens(text)
-      if (part.kind === 'reasoning' && !includeThoughts) continue
-      if (held !== undefined) yield chunkOf(held, false)
-      held = { at, last, part: part.kind === 'text' ? { text } : { text, thought: true }, usage: usageNow() }
+      if (thought && !includeThoughts) continue
+      if (held !== undefined) yield held
+      held = new Chunk(at, last, text, thought, output(), reasoning(), stream)
     }
   }
   if (closing !== undefined) {
     // The pieces so far, then the ending on a chunk of its own, when the answer would have gone on.
-    if (held !== undefined) yield chunkOf(held, false)
-    yield { at: plan.parts[closing.index]?.end ?? plan.end, body: () => ended(closing.ending, plan.usage, id, model) }
+    if (held !== undefined) yield held
+    const at = plan.parts[closing.index]?.end ?? plan.end
+    yield new Chunk(at, undefined, undefined, false, 0, 0, stream, () => ended(closing.ending, plan.usage, id, model))
     return
   }
   // Nothing to carry the finish reason (an empty answer, or hidden reasoning only): an empty text part, as the API sends.
   if (held === undefined || held.at < plan.end) {
-    if (held !== undefined) yield chunkOf(held, false)
-    held = { at: plan.end, part: { text: '' }, usage: plan.usage }
+    if (held !== undefined) yield held
+    held = new Chunk(plan.end, undefined, '', false, plan.usage.output, plan.usage.reasoning, stream)
   }
-  yield chunkOf(held, true)
+  held.final = true
+  yield held
 }
 
 /** `alt=sse`: one `data:` event per chunk. */
@@ -188,27 +210,28 @@ export const encodeGemini = (plan: TurnPlan, options: GeminiOptions): TimedFrame
 export function* geminiFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
   // The hot path, written out: a text piece's chunk as googleJson gives it, byte for byte (a test compares them).
   const tail = `,"modelVersion": ${JSON.stringify(options.model)},"responseId": ${JSON.stringify(options.id)}}`
+  const input = plan.usage.input
   for (const chunk of geminiChunks(plan, options)) {
-    const { at, last, piece } = chunk
-    const text =
-      piece !== undefined && 'text' in piece.part
-        ? `{"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(piece.part.text)}${piece.part.thought === true ? ',"thought": true' : ''}}],"role": "model"},"index": 0}],"usageMetadata": ${usageJson(piece.usage)}${tail}`
+    const { at, last } = chunk
+    const json =
+      !chunk.final && chunk.text !== undefined
+        ? `{"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(chunk.text)}${chunk.thought ? ',"thought": true' : ''}}],"role": "model"},"index": 0}],"usageMetadata": ${usageJson(input, chunk.output, chunk.reasoning)}${tail}`
         : googleJson(chunk.body())
-    yield { at, ...(last !== undefined ? { last } : {}), text: sseJsonData(text) }
+    const text = sseJsonData(json)
+    yield last !== undefined ? { at, last, text } : { at, text }
   }
 }
 
 /** googleJson(geminiUsage(usage)), written out. */
-function usageJson({ input, output, reasoning }: Usage): string {
+function usageJson(input: number, output: number, reasoning: number): string {
   const candidates = output - reasoning
-  let json = '{'
-  const add = (key: string, value: string): void => void (json += `${json === '{' ? '' : ','}"${key}": ${value}`)
-  if (input !== 0) add('promptTokenCount', String(input))
-  if (candidates !== 0) add('candidatesTokenCount', String(candidates))
-  if (input + output !== 0) add('totalTokenCount', String(input + output))
-  if (input > 0) add('promptTokensDetails', `[{"modality": "TEXT","tokenCount": ${input}}]`)
-  if (reasoning !== 0) add('thoughtsTokenCount', String(reasoning))
-  return `${json}}`
+  let json = ''
+  if (input !== 0) json += `,"promptTokenCount": ${input}`
+  if (candidates !== 0) json += `,"candidatesTokenCount": ${candidates}`
+  if (input + output !== 0) json += `,"totalTokenCount": ${input + output}`
+  if (input > 0) json += `,"promptTokensDetails": [{"modality": "TEXT","tokenCount": ${input}}]`
+  if (reasoning !== 0) json += `,"thoughtsTokenCount": ${reasoning}`
+  return `{${json.slice(1)}}`
 }
 
 /**
@@ -220,9 +243,10 @@ export const encodeGeminiJsonArray = (plan: TurnPlan, options: GeminiOptions): T
 /** The frames one at a time, each made when it is pulled. */
 export function* geminiJsonArrayFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
   let index = 0
-  for (const { at, last, body: make } of geminiChunks(plan, options)) {
-    const body = make()
-    yield { at, ...(last !== undefined ? { last } : {}), text: `${index++ === 0 ? '[' : '\n,\r\n'}${JSON.stringify(body, null, 2)}` }
+  for (const chunk of geminiChunks(plan, options)) {
+    const { at, last } = chunk
+    const text = `${index++ === 0 ? '[' : '\n,\r\n'}${JSON.stringify(chunk.body(), null, 2)}`
+    yield last !== undefined ? { at, last, text } : { at, text }
   }
   yield { at: plan.end, text: '\n]' }
 }
