@@ -51,7 +51,7 @@ import { localRateLimits, type RateLimitStore } from './rate-limits.js'
 import { staticRoute } from './routes/static.js'
 import { streamRoute } from './routes/stream.js'
 import type { StaticFile } from './static.js'
-import { capacityOf } from './capacity.js'
+import { capacityOf, releaseAdmissions } from './capacity.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 import { MAX_DURATION_MS, MAX_UNITS } from './stream-size.js'
 import { createUnitSource } from './units.js'
@@ -205,6 +205,7 @@ export function createApp({
   app.use('*', guard({ groups: context.routeGroups, keys, maxBodyBytes, isStatic, closing: registry.closing, allowHost }))
   // Before every route: a request that names a capture gets it replayed instead of a simulated answer.
   app.use('*', captureMiddleware(context))
+  if (context.capacity !== undefined) app.use('*', releaseAdmissions(context.capacity))
   capturesRoute(app, context)
   streamRoute(app, context)
   repliesRoute(app, context)

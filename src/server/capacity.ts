@@ -4,6 +4,7 @@
  * src/core/capacity.ts. The load is read once, when the request starts, and the stream's schedule is fixed
  * then: streams that open or close later do not move it, so it stays deterministic and resumable.
  */
+import type { MiddlewareHandler } from 'hono'
 import { underLoad } from '../core/capacity.js'
 import { TokensimError } from '../core/errors.js'
 import type { Timing } from '../core/types.js'
@@ -13,6 +14,12 @@ import type { AppContext } from './context.js'
 export interface Capacity {
   readonly streams: number
   readonly queueLimit?: number | undefined
+  /**
+   * The requests admitted whose streams have not started yet: a burst of requests all read the load before
+   * any of their streams is in the registry (each awaits its body, its prompt's tokens, its plan), and would all
+   * see an idle model. Each counts from openStreams until its route has answered (releaseAdmissions).
+   */
+  readonly admitting: Set<Request>
 }
 
 /**
@@ -21,11 +28,11 @@ export interface Capacity {
  * "engine is overloaded", Gemini's UNAVAILABLE "The model is overloaded"), with retry-after, which the SDKs
  * honour when they retry (src/wire/errors.ts renders it per vendor).
  */
-export function openStreams(context: Pick<AppContext, 'capacity' | 'registry'>): number {
+export function openStreams(context: Pick<AppContext, 'capacity' | 'registry'>, request: Request): number {
   const capacity = context.capacity
   if (capacity === undefined) return 0
-  const open = context.registry.size + 1
-  const { streams, queueLimit } = capacity
+  const { streams, queueLimit, admitting } = capacity
+  const open = context.registry.size + admitting.size + (admitting.has(request) ? 0 : 1)
   if (queueLimit !== undefined && open > streams + queueLimit) {
     throw new TokensimError(
       'overloaded',
@@ -35,7 +42,19 @@ export function openStreams(context: Pick<AppContext, 'capacity' | 'registry'>):
       { retryAfter: 1 },
     )
   }
+  admitting.add(request)
   return open
+}
+
+/** Ends each request's admission once its route has answered: its stream is in the registry then, or never will be. */
+export function releaseAdmissions(capacity: Capacity): MiddlewareHandler {
+  return async function releaseAdmissions(c, next) {
+    try {
+      await next()
+    } finally {
+      capacity.admitting.delete(c.req.raw)
+    }
+  }
 }
 
 const count = (n: number): string => `${n} stream${n === 1 ? '' : 's'}`
@@ -63,5 +82,5 @@ export function capacityOf(streams: number | undefined, queueLimit: number | und
     throw new TokensimError('invalid_param', `capacity must be a whole number of streams from 1; got ${streams}`, 'capacity')
   if (queueLimit !== undefined && (!Number.isSafeInteger(queueLimit) || queueLimit < 0))
     throw new TokensimError('invalid_param', `queue limit must be a whole number of streams from 0; got ${queueLimit}`, 'queue-limit')
-  return { streams, queueLimit }
+  return { streams, queueLimit, admitting: new Set() }
 }

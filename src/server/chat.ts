@@ -59,14 +59,15 @@ export interface ResolvedTurn {
 /**
  * The plan of the answer to `conversation`. Throws a TokensimError naming the header or field at fault. Async
  * for the prompt's tokens, counted in slices (src/server/slices.ts): a 4 MB prompt takes seconds of BPE, which
- * stop if `signal` (the request's) aborts.
+ * stop if the request aborts. `request` also counts as admitted under --capacity (src/server/capacity.ts).
  */
 export async function resolveTurn(
   conversation: Conversation,
   header: HeaderReader,
   context: AppContext,
-  signal?: AbortSignal,
+  request: Request,
 ): Promise<ResolvedTurn> {
+  const signal = request.signal
   const state = readConversation(conversation)
   const choice = choose(context.scenarios.rules(scopeOf(header(SCOPE_HEADER))), conversation, state)
   const answer = choice?.answer
@@ -83,7 +84,7 @@ export async function resolveTurn(
   }
   const params = asHeaderError(() => parseStreamParams(query, undefined, defaults, context.limits, context.profiles), KNOB_HEADERS)
   // The load it starts with (--capacity), read once: a valid request is refused here when the queue is full.
-  const open = openStreams(context)
+  const open = openStreams(context, request)
 
   const parts: Part[] = []
   if (answer?.reasoning !== undefined) parts.push({ kind: 'reasoning', text: renderTemplate(answer.reasoning, state) })

@@ -156,6 +156,26 @@ describe('--capacity 1 --queue-limit 1: beyond the queue, each vendor refuses in
     }
     expect((await fetch(`${server.url}/stream?text=hi&ttft=0&delay=0`)).status).toBe(200)
   })
+
+  it('a burst of twenty at once: one served, one queued, eighteen refused (the load counts requests still starting)', async () => {
+    // All twenty are read before any of their streams starts (each awaits its body and its plan): counted by
+    // the streams alone, every one of them saw an idle model and was served at full speed.
+    const chat = (): Promise<Response> =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tokensim-reply': 'long', 'x-tokensim-ttft': '5000' },
+        body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    const responses = await Promise.all(Array.from({ length: 20 }, chat))
+    try {
+      const statuses = responses.map((r) => r.status).sort()
+      expect(statuses).toEqual([...Array(2).fill(200), ...Array(18).fill(503)])
+    } finally {
+      for (const response of responses) await response.body?.cancel()
+    }
+    // Their admissions ended with their answers: once the two are gone, the model takes streams again.
+    await expect.poll(async () => (await fetch(`${server.url}/stream?text=hi&ttft=0&delay=0`)).status, { timeout: 5000 }).toBe(200)
+  })
 })
 
 describe('tokensim --capacity and --queue-limit', () => {

@@ -65,7 +65,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     const body = await readBody(c, BODY)
     const input: Conversation = { model: body.model ?? '', messages: messagesOf(body.messages), tools: [] }
     // Always streamed: an error-after or drop-after breaks the stream, never the request.
-    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal), true)
+    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw), true)
     // As streamText with originalMessages (ai, getResponseUIMessageId): a continuation (the last message is the
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!

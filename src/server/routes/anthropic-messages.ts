@@ -144,7 +144,7 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
   }
   const input = conversationOf(body, previous)
   const thinking = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive'
-  const turn = await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal)
+  const turn = await resolveTurn(input, readHeaders(c.req), context, c.req.raw)
   // max_tokens on the conversation too: --rate-limit counts it (src/server/rate-limits.ts); the plan is cut here.
   const conversation = { ...turn.conversation, maxTokens: body.max_tokens }
   const shaped = { ...turn, conversation, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }

@@ -107,7 +107,7 @@ export function geminiRoute(app: Hono, context: AppContext): void {
 
     const body = await readBody(c, BODY)
     const input = { ...conversationOf(model, body), maxTokens: body.generationConfig?.maxOutputTokens }
-    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal), stream)
+    const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw), stream)
     const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }
     // The API pretty-prints its JSON responses with two spaces.
     if (!stream)

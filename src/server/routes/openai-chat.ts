@@ -66,7 +66,7 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal),
+      await resolveTurn(input, readHeaders(c.req), context, c.req.raw),
       body.stream === true,
     )
     const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }

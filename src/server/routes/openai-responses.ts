@@ -73,7 +73,7 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
     const { plan, faults } = await faultTurn(
       c,
       context,
-      await resolveTurn(input, readHeaders(c.req), context, c.req.raw.signal),
+      await resolveTurn(input, readHeaders(c.req), context, c.req.raw),
       body.stream === true,
     )
     const id = newId('resp_', 48)

@@ -23,7 +23,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
       () => parseStreamParams(query, c.req.header('last-event-id'), context.defaults, context.limits, context.profiles),
       headers,
     )
-    const open = openStreams(context) // the load it starts with (--capacity); beyond the queue, refused
+    const open = openStreams(context, c.req.raw) // the load it starts with (--capacity); beyond the queue, refused
     const units = await asHeaderErrorAsync(
       () =>
         'text' in asked.source
