@@ -13,23 +13,24 @@
 import type { IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'puppeteer-core'
-import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { PAGE_CSP } from '../../src/server/routes/static.js'
 import { firefoxAvailable, launchFirefox } from '../helpers/firefox.js'
+import {
+  expectStreamedFrameByFrame,
+  PANES,
+  readPanes,
+  READY,
+  REPLY,
+  replyText,
+  reportCspViolations,
+  sampleReplyFrames,
+  waitForCompare,
+  waitForReply,
+} from '../helpers/page.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 /** A wait's bound; a test's is twice that (a loaded machine runs the whole suite beside this browser). */
 const TIMEOUT = 30_000
-
-function replyText(name: string): string {
-  const reply = BUILTIN_REPLIES.find((r) => r.name === name)
-  if (reply === undefined) throw new Error(`no built-in reply named ${name}`)
-  return reply.text
-}
-
-/** The last assistant message, where each test's reply goes. */
-const REPLY = '.msg-assistant:last-of-type'
-const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data-state="error"])`
 
 /** A page with its errors (page errors, console errors, CSP violations) and dialogs recorded. */
 interface OpenPage {
@@ -68,15 +69,11 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
       dialogs.push(`${dialog.type()}: ${dialog.message()}`)
       void dialog.dismiss()
     })
-    await page.evaluateOnNewDocument(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
-      })
-    })
+    await page.evaluateOnNewDocument(reportCspViolations)
     const response = await page.goto(`${server.url}/${query}`)
     // The server's own header: the page is tested under the policy it is served with.
     expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP)
-    await page.waitForSelector('#app[data-ready="true"]')
+    await page.waitForSelector(READY)
     return { page, errors, dialogs }
   }
 
@@ -88,8 +85,6 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     page.$eval(selector, (element, name) => element.getAttribute(name), name)
 
   const raw = (page: Page): Promise<string | null> => attribute(page, REPLY, 'data-raw')
-
-  const waitFinished = (page: Page): Promise<unknown> => page.waitForSelector(FINISHED, { timeout: TIMEOUT })
 
   /** Types into a settings field, replacing what it held. */
   async function fill(page: Page, selector: string, value: string): Promise<void> {
@@ -126,33 +121,8 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
 
     await page.click('#send')
     // Sample every animation frame in the page until the reply is over: raw length and rendered text length.
-    const samples = await page.evaluate(
-      () =>
-        new Promise<{ raw: number; rendered: number; caret: boolean }[]>((resolve) => {
-          const out: { raw: number; rendered: number; caret: boolean }[] = []
-          const tick = (): void => {
-            const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
-            const content = msg?.querySelector('.content')
-            out.push({
-              raw: msg?.dataset.raw?.length ?? 0,
-              rendered: content?.textContent?.length ?? 0,
-              caret: content?.querySelector('.caret') != null,
-            })
-            if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
-            else requestAnimationFrame(tick)
-          }
-          tick()
-        }),
-    )
-    const rawLengths = samples.map((s) => s.raw)
-    for (let i = 1; i < rawLengths.length; i++) expect(rawLengths[i]).toBeGreaterThanOrEqual(rawLengths[i - 1] ?? 0)
-    const distinct = new Set(rawLengths.filter((n) => n > 0 && n < expected.length))
-    expect(distinct.size, `raw lengths seen while streaming: ${[...distinct].join(', ')}`).toBeGreaterThanOrEqual(3)
-    expect(new Set(samples.map((s) => s.rendered)).size).toBeGreaterThanOrEqual(3)
-    expect(
-      samples.some((s) => s.caret && s.raw > 0),
-      'a caret while streaming',
-    ).toBe(true)
+    const samples = await page.evaluate(sampleReplyFrames)
+    expectStreamedFrameByFrame(samples, expected)
 
     expect(await attribute(page, REPLY, 'data-state')).toBe('done')
     expect(await raw(page)).toBe(expected)
@@ -193,7 +163,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
 
     const notice = await page.waitForSelector(`${REPLY} .notice-resume`, { timeout: TIMEOUT })
     expect(await notice?.evaluate((element) => element.textContent)).toBe('Connection dropped — resumed after unit 40')
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(expected) // no unit lost, none repeated
     expect(await attribute(page, REPLY, 'data-units')).toBe('663')
     expect(await text(page, '[data-figure="reconnects"]')).toBe('1')
@@ -222,23 +192,9 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     await page.click('#send')
 
     /** Each pane of the last compare view: its profile, state, text and figures. */
-    const panes = () =>
-      page.$$eval('.msg-compare:last-of-type .pane', (all) =>
-        all.map((pane) => {
-          const figure = (name: string) => pane.querySelector(`[data-figure="${name}"]`)?.textContent ?? ''
-          return {
-            profile: (pane as HTMLElement).dataset.profile ?? '',
-            state: (pane as HTMLElement).dataset.state ?? '',
-            raw: (pane as HTMLElement).dataset.raw ?? '',
-            ttft: figure('ttft'),
-            tps: figure('tps'),
-            elapsed: figure('elapsed'),
-            count: figure('count'),
-          }
-        }),
-      )
+    const panes = () => page.$$eval(PANES, readPanes)
 
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForCompare(page, TIMEOUT)
     const done = await panes()
     for (const pane of done) {
       expect(pane.state, pane.profile).toBe('done')
@@ -266,7 +222,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     const markdown = replyText('markdown')
     const { page, errors } = await openPage('?reply=markdown&unit=token&delay=1&ttft=20&jitter=0&chunk=1')
     await page.click('#send')
-    await waitFinished(page)
+    await waitForReply(page, 'finished', TIMEOUT)
     expect(await attribute(page, REPLY, 'data-state')).toBe('done')
     expect(await raw(page)).toBe(markdown)
     const nativeHtml = await page.$eval(`${REPLY} .content`, (content) => content.innerHTML)
@@ -274,7 +230,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     // OpenAI Chat Completions: the same text, rendered the same, with its own events on the wire
     await page.select('#format', 'openai-chat')
     await page.click('#send')
-    await waitFinished(page)
+    await waitForReply(page, 'finished', TIMEOUT)
     expect(await attribute(page, REPLY, 'data-state')).toBe('done')
     expect(await attribute(page, REPLY, 'data-format')).toBe('openai-chat')
     expect(await raw(page)).toBe(markdown)
@@ -297,7 +253,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     for (const format of ['openai-responses', 'anthropic-messages', 'gemini', 'ai-sdk-ui']) {
       await page.select('#format', format)
       await page.click('#send')
-      await waitFinished(page)
+      await waitForReply(page, 'finished', TIMEOUT)
       expect(await attribute(page, REPLY, 'data-state'), format).toBe('done')
       expect(await attribute(page, REPLY, 'data-format'), format).toBe(format)
       expect(await raw(page), format).toBe(replyText('greeting'))
@@ -339,8 +295,8 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     expect(await shown(page, '#panel')).toBe(false)
 
     await page.click('#send')
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-    const panes = await page.$$eval('.msg-compare:last-of-type .pane', (all) =>
+    await waitForCompare(page, TIMEOUT)
+    const panes = await page.$$eval(PANES, (all) =>
       all.map((pane) => ({
         profile: (pane as HTMLElement).dataset.profile ?? '',
         raw: (pane as HTMLElement).dataset.raw ?? '',
@@ -355,7 +311,7 @@ describe.skipIf(!firefoxAvailable)('the web page in Firefox', { timeout: 2 * TIM
     // each pane's name and its time to first token in sight
     for (const selector of ['.pane-name', '[data-figure="ttft"]'])
       expect(
-        await page.$$eval(`.msg-compare:last-of-type .pane ${selector}`, (all) =>
+        await page.$$eval(`${PANES} ${selector}`, (all) =>
           all.map((element) => {
             const box = element.getBoundingClientRect()
             return box.width > 0 && box.top >= 0 && box.bottom <= innerHeight && box.left >= 0 && box.right <= innerWidth

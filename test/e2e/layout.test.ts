@@ -8,20 +8,12 @@
  * Every page is served under the server's strict Content-Security-Policy, and a test fails on any page error,
  * console error or policy violation. Every wait is a condition, never a fixed sleep.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { browserAvailable } from '../helpers/browser.js'
+import { pageBench, PANES, PROJECTOR, waitForReply, type Viewport } from '../helpers/page.js'
 
 const TIMEOUT = 60_000
-
-/** The last compare view's panes. */
-const PANES = '.msg-compare:last-of-type .pane'
-
-interface OpenPage {
-  readonly page: Page
-  readonly errors: string[]
-}
 
 /** What must stay in sight in every pane: its name and its key figures. */
 const KEY_PARTS = [
@@ -45,38 +37,8 @@ interface PartBox {
 }
 
 describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
-  let browser: Browser
-  const pages: Page[] = []
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  }, TIMEOUT)
-
-  afterAll(async () => {
-    await Promise.all(pages.map((page) => page.close().catch(() => undefined)))
-    await browser?.close()
-    await server?.close()
-  })
-
-  async function openPage(query: string, viewport = { width: 1280, height: 720 }): Promise<OpenPage> {
-    const page = await browser.newPage({ viewport })
-    pages.push(page)
-    const errors: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`)
-      })
-    })
-    await page.goto(`${server.url}/${query}`)
-    await page.waitForSelector('#app[data-ready="true"]')
-    return { page, errors }
-  }
+  const bench = pageBench({ timeout: TIMEOUT, viewport: PROJECTOR })
+  const openPage = (query: string, viewport?: Viewport) => bench.openPage(query, { viewport })
 
   /** The boxes of every pane's name and key figures, and whether something covers each. */
   const partBoxes = (page: Page): Promise<PartBox[]> =>
@@ -114,6 +76,17 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
       })),
     )
 
+  /** Waits until the fast pane's text is `times` as tall as its box. */
+  const fastPaneHolds = (page: Page, times: number) =>
+    page.waitForFunction(
+      ({ selector, times }) => {
+        const body = document.querySelector(`${selector}[data-profile="fast"] .pane-body`)
+        return body !== null && body.scrollHeight > body.clientHeight * times
+      },
+      { selector: PANES, times },
+      { timeout: TIMEOUT },
+    )
+
   async function expectKeyPartsInSight(page: Page, viewport: { width: number; height: number }, when: string): Promise<void> {
     const boxes = await partBoxes(page)
     expect(boxes, when).toHaveLength(3 * KEY_PARTS.length)
@@ -138,28 +111,14 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
     const fast = page.locator(`${PANES}[data-profile="fast"]`)
 
     // early on: the fast pane has more text than it can show, all three stream
-    await page.waitForFunction(
-      (selector) => {
-        const body = document.querySelector(`${selector}[data-profile="fast"] .pane-body`)
-        return body !== null && body.scrollHeight > body.clientHeight * 1.5
-      },
-      PANES,
-      { timeout: TIMEOUT },
-    )
+    await fastPaneHolds(page, 1.5)
     await page.waitForSelector(`${PANES}[data-profile="slow"][data-state="streaming"]`, { timeout: TIMEOUT })
     await expectKeyPartsInSight(page, viewport, 'early')
     // the figures are the live ones, not placeholders
     expect(await fast.locator('[data-figure="ttft"]').textContent()).toMatch(/^\d+ ms$/)
 
     // later: the fast pane's text is several times its box, and it follows the newest text
-    await page.waitForFunction(
-      (selector) => {
-        const body = document.querySelector(`${selector}[data-profile="fast"] .pane-body`)
-        return body !== null && body.scrollHeight > body.clientHeight * 4
-      },
-      PANES,
-      { timeout: TIMEOUT },
-    )
+    await fastPaneHolds(page, 4)
     expect(await fast.getAttribute('data-state')).toBe('streaming')
     await expectKeyPartsInSight(page, viewport, 'later')
     expect(await fast.locator('.pane-figures [data-measured="gap-p50"]').textContent()).toMatch(/^\d+(\.\d)?$/)
@@ -304,11 +263,10 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
   it('shows one start tile on the native format, where the first byte and the first token are one event, and says why on hover', async () => {
     const { page, errors } = await openPage('?reply=greeting')
     const tile = (name: string) => page.locator(`#figures [data-tile="${name}"]`)
-    const done = '.msg-assistant:last-of-type[data-state="done"]'
 
     // native: one tile, its reason in its title; the hidden one holds the same figure
     await page.click('#send')
-    await page.waitForSelector(done, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await tile('byte').isHidden()).toBe(true)
     expect(await tile('ttft').isVisible()).toBe(true)
     expect(await tile('ttft').locator('dt').textContent()).toBe('TTFT · first byte')
@@ -325,7 +283,7 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
     // a vendor format: its first event (the role chunk) comes before the first text, two tiles
     await page.selectOption('#format', 'openai-chat')
     await page.click('#send')
-    await page.waitForSelector(done, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await tile('byte').isVisible()).toBe(true)
     expect(await tile('ttft').locator('dt').textContent()).toBe('TTFT')
     expect(await tile('ttft').getAttribute('title')).toBeNull()
@@ -335,7 +293,7 @@ describe.skipIf(!browserAvailable)('the page layout', { timeout: TIMEOUT }, () =
     await page.selectOption('#format', 'native')
     expect(await tile('byte').isVisible()).toBe(true)
     await page.click('#send')
-    await page.waitForSelector(done, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await tile('byte').isHidden()).toBe(true)
     // an empty conversation follows the format picked
     await page.click('#new-chat')

@@ -7,16 +7,12 @@
  * page sets on the server in a scope of its own. Every page fails its test on a console error, a page error or
  * a CSP violation. Every wait is a condition, never a fixed sleep; time bounds are generous (a loaded machine).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page, Request } from 'playwright-core'
-import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import type { Page, Request } from 'playwright-core'
+import { browserAvailable } from '../helpers/browser.js'
+import { FINISHED, pageBench, PANES, REPLY, replyText, typeText, waitForCompare } from '../helpers/page.js'
 
 const TIMEOUT = 60_000
-
-const REPLY = '.msg-assistant:last-of-type'
-const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data-state="error"])`
 
 /** The scenario's reasoning and tool call (the page's canned reply is the text between them). */
 const REASONING =
@@ -32,24 +28,10 @@ const DEMO_ARGUMENTS = {
   include: ['temperature', 'precipitation', 'wind'],
 }
 
-function replyText(name: string): string {
-  const reply = BUILTIN_REPLIES.find((r) => r.name === name)
-  if (reply === undefined) throw new Error(`no built-in reply named ${name}`)
-  return reply.text
-}
-
-interface OpenPage {
-  readonly page: Page
-  readonly errors: string[]
-}
-
 describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reasoning and tool calls', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
-  let browser: Browser
-  const pages: Page[] = []
-
-  beforeAll(async () => {
-    server = await startServer({
+  const bench = pageBench({
+    timeout: TIMEOUT,
+    server: {
       scenarios: [
         {
           name: 'weather',
@@ -57,33 +39,9 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
           answers: [{ reasoning: REASONING, text: 'Let me check.', toolCalls: [{ name: 'get_weather', arguments: ARGUMENTS }] }],
         },
       ],
-    })
-    browser = await launchBrowser()
-  }, TIMEOUT)
-
-  afterAll(async () => {
-    await Promise.all(pages.map((page) => page.close().catch(() => undefined)))
-    await browser?.close()
-    await server?.close()
+    },
   })
-
-  async function openPage(query = '', viewport = { width: 1280, height: 800 }): Promise<OpenPage> {
-    const page = await browser.newPage({ viewport })
-    pages.push(page)
-    const errors: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
-      })
-    })
-    await page.goto(`${server.url}/${query}`)
-    await page.waitForSelector('#app[data-ready="true"]')
-    return { page, errors }
-  }
+  const { openPage } = bench
 
   /** Custom latency: exact and steady (jitter 0), so the stall is the fault's alone. */
   async function steady(page: Page, delay: string, ttft = '100'): Promise<void> {
@@ -93,32 +51,43 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     await page.fill('#jitter', '0')
   }
 
-  async function typeText(page: Page, text: string): Promise<void> {
-    await page.click('label[for="mode-text"]')
-    await page.fill('#text', text)
-  }
-
   /** The seconds a stall line shows (`no token for 2.1 s`, `stalled 4.0 s after token 20`). */
   const seconds = (text: string): number => Number(/(\d+\.\d) s/.exec(text)?.[1] ?? Number.NaN)
 
-  // ---- stalls --------------------------------------------------------------------------------------------------
+  /** What one animation frame showed of the last reply. */
+  interface Frame {
+    /** the units received */
+    readonly units: number
+    /** the panel's stall line: `none` while hidden, else its `data-stall` (`live`, `recorded`), and its text */
+    readonly stall: string
+    readonly stallText: string
+    /** the Thinking block's text's length, and whether it is open */
+    readonly thinking: number
+    readonly open: boolean
+    /** the reply's text's length */
+    readonly text: number
+    /** the tool card's arguments so far */
+    readonly args: string
+  }
 
-  it('shows a stall while it happens, growing, then records it; the timeline keeps its scale and marks it', async () => {
-    const { page, errors } = await openPage('?reply=greeting&fault=stall-after:20:4000')
-    await steady(page, '20')
-    // Every animation frame until the reply is over: the units received and what the panel's stall line says.
+  /** Sends, and samples every animation frame until the reply is over. */
+  async function sendAndSample(page: Page): Promise<Frame[]> {
     const sampling = page.evaluate(
       () =>
-        new Promise<{ t: number; units: number; state: string; text: string }[]>((resolve) => {
-          const out: { t: number; units: number; state: string; text: string }[] = []
+        new Promise<Frame[]>((resolve) => {
+          const out: Frame[] = []
           const tick = (): void => {
             const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
             const line = document.querySelector<HTMLElement>('#figures + .stall-indicator')
+            const thinking = msg?.querySelector<HTMLDetailsElement>('.thinking')
             out.push({
-              t: performance.now(),
               units: Number(msg?.dataset.units ?? 0),
-              state: line === null || line.hidden ? 'none' : (line.dataset.stall ?? ''),
-              text: line?.textContent ?? '',
+              stall: line === null || line.hidden ? 'none' : (line.dataset.stall ?? ''),
+              stallText: line?.textContent ?? '',
+              thinking: thinking?.querySelector('.thinking-text')?.textContent?.length ?? 0,
+              open: thinking?.open ?? false,
+              text: msg?.dataset.raw?.length ?? 0,
+              args: msg?.querySelector<HTMLElement>('.tool-card')?.dataset.args ?? '',
             })
             if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
             else requestAnimationFrame(tick)
@@ -129,21 +98,30 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     await page.click('#send')
     const samples = await sampling
     await page.waitForSelector(FINISHED)
+    return samples
+  }
+
+  // ---- stalls --------------------------------------------------------------------------------------------------
+
+  it('shows a stall while it happens, growing, then records it; the timeline keeps its scale and marks it', async () => {
+    const { page, errors } = await openPage('?reply=greeting&fault=stall-after:20:4000')
+    await steady(page, '20')
+    const samples = await sendAndSample(page)
     expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
 
     // live only in the silence after unit 20, and growing there by tenths of a second
-    const live = samples.filter((s) => s.state === 'live')
+    const live = samples.filter((s) => s.stall === 'live')
     expect(live.length, 'frames with the live indicator').toBeGreaterThan(10)
     for (const s of live) expect(s.units, 'units received while the indicator shows').toBe(21)
-    for (const s of live) expect(s.text).toMatch(/^no token for \d+\.\d s$/)
-    const shown = live.map((s) => seconds(s.text))
+    for (const s of live) expect(s.stallText).toMatch(/^no token for \d+\.\d s$/)
+    const shown = live.map((s) => seconds(s.stallText))
     expect(shown[0]).toBeGreaterThanOrEqual(0.5) // the 500 ms floor: 3 × 20 ms is less
     expect(shown[0]).toBeLessThan(2.5)
     for (let i = 1; i < shown.length; i++) expect(shown[i]).toBeGreaterThanOrEqual(shown[i - 1]!)
     expect(new Set(shown).size, 'distinct values shown').toBeGreaterThanOrEqual(8)
     expect(shown.at(-1)).toBeGreaterThan(3)
     // nothing before the stall: 20 ms gaps are no stall
-    expect(samples.filter((s) => s.units > 0 && s.units < 21).every((s) => s.state === 'none')).toBe(true)
+    expect(samples.filter((s) => s.units > 0 && s.units < 21).every((s) => s.stall === 'none')).toBe(true)
 
     // once the next unit came: recorded in the figures and under the reply
     const recorded = (await page.locator('#figures + .stall-indicator').textContent()) ?? ''
@@ -184,7 +162,7 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
   it('shows a stall in every compare pane that is stalled, with its own figures', async () => {
     const { page, errors } = await openPage('?reply=greeting&compare=fast,typical&fault=stall-after:20:4000&seed=7')
     await page.click('#send')
-    const panes = page.locator('.msg-compare:last-of-type .pane')
+    const panes = page.locator(PANES)
     await expect.poll(() => panes.count()).toBe(2)
     // both panes stall at once for a while (fast after about 0.3 s, typical after about 1 s, for 4 s each)
     await page.waitForFunction(
@@ -195,48 +173,18 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     const texts = await panes.evaluateAll((all) => all.map((pane) => pane.querySelector('.stall-indicator')?.textContent ?? ''))
     for (const text of texts) expect(text).toMatch(/^no token for \d+\.\d s$/)
     // in the pane's figures, right under its key figures
-    expect(await page.locator('.msg-compare:last-of-type .pane .pane-figures + .stall-indicator').count()).toBe(2)
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    expect(await page.locator(`${PANES} .pane-figures + .stall-indicator`).count()).toBe(2)
+    await waitForCompare(page, TIMEOUT)
     const recorded = await panes.evaluateAll((all) => all.map((pane) => pane.querySelector('.stall-indicator')?.textContent ?? ''))
     for (const text of recorded) {
       expect(text).toMatch(/^stalled \d+\.\d s after token 20$/)
       expect(seconds(text)).toBeGreaterThanOrEqual(3.8)
     }
-    expect(await page.locator('.msg-compare:last-of-type .pane .notice-stall').count()).toBe(2)
+    expect(await page.locator(`${PANES} .notice-stall`).count()).toBe(2)
     expect(errors).toEqual([])
   })
 
   // ---- reasoning and tool calls --------------------------------------------------------------------------------
-
-  /**
-   * Sends, and samples every animation frame until the reply is over: the Thinking block's text and whether it
-   * is open, the reply's text, and the tool card's arguments so far.
-   */
-  async function sendAndSample(page: Page) {
-    const sampling = page.evaluate(
-      () =>
-        new Promise<{ thinking: number; open: boolean; text: number; args: string }[]>((resolve) => {
-          const out: { thinking: number; open: boolean; text: number; args: string }[] = []
-          const tick = (): void => {
-            const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
-            const thinking = msg?.querySelector<HTMLDetailsElement>('.thinking')
-            out.push({
-              thinking: thinking?.querySelector('.thinking-text')?.textContent?.length ?? 0,
-              open: thinking?.open ?? false,
-              text: msg?.dataset.raw?.length ?? 0,
-              args: msg?.querySelector<HTMLElement>('.tool-card')?.dataset.args ?? '',
-            })
-            if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
-            else requestAnimationFrame(tick)
-          }
-          requestAnimationFrame(tick)
-        }),
-    )
-    await page.click('#send')
-    const samples = await sampling
-    await page.waitForSelector(FINISHED)
-    return samples
-  }
 
   for (const format of ['openai-responses', 'anthropic-messages', 'ai-sdk-ui', 'gemini']) {
     it(`shows a scenario's reasoning in a Thinking block and its tool call as a card: ${format}`, async () => {
@@ -313,7 +261,7 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     const post = requests.find((r) => r.url().endsWith('/v1/messages'))
     const scope = (await post?.allHeaders())?.['x-tokensim-scope'] ?? ''
     expect(scope).toMatch(/^page-[a-z0-9]+$/)
-    const rules = await (await fetch(`${server.url}/scenarios`, { headers: { 'x-tokensim-scope': scope } })).json()
+    const rules = await (await fetch(`${bench.server.url}/scenarios`, { headers: { 'x-tokensim-scope': scope } })).json()
     expect(rules.scenarios.map((rule: { name: string }) => rule.name)).toEqual(['page-demo-agent'])
 
     // another page (another scope) without a demo sees none of it
@@ -336,7 +284,7 @@ describe.skipIf(!browserAvailable)('the page, live: stalls, the timeline, reason
     await page.selectOption('#demo', 'none')
     await expect.poll(() => new URL(page.url()).searchParams.has('demo')).toBe(false)
     const held = async (): Promise<string[]> =>
-      (await (await fetch(`${server.url}/scenarios`, { headers: { 'x-tokensim-scope': scope } })).json()).scenarios.map(
+      (await (await fetch(`${bench.server.url}/scenarios`, { headers: { 'x-tokensim-scope': scope } })).json()).scenarios.map(
         (rule: { name: string }) => rule.name,
       )
     await expect.poll(held, { timeout: 10_000 }).toEqual([]) // None cleared the page's scope

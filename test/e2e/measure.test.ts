@@ -11,22 +11,29 @@
  * any violation, page error or console error.
  */
 import { readFile } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
-import { PAGE_CSP } from '../../src/server/routes/static.js'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { browserAvailable } from '../helpers/browser.js'
+import {
+  loadBuffering,
+  loadPage,
+  pageBench,
+  PANES,
+  PROJECTOR,
+  recordErrors,
+  REPLY,
+  replyText,
+  waitForCompare,
+  waitForReply,
+  type Buffering,
+  type OpenPage,
+  type Viewport,
+} from '../helpers/page.js'
 import { readSse } from '../helpers/sse.js'
 
 const TIMEOUT = 30_000
-
-function replyText(name: string): string {
-  const reply = BUILTIN_REPLIES.find((r) => r.name === name)
-  if (reply === undefined) throw new Error(`no built-in reply named ${name}`)
-  return reply.text
-}
 
 /** The type-7 quantile (linear between the closest ranks), as the page computes it (web/percentiles.js). */
 function quantile(values: readonly number[], p: number): number {
@@ -36,12 +43,6 @@ function quantile(values: readonly number[], p: number): number {
   const low = sorted[below]!
   const high = sorted[Math.min(below + 1, sorted.length - 1)]!
   return low + (high - low) * (rank - below)
-}
-
-/** A page with its errors recorded. */
-interface OpenPage {
-  readonly page: Page
-  readonly errors: string[]
 }
 
 /** The export's JSON, as the README describes it. */
@@ -68,54 +69,17 @@ interface RunExport {
   events: { index: number; units: number; at: number; gap: number | null; t: number | null; resumed: boolean }[]
 }
 
-const REPLY = '.msg-assistant:last-of-type'
-
 describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
-  let browser: Browser
-  const contexts: BrowserContext[] = []
+  const bench = pageBench({ timeout: TIMEOUT })
 
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  }, TIMEOUT)
-
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close().catch(() => undefined)))
-    await browser?.close()
-    await server?.close()
-  })
-
-  async function newContext(viewport = { width: 1280, height: 720 }): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport, acceptDownloads: true })
-    contexts.push(context)
-    return context
-  }
-
-  /** Records a page's errors, CSP violations included. */
-  async function watch(page: Page): Promise<string[]> {
-    const errors: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
-      })
-    })
-    return errors
-  }
+  /** A context of its own, its downloads accepted, 1280x720 unless given. */
+  const newContext = async (viewport: Viewport = PROJECTOR): Promise<BrowserContext> =>
+    bench.keep(await bench.browser.newContext({ viewport, acceptDownloads: true }))
 
   /** Opens the page with a query, in a context of its own unless one is given. */
   async function openPage(query: string, context?: BrowserContext, setup?: (page: Page) => Promise<unknown>): Promise<OpenPage> {
     const page = await (context ?? (await newContext())).newPage()
-    const errors = await watch(page)
-    await setup?.(page)
-    const response = await page.goto(`${server.url}/${query}`)
-    expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP)
-    await page.waitForSelector('#app[data-ready="true"]')
-    return { page, errors }
+    return loadPage(page, `${bench.server.url}/${query}`, { setup, checkCspHeader: true })
   }
 
   /** The measured gap quantiles a distribution table shows (`7.9` → 7.9). */
@@ -146,11 +110,11 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     const context = await newContext()
     // the bare page: a blank document of the server's own origin, where nothing but an EventSource runs
     const bare = await context.newPage()
-    const bareErrors = await watch(bare)
-    await bare.route(`${server.url}/blank`, (route) =>
+    const bareErrors = await recordErrors(bare)
+    await bare.route(`${bench.server.url}/blank`, (route) =>
       route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bare</title>' }),
     )
-    await bare.goto(`${server.url}/blank`)
+    await bare.goto(`${bench.server.url}/blank`)
     const { page, errors } = await openPage('?reply=long&compare=fast,fast,fast&seed=16&unit=token', context)
     // the streams are read in the arrivals worker
     await expect.poll(() => page.workers().map((worker) => new URL(worker.url()).pathname)).toContain('/arrivals-worker.js')
@@ -192,10 +156,10 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
         }),
       url,
     )
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: 120_000 })
+    await waitForCompare(page, 120_000)
     const reference = await bareRun
     const panes = []
-    for (const n of [1, 2, 3]) panes.push(await measuredGaps(page, `.msg-compare:last-of-type .pane:nth-child(${n}) .dist`))
+    for (const n of [1, 2, 3]) panes.push(await measuredGaps(page, `${PANES}:nth-child(${n}) .dist`))
     // the panel's figures follow pane 1, as does the wire pane, which shows every event
     const panel = await measuredGaps(page, '#figures-distribution .dist')
     await context.close()
@@ -249,7 +213,7 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
       return performance.now() - from
     })
     expect(held).toBeGreaterThanOrEqual(1200)
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     const run = JSON.parse((await download(page, '#figures-distribution [data-export="json"]')).text) as RunExport
     expect(run.events).toHaveLength(split(replyText('markdown'), 'word').length)
     // the events that came while the thread was held have their own arrivals, 20 ms apart, not one heap at
@@ -264,12 +228,9 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
 
   it('sees a buffered flush as one burst though its reading is held up for a moment: a table of the pure function', async () => {
     const { page, errors } = await openPage('')
-    await page.evaluate("import('/buffering.js').then((m) => { window.__buffering = m })")
+    await loadBuffering(page)
     const results = await page.evaluate(() => {
-      type Burst = { first: number; count: number; scheduledMs: number; arrivalMs: number; waitMs: number }
-      const { findBursts } = (
-        window as unknown as { __buffering: { findBursts(events: { t: number; at: number }[], startAt?: number): Burst[] } }
-      ).__buffering
+      const { findBursts } = (window as unknown as { __buffering: Buffering }).__buffering
       const range = (n: number) => Array.from({ length: n }, (_, i) => i)
       return {
         // 400 events 5 ms apart, held back for 2 s and let go at once; their reading held up 170 ms after 200
@@ -293,7 +254,7 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
   it('exports a run as JSON and CSV: every event the server sent, with its arrival, and the figures shown', async () => {
     const { page, errors } = await openPage('?reply=greeting&unit=word&profile=fast&seed=3')
     await page.click('#send')
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     const json = await download(page, '#figures-distribution [data-export="json"]')
     const csv = await download(page, '#figures-distribution [data-export="csv"]')
     expect(json.name).toMatch(/^tokensim-greeting-fast-\d{8}-\d{6}\.json$/)
@@ -317,9 +278,9 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
 
     // what the server sent: the same request again (same seed, same schedule) read by a client of our own
     expect(run.request.method).toBe('GET')
-    const query = new URL(run.request.url, server.url).searchParams
+    const query = new URL(run.request.url, bench.server.url).searchParams
     expect([query.get('reply'), query.get('profile'), query.get('seed'), query.get('unit')]).toEqual(['greeting', 'fast', '3', 'word'])
-    const sent = await readSse(await fetch(`${server.url}${run.request.url}`))
+    const sent = await readSse(await fetch(`${bench.server.url}${run.request.url}`))
     expect(sent.done?.tokens).toBe(34)
     expect(run.events.map((e) => [e.index, e.units, e.t])).toEqual(sent.tokens.map((t) => [t.index, t.units ?? 1, t.t]))
 
@@ -340,7 +301,7 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     expect(run.elapsed).toBeGreaterThanOrEqual(run.events.at(-1)!.at)
 
     // the figures: the profile's declared quantiles (GET /profiles), and what was measured, from those gaps
-    const profiles = (await (await fetch(`${server.url}/profiles`)).json()) as {
+    const profiles = (await (await fetch(`${bench.server.url}/profiles`)).json()) as {
       profiles: { name: string; stats: Record<'ttft' | 'gap', unknown> }[]
     }
     const fast = profiles.profiles.find((p) => p.name === 'fast')?.stats
@@ -371,9 +332,9 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     const context = await newContext({ width: 1920, height: 1080 })
     const { page, errors } = await openPage('?reply=greeting&unit=word&compare=fast,typical&seed=3&format=openai-chat', context)
     await page.click('#send')
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
-    const pane = page.locator('.msg-compare:last-of-type .pane').nth(1)
-    const json = await download(page, '.msg-compare:last-of-type .pane:nth-child(2) [data-export="json"]')
+    await waitForCompare(page, TIMEOUT)
+    const pane = page.locator(PANES).nth(1)
+    const json = await download(page, `${PANES}:nth-child(2) [data-export="json"]`)
     expect(json.name).toMatch(/^tokensim-greeting-typical-pane2-\d{8}-\d{6}\.json$/)
     const run = JSON.parse(json.text) as RunExport
     expect(run).toMatchObject({
@@ -391,7 +352,7 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     expect(run.events.every((e) => e.t === null && e.units === 1)).toBe(true)
     // the pane's ttft, as its figures show it
     expect(Math.round(run.start.ttft!)).toBe(Number.parseInt((await pane.locator('[data-figure="ttft"]').textContent()) ?? '', 10))
-    const csv = await download(page, '.msg-compare:last-of-type .pane:nth-child(2) [data-export="csv"]')
+    const csv = await download(page, `${PANES}:nth-child(2) [data-export="csv"]`)
     expect(csv.text.split('\r\n')).toHaveLength(34 + 2)
     expect(errors).toEqual([])
   })
@@ -446,7 +407,7 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
       const title = document.querySelector('.msg-assistant:last-of-type .content h1') as HTMLElement & { kept?: boolean }
       title.kept = true
     })
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     await page.evaluate("import('/markdown.js').then((m) => { window.__renderMarkdown = m.renderMarkdown })")
     const end = await page.evaluate(() => {
       const renderMarkdown = (window as unknown as { __renderMarkdown: (text: string) => string }).__renderMarkdown
@@ -478,11 +439,11 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     )
     expect(refused).toHaveLength(1)
     await page.click('#send')
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await page.locator(REPLY).getAttribute('data-raw')).toBe(replyText('greeting'))
     await page.selectOption('#format', 'anthropic-messages')
     await page.click('#send')
-    await page.waitForSelector(`${REPLY}[data-state="done"]`, { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await page.locator(REPLY).getAttribute('data-raw')).toBe(replyText('greeting'))
     expect(await page.locator('#figures [data-figure="count"]').textContent()).toBe('34 / 34')
     // no worker runs: the page read the streams itself

@@ -13,18 +13,31 @@
  * (waitForFunction, waitForSelector, expect.poll), never a fixed sleep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Dialog, Locator, Page, Request } from 'playwright-core'
+import type { Locator, Page, Request } from 'playwright-core'
 import type { Profile } from '../../src/core/profiles.js'
-import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
-import { PAGE_CSP } from '../../src/server/routes/static.js'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
+import { browserAvailable } from '../helpers/browser.js'
+import {
+  expectStreamedFrameByFrame,
+  loadBuffering,
+  pageBench,
+  PANES,
+  pickReply,
+  readPanes,
+  READY,
+  REPLY,
+  replyText,
+  sampleReplyFrames,
+  typeText,
+  waitForCompare,
+  waitForReply,
+  type Buffering,
+  type OpenOptions,
+  type OpenPage,
+} from '../helpers/page.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 const TIMEOUT = 30_000
-
-/** The policy the server sends with the page (src/server/routes/static.ts): nothing inline, nothing from another origin. */
-const CSP = PAGE_CSP
 
 /** A user's profile (as `--profiles` adds one) that is constant: 600 ms to the first unit, then 20 ms a unit. */
 const STEADY: Profile = {
@@ -37,75 +50,26 @@ const STEADY: Profile = {
 /** The built-in profiles, in the order GET /profiles lists them. */
 const BUILTIN_PROFILES = ['instant', 'fast', 'typical', 'slow', 'reasoning', 'flaky']
 
-function replyText(name: string): string {
-  const reply = BUILTIN_REPLIES.find((r) => r.name === name)
-  if (reply === undefined) throw new Error(`no built-in reply named ${name}`)
-  return reply.text
-}
-
-/** A page with its errors and dialogs recorded. */
-interface OpenPage {
-  readonly page: Page
-  readonly errors: string[]
-  readonly dialogs: string[]
-}
-
-/** The last assistant message, where each test's reply goes (each exchange appends a user and an assistant article). */
-const REPLY = '.msg-assistant:last-of-type'
-const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data-state="error"])`
-
 describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
+  const bench = pageBench({ timeout: TIMEOUT })
   /** A server with a user's profile besides the built-in ones, as `--profiles` gives it. */
   let profiled: RunningServer
-  let browser: Browser
-  const pages: Page[] = []
 
   beforeAll(async () => {
-    server = await startServer()
     profiled = await startServer({ profiles: [STEADY] })
-    browser = await launchBrowser()
   }, TIMEOUT)
 
   afterAll(async () => {
-    await Promise.all(pages.map((page) => page.close().catch(() => undefined)))
-    await browser?.close()
-    await server?.close()
     await profiled?.close()
   })
 
   /**
-   * Opens the page (of `base`, the test server by default); `setup` runs before it loads (to route a request).
+   * Opens the page (of `base`, the test server by default), served under the server's policy; `setup` runs
+   * before it loads (to route a request).
    * @param query the page URL's query, `?…`
    */
-  async function openPage(
-    query = '',
-    { base = server.url, setup }: { base?: string; setup?: (page: Page) => Promise<unknown> } = {},
-  ): Promise<OpenPage> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    pages.push(page)
-    const errors: string[] = []
-    const dialogs: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    page.on('dialog', (dialog: Dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`)
-      void dialog.dismiss()
-    })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)
-      })
-    })
-    await setup?.(page)
-    const response = await page.goto(`${base}/${query}`)
-    // The server's own header: the page is tested under the policy it is served with.
-    expect(response?.headers()['content-security-policy']).toBe(CSP)
-    await page.waitForSelector('#app[data-ready="true"]')
-    return { page, errors, dialogs }
-  }
+  const openPage = (query = '', options: Pick<OpenOptions, 'base' | 'setup'> = {}): Promise<OpenPage> =>
+    bench.openPage(query, { ...options, checkCspHeader: true })
 
   /** Fills the latency settings (any field left out keeps the page's value). */
   async function configure(
@@ -118,11 +82,6 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     }
   }
 
-  async function pickReply(page: Page, name: string): Promise<void> {
-    await page.click('label[for="mode-canned"]') // the radio itself is visually hidden behind its label
-    await page.selectOption('#reply', name)
-  }
-
   async function pickFormat(page: Page, format: string): Promise<void> {
     await page.selectOption('#format', format)
   }
@@ -131,14 +90,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   const wireLines = (page: Page): Promise<string[]> =>
     page.locator('#wire-list .wire-line').evaluateAll((lines) => lines.map((line) => line.textContent ?? ''))
 
-  async function typeText(page: Page, text: string): Promise<void> {
-    await page.click('label[for="mode-text"]')
-    await page.fill('#text', text)
-  }
-
   const raw = (page: Page): Promise<string | null> => page.locator(REPLY).getAttribute('data-raw')
-
-  const waitFinished = (page: Page): Promise<unknown> => page.waitForSelector(FINISHED, { timeout: TIMEOUT })
 
   /** The text of the reply's token spans, joined, with token boundaries on. */
   const spansText = (page: Page): Promise<string> =>
@@ -190,34 +142,8 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
     await page.click('#send')
     // Sample every animation frame in the page until the reply is over: raw length and rendered text length.
-    const samples = await page.evaluate(
-      () =>
-        new Promise<{ raw: number; rendered: number; caret: boolean }[]>((resolve) => {
-          const out: { raw: number; rendered: number; caret: boolean }[] = []
-          const tick = (): void => {
-            const msg = document.querySelector<HTMLElement>('.msg-assistant:last-of-type')
-            const content = msg?.querySelector('.content')
-            out.push({
-              raw: msg?.dataset.raw?.length ?? 0,
-              rendered: content?.textContent?.length ?? 0,
-              caret: content?.querySelector('.caret') !== null,
-            })
-            if (msg && msg.dataset.state !== 'waiting' && msg.dataset.state !== 'streaming') resolve(out)
-            else requestAnimationFrame(tick)
-          }
-          tick()
-        }),
-    )
-
-    const rawLengths = samples.map((s) => s.raw)
-    for (let i = 1; i < rawLengths.length; i++) expect(rawLengths[i]).toBeGreaterThanOrEqual(rawLengths[i - 1] ?? 0)
-    const distinct = new Set(rawLengths.filter((n) => n > 0 && n < expected.length))
-    expect(distinct.size, `raw lengths seen while streaming: ${[...distinct].join(', ')}`).toBeGreaterThanOrEqual(3)
-    expect(new Set(samples.map((s) => s.rendered)).size).toBeGreaterThanOrEqual(3)
-    expect(
-      samples.some((s) => s.caret && s.raw > 0),
-      'a caret while streaming',
-    ).toBe(true)
+    const samples = await page.evaluate(sampleReplyFrames)
+    expectStreamedFrameByFrame(samples, expected)
 
     expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
     expect(await raw(page)).toBe(expected)
@@ -260,7 +186,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await typeText(page, text)
     await configure(page, { unit: 'word', delay: '1', ttft: '0', jitter: '0' })
     await page.click('#send')
-    await waitFinished(page)
+    await waitForReply(page, 'finished', TIMEOUT)
 
     expect(await page.locator(REPLY).getAttribute('data-state')).toBe('done')
     expect(await raw(page)).toBe(text)
@@ -294,7 +220,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
         await pickReply(page, 'hostile')
         await configure(page, { unit: 'word', delay: '1', ttft: '0', jitter: '0' })
         await page.click('#send')
-        await waitFinished(page)
+        await waitForReply(page, 'finished', TIMEOUT)
         expect(await page.locator(REPLY).getAttribute('data-state'), format).toBe('done')
         expect(await raw(page), format).toBe(text)
         expect(await page.locator('#log').locator('img, script, svg, [onerror], [onload]').count(), format).toBe(0)
@@ -313,13 +239,13 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickReply(page, 'greeting')
     // the form lets an out-of-range value through on purpose: the server validates, the page shows its answer
     await configure(page, { delay: '-5' })
-    const response = await fetch(`${server.url}/stream?reply=greeting&delay=-5`)
+    const response = await fetch(`${bench.server.url}/stream?reply=greeting&delay=-5`)
     expect(response.status).toBe(400)
     const body = (await response.json()) as { error: { message: string; param: string } }
     expect(body.error.param).toBe('delay')
 
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'error', TIMEOUT)
     await expect.poll(() => page.locator(`${REPLY} .error-box`).textContent()).toContain(body.error.message)
     expect(await page.locator(`${REPLY} [role="alert"]`).count()).toBe(1)
     expect(await page.getAttribute('#delay', 'aria-invalid')).toBe('true')
@@ -330,7 +256,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await configure(page, { delay: '1', ttft: '0' })
     expect(await page.getAttribute('#delay', 'aria-invalid')).toBeNull()
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(replyText('greeting'))
   })
 
@@ -341,7 +267,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await configure(page, { unit: 'token', delay: '1', ttft: '0', jitter: '0', chunk: '3' })
     await page.check('#boundaries')
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
 
     expect(await spansText(page)).toBe(expected)
     const spans = page.locator(`${REPLY} .content.tokens span.tk`)
@@ -364,7 +290,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickReply(page, 'multilingual')
     await configure(page, { unit: 'char', delay: '0', chunk: '1' })
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await spansText(page)).toBe(replyText('multilingual'))
     expect(await spans.count()).toBe(Number(await page.locator(REPLY).getAttribute('data-units')))
     expect(errors).toEqual([])
@@ -378,12 +304,12 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.click('#send')
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 40)
 
-    server.server.registry.endAll('test: drop the connection') // EventSource reconnects with Last-Event-ID
+    bench.server.server.registry.endAll('test: drop the connection') // EventSource reconnects with Last-Event-ID
 
     const notice = page.locator(`${REPLY} .notice-resume`)
     await notice.waitFor({ timeout: TIMEOUT })
     expect(await notice.textContent()).toMatch(/^Connection dropped — resumed after unit \d+$/)
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await page.locator('[data-figure="reconnects"]').textContent()).toBe('1')
     expect(await raw(page)).toBe(expected)
     // the wire pane marks the reconnect between the events, and shows each event with its id
@@ -402,7 +328,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 5)
     await page.click('#stop')
 
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="stopped"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'stopped', TIMEOUT)
     const got = (await raw(page)) ?? ''
     expect(got.length).toBeGreaterThan(0)
     expect(got.length).toBeLessThan(expected.length)
@@ -484,7 +410,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   /** Streams the chosen reply to its end; returns what the reply holds: raw text, rendered HTML and figures. */
   async function streamToEnd(page: Page): Promise<{ raw: string | null; html: string; count: string | null; state: string | null }> {
     await page.click('#send')
-    await waitFinished(page)
+    await waitForReply(page, 'finished', TIMEOUT)
     return {
       raw: await raw(page),
       html: await page.locator(`${REPLY} .content`).innerHTML(),
@@ -578,7 +504,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     for (const { format } of VENDOR_FORMATS) {
       await pickFormat(page, format)
       await page.click('#send')
-      await waitFinished(page)
+      await waitForReply(page, 'finished', TIMEOUT)
       expect(await page.locator(REPLY).getAttribute('data-state'), format).toBe('done')
       expect(await raw(page), format).toBe(text)
       expect(await page.locator(`${REPLY} .content h1`).textContent()).toBe('Echo')
@@ -595,7 +521,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     for (const { format } of VENDOR_FORMATS) {
       await pickFormat(page, format)
       await page.click('#send')
-      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      await waitForReply(page, 'error', TIMEOUT)
       const box = (await page.locator(`${REPLY} .error-box`).textContent()) ?? ''
       expect(box, format).toContain('The stream could not start')
       expect(box, format).toContain('x-tokensim-delay: delay must be a number of ms between units from 0 to 60000; got "-5"')
@@ -612,7 +538,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     })
     await pickFormat(page, 'gemini')
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'error', TIMEOUT)
     expect(await page.locator(`${REPLY} .error-box`).textContent()).toContain('There is no reply named "no-such-reply"')
     // the browser reports each refused request as a failed load; nothing else may go wrong
     expect(errors.filter((error) => !/Failed to load resource: the server responded with a status of 400/.test(error))).toEqual([])
@@ -625,11 +551,11 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await configure(page, { unit: 'word', delay: '20', ttft: '0', jitter: '0' })
     await page.click('#send')
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 5)
-    expect(server.server.registry.size).toBeGreaterThan(0)
+    expect(bench.server.server.registry.size).toBeGreaterThan(0)
     await page.keyboard.press('Escape')
 
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="stopped"]', { timeout: TIMEOUT })
-    await expect.poll(() => server.server.registry.size, { timeout: TIMEOUT }).toBe(0) // the server saw the client go
+    await waitForReply(page, 'stopped', TIMEOUT)
+    await expect.poll(() => bench.server.server.registry.size, { timeout: TIMEOUT }).toBe(0) // the server saw the client go
     const got = (await raw(page)) ?? ''
     expect(got.length).toBeGreaterThan(0)
     expect(expected.startsWith(got)).toBe(true)
@@ -645,9 +571,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await configure(page, { unit: 'token', delay: '6', ttft: '0', jitter: '0', chunk: '1' })
     await page.click('#send')
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units ?? 0) >= 20)
-    server.server.registry.endAll('test: cut the stream') // no reconnect for a fetch stream: the reply is cut short
+    bench.server.server.registry.endAll('test: cut the stream') // no reconnect for a fetch stream: the reply is cut short
 
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'error', TIMEOUT)
     const box = (await page.locator(`${REPLY} .error-box`).textContent()) ?? ''
     expect(box).toContain('The stream broke off')
     expect(box).toContain('The stream ended before its end (response.completed)')
@@ -720,7 +646,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(new URL(page.url()).searchParams.get('reply')).toBe('code')
     expect(await page.locator('#wire-format').textContent()).toBe('OpenAI Responses')
     await page.reload()
-    await page.waitForSelector('#app[data-ready="true"]')
+    await page.waitForSelector(READY)
     expect(await page.inputValue('#format')).toBe('openai-responses')
     expect(await page.inputValue('#reply')).toBe('code')
 
@@ -799,7 +725,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
         )
         seen.requests.length = 0
         await page.click('#send')
-        await waitFinished(page)
+        await waitForReply(page, 'finished', TIMEOUT)
         const sent = seen.requests
           .map(({ request }) => request)
           .filter((r) => isStream(r) || new URL(r.url()).pathname === '/v1/chat/completions')
@@ -820,7 +746,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
     // the URL brings the toggles back; none leaves it
     await page.reload()
-    await page.waitForSelector('#app[data-ready="true"]')
+    await page.waitForSelector(READY)
     expect(await page.isChecked('#fault-status')).toBe(true)
     expect(await page.inputValue('#fault-status-code')).toBe('429')
     expect(await page.inputValue('#fault-status-retry')).toBe('1')
@@ -850,7 +776,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     ] as const) {
       await pickFormat(page, format)
       await page.click('#send')
-      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      await waitForReply(page, 'error', TIMEOUT)
       expect(await raw(page), format).toBe(words.slice(0, 5).join(''))
       const box = page.locator(`${REPLY} .error-box[role="alert"]`)
       expect(await box.locator('.error-title').textContent(), format).toBe('The stream broke off after 5 words')
@@ -878,7 +804,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     ] as const) {
       await pickFormat(page, format)
       await page.click('#send')
-      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      await waitForReply(page, 'error', TIMEOUT)
       const box = page.locator(`${REPLY} .error-box[role="alert"]`)
       await expect.poll(() => box.locator('.error-status').textContent()).toBe('HTTP 429 Too Many Requests')
       expect(await box.locator('.error-title').textContent(), format).toBe('The stream could not start')
@@ -892,7 +818,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickFormat(page, 'anthropic-messages')
     await setFaults(page, { status: { code: '529', retry: '' } })
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'error', TIMEOUT)
     expect(await page.locator(`${REPLY} .error-status`).textContent()).toBe('HTTP 529 Overloaded')
     expect(await page.locator(`${REPLY} .error-code`).textContent()).toBe('overloaded_error')
     // a fault list the server refuses marks the list, in either transport
@@ -900,7 +826,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     for (const format of ['anthropic-messages', 'native']) {
       await pickFormat(page, format)
       await page.click('#send')
-      await page.waitForSelector('.msg-assistant:last-of-type[data-state="error"]', { timeout: TIMEOUT })
+      await waitForReply(page, 'error', TIMEOUT)
       expect(await page.locator(`${REPLY} .error-message`).textContent(), format).toMatch(/fault: "error-after:" needs a number of units/)
       expect(await page.locator(`${REPLY} .error-status`).textContent(), format).toBe('HTTP 400 Bad Request')
       expect(await page.getAttribute('#fault-spec', 'class'), format).toContain('server-invalid')
@@ -924,7 +850,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     const notice = page.locator(`${REPLY} .notice-resume`)
     await notice.waitFor({ timeout: TIMEOUT })
     expect(await notice.textContent()).toBe('Connection dropped — resumed after unit 40')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(expected) // no unit lost, none repeated
     expect(await page.locator(REPLY).getAttribute('data-units')).toBe('663')
     expect(await page.locator('[data-figure="reconnects"]').textContent()).toBe('1')
@@ -949,7 +875,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     // 34 words 30 ms apart: paced, the gaps between them are about 30 ms
     await configure(page, { unit: 'word', delay: '30', ttft: '0', jitter: '0' })
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     const paced = (await panelDistribution(page)).gap.map(figureMs)
     expect(paced[1]).toBeGreaterThan(15) // the p90: paced, many gaps are about 30 ms (a busy machine may heap a few up)
 
@@ -957,7 +883,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await setFaults(page, { coalesce: { ms: '300' } })
     expect(await page.locator('#fault-spec').textContent()).toBe('fault=coalesce:300')
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(replyText('greeting'))
     expect(
       new URL(
@@ -977,7 +903,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await configure(page, { unit: 'token', delay: '5' })
     await setFaults(page, { coalesce: { ms: '800' } })
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(replyText('markdown'))
     expect(await page.locator(`${REPLY} .content h1`).count()).toBe(1)
     expect(await page.locator('[data-figure="count"]').textContent()).toBe('663 / 663')
@@ -988,21 +914,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
   // ---- the compare view --------------------------------------------------------------------------------------
 
   /** Each pane of the last compare view: its profile, state, text and figures. */
-  const panes = (page: Page) =>
-    page.locator('.msg-compare:last-of-type .pane').evaluateAll((all) =>
-      all.map((pane) => {
-        const figure = (name: string) => pane.querySelector(`[data-figure="${name}"]`)?.textContent ?? ''
-        return {
-          profile: (pane as HTMLElement).dataset.profile ?? '',
-          state: (pane as HTMLElement).dataset.state ?? '',
-          raw: (pane as HTMLElement).dataset.raw ?? '',
-          ttft: figure('ttft'),
-          tps: figure('tps'),
-          elapsed: figure('elapsed'),
-          count: figure('count'),
-        }
-      }),
-    )
+  const panes = (page: Page) => page.locator(PANES).evaluateAll(readPanes)
 
   it('streams the same reply in two or three panes at once, each with its own profile and figures', async () => {
     const { page, errors } = await openPage('?compare=fast,typical,slow&reply=greeting')
@@ -1019,11 +931,11 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.click('#send')
 
     // mid-stream: the fast pane is ahead of the slow one
-    await page.waitForSelector('.msg-compare:last-of-type .pane[data-profile="fast"][data-state="done"]', { timeout: TIMEOUT })
+    await page.waitForSelector(`${PANES}[data-profile="fast"][data-state="done"]`, { timeout: TIMEOUT })
     const during = await panes(page)
     expect(during.find((p) => p.profile === 'slow')?.raw.length ?? 0).toBeLessThan(expected.length)
 
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForCompare(page, TIMEOUT)
     const done = await panes(page)
     expect(done.map((p) => p.profile)).toEqual(['fast', 'typical', 'slow'])
     for (const pane of done) {
@@ -1060,7 +972,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickFormat(page, 'anthropic-messages')
     seen.requests.length = 0
     await page.click('#send')
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForCompare(page, TIMEOUT)
     const vendor = await panes(page)
     expect(vendor.map((p) => [p.profile, p.state, p.raw === expected])).toEqual([
       ['instant', 'done', true],
@@ -1074,7 +986,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await page.click('label[for="compare"]')
     await expect.poll(() => new URL(page.url()).searchParams.has('compare')).toBe(false)
     await page.click('#send')
-    await waitFinished(page)
+    await waitForReply(page, 'finished', TIMEOUT)
     expect(await raw(page)).toBe(expected)
     expect(errors).toEqual([])
   })
@@ -1085,7 +997,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     // How long the page's main thread was held during the run: a measured figure can be late by as much.
     const stalls = await watchMainThread(page)
     await page.click('#send')
-    await page.waitForSelector('.msg-compare:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForCompare(page, TIMEOUT)
     const longestStall = await stalls()
     const figure = async (name: string) => (await page.locator(`#figures [data-figure="${name}"]`).textContent()) ?? ''
     const moments = [await figure('headers'), await figure('byte'), await figure('ttft')]
@@ -1095,7 +1007,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(byte).toBeLessThanOrEqual(text)
     expect(text).toBeGreaterThan(headers)
 
-    const tables = page.locator('.msg-compare:last-of-type .pane .dist')
+    const tables = page.locator(`${PANES} .dist`)
     expect(await tables.count()).toBe(2)
     const typical = await distribution(tables.nth(0))
     const fast = await distribution(tables.nth(1))
@@ -1117,7 +1029,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     // a held main thread adds to a measured figure (a busy machine held it 350 ms in a clean-clone run)
     expect(figureMs(typical.ttft) + longestStall).toBeGreaterThan(figureMs(fast.ttft))
     // the measured ttft is the pane's own figure; the panel's table follows the first pane, as its figures do
-    const paneTtft = await page.locator('.msg-compare:last-of-type .pane').first().locator('[data-figure="ttft"]').textContent()
+    const paneTtft = await page.locator(PANES).first().locator('[data-figure="ttft"]').textContent()
     expect(Math.abs(figureMs(typical.ttft) - figureMs(paneTtft ?? ''))).toBeLessThanOrEqual(1)
     expect(await panelDistribution(page)).toEqual(typical)
     expect(errors).toEqual([])
@@ -1147,7 +1059,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
     // native: profile=steady on /stream, and no latency field
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(expected)
     const query = firstStreamQuery(seen)
     expect(query.get('profile')).toBe('steady')
@@ -1180,7 +1092,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickFormat(page, 'openai-chat')
     seen.requests.length = 0
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(expected)
     const post = seen.requests.map(({ request }) => request).find((r) => new URL(r.url()).pathname === '/v1/chat/completions')
     expect(post!.headers()['x-tokensim-profile']).toBe('steady')
@@ -1198,7 +1110,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     expect(new URL(page.url()).searchParams.get('delay')).toBe('3')
     seen.requests.length = 0
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     const custom = firstStreamQuery(seen)
     expect([custom.get('ttft'), custom.get('delay'), custom.get('jitter'), custom.get('profile')]).toEqual(['0', '3', '0', null])
     const measuredOnly = await panelDistribution(page)
@@ -1211,7 +1123,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await pickLatency(page, 'fast')
     await expect.poll(() => new URL(page.url()).searchParams.get('profile')).toBe('fast')
     await page.reload()
-    await page.waitForSelector('#app[data-ready="true"]')
+    await page.waitForSelector(READY)
     expect(await pickedLatency(page)).toBe('fast')
     // (a profile's link keeps no latency field: the fields hold the values of the preset named like it)
     expect([await page.inputValue('#ttft'), await page.inputValue('#delay'), await page.inputValue('#jitter')]).toEqual(['150', '8', '0.3'])
@@ -1219,7 +1131,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await expect.poll(() => new URL(page.url()).searchParams.has('profile')).toBe(false)
     expect(new URL(page.url()).searchParams.get('delay')).toBe('8')
     await page.reload()
-    await page.waitForSelector('#app[data-ready="true"]')
+    await page.waitForSelector(READY)
     expect(await pickedLatency(page)).toBe('Custom')
     expect(await page.inputValue('#delay')).toBe('8')
     // a link to a user's profile; an old link's preset=fast picks the profile fast
@@ -1257,7 +1169,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     await expect.poll(() => new URL(page.url()).searchParams.get('preset')).toBe('fast')
     expect(new URL(page.url()).searchParams.has('profile')).toBe(false)
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(replyText('greeting'))
     const query = firstStreamQuery(seen)
     expect([query.get('ttft'), query.get('delay'), query.get('jitter'), query.get('profile')]).toEqual(['150', '8', '0.3', null])
@@ -1285,13 +1197,9 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
 
   it('detects buffering from arrivals and scheduled offsets: a table of the pure function', async () => {
     const { page, errors } = await openPage()
-    // a string, so that the test runner leaves this import() alone: the page's own module, as the page loads it
-    await page.evaluate("import('/buffering.js').then((m) => { window.__buffering = m })")
+    await loadBuffering(page)
     const results = await page.evaluate(() => {
-      type Burst = { first: number; count: number; scheduledMs: number; arrivalMs: number; waitMs: number }
-      const { findBursts } = (
-        window as unknown as { __buffering: { findBursts(events: { t: number; at: number }[], startAt?: number): Burst[] } }
-      ).__buffering
+      const { findBursts } = (window as unknown as { __buffering: Buffering }).__buffering
       const range = (n: number) => Array.from({ length: n }, (_, i) => i)
       const paced = (n: number, ttft: number, gap: number, lag = 20) =>
         range(n).map((i) => ({ t: ttft + i * gap, at: ttft + i * gap + lag }))
@@ -1380,7 +1288,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
     for (let run = 0; run < 3 && !stallFree; run++) {
       const stalls = await watchMainThread(page)
       await page.click('#send')
-      await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+      await waitForReply(page, 'done', TIMEOUT)
       const longest = await stalls()
       expect(await raw(page)).toBe(replyText('markdown'))
       if (longest >= 400) continue
@@ -1399,7 +1307,7 @@ describe.skipIf(!browserAvailable)('the web page', { timeout: TIMEOUT }, () => {
       },
     )
     await page.click('#send')
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="done"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'done', TIMEOUT)
     expect(await raw(page)).toBe(replyText('markdown'))
     const notice = page.locator(`${REPLY} .notice-buffer`)
     expect(await notice.count()).toBe(1)

@@ -9,55 +9,23 @@
  * Every page is served under the server's strict Content-Security-Policy, and a test fails on any page error,
  * console error or policy violation. Every wait is a condition, never a fixed sleep.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { browserAvailable } from '../helpers/browser.js'
+import { loadPage, pageBench, PANES, pickReply, PROJECTOR, REPLY, typeText, waitForReply, type OpenPage } from '../helpers/page.js'
 
 const TIMEOUT = 60_000
-const PANES = '.msg-compare:last-of-type .pane'
-const VIEWPORT = { width: 1280, height: 720 }
-
-interface OpenPage {
-  readonly page: Page
-  readonly errors: string[]
-}
 
 describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
-  let browser: Browser
+  const bench = pageBench({ timeout: TIMEOUT })
   let context: BrowserContext
 
   beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-    context = await browser.newContext({ viewport: VIEWPORT, permissions: ['clipboard-read', 'clipboard-write'] })
+    context = bench.keep(await bench.browser.newContext({ viewport: PROJECTOR, permissions: ['clipboard-read', 'clipboard-write'] }))
   }, TIMEOUT)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    await server?.close()
-  })
-
-  async function open(url: string): Promise<OpenPage> {
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`)
-      })
-    })
-    await page.goto(url)
-    await page.waitForSelector('#app[data-ready="true"]')
-    return { page, errors }
-  }
-
-  const openPage = (query: string): Promise<OpenPage> => open(`${server.url}/${query}`)
+  const open = async (url: string): Promise<OpenPage> => loadPage(await context.newPage(), url)
+  const openPage = (query: string): Promise<OpenPage> => open(`${bench.server.url}/${query}`)
 
   const presenting = (page: Page) => page.getAttribute('#app', 'data-presenter')
   const urlKey = (page: Page, key: string) => new URL(page.url()).searchParams.get(key)
@@ -109,8 +77,7 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
     await page.locator('body').press('p') // off
     expect(await presenting(page)).toBe('off')
     await expect.poll(() => urlKey(page, 'presenter')).toBeNull()
-    await page.click('label[for="mode-text"]')
-    await page.fill('#text', '')
+    await typeText(page, '')
     await page.locator('#text').press('p')
     await page.locator('#text').press('P')
     expect(await page.inputValue('#text')).toBe('pP')
@@ -140,14 +107,14 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
     expect(await page.isHidden('#wire')).toBe(true)
     await page.click('#send')
     // the panel keeps only the figures that matter
-    await page.waitForSelector('.msg-assistant:last-of-type[data-state="streaming"]', { timeout: TIMEOUT })
+    await waitForReply(page, 'streaming', TIMEOUT)
     for (const tile of ['ttft', 'tps', 'gap', 'pace']) expect(await page.isVisible(`#figures [data-tile="${tile}"]`), tile).toBe(true)
     for (const tile of ['headers', 'byte', 'elapsed', 'count', 'reconnects'])
       expect(await page.isHidden(`#figures [data-tile="${tile}"]`), tile).toBe(true)
     for (const hidden of ['#timeline', '#figures-distribution', '#format', '#latency-picker', '#faults', '#compare'])
       expect(await page.locator(hidden).isHidden(), hidden).toBe(true)
     expect(await fontSize(page, '#figures [data-figure="ttft"]')).toBeGreaterThanOrEqual(36)
-    expect(await fontSize(page, '.msg-assistant:last-of-type .content')).toBeGreaterThanOrEqual(20)
+    expect(await fontSize(page, `${REPLY} .content`)).toBeGreaterThanOrEqual(20)
     // the gap figure fills in from what arrived
     await expect.poll(() => page.locator('#figures [data-gap="p50"]').textContent(), { timeout: TIMEOUT }).toMatch(/^\d+(\.\d)?$/)
     // the stall, while it happens, in large type
@@ -162,8 +129,7 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
   it('copies a share link that sets up the same demo in a new page, presenter mode included', async () => {
     const { page, errors } = await openPage('')
     // set the demo up by hand: reply, seed, format, three panes' profiles, a fault, presenter mode
-    await page.click('label[for="mode-canned"]')
-    await page.selectOption('#reply', 'code')
+    await pickReply(page, 'code')
     await page.fill('#seed', '42')
     await page.selectOption('#format', 'openai-chat')
     await page.click('label[for="compare"]')
@@ -183,7 +149,7 @@ describe.skipIf(!browserAvailable)('presenter mode and the share link', { timeou
     const link = await page.evaluate(() => navigator.clipboard.readText())
     expect(link).toBe(page.url())
     const url = new URL(link)
-    expect(url.origin).toBe(server.url)
+    expect(url.origin).toBe(bench.server.url)
     expect(Object.fromEntries(url.searchParams)).toEqual({
       presenter: '1',
       seed: '42',

@@ -9,10 +9,10 @@
  * README shows both (after making them, with UPDATE_SCREENSHOTS=1).
  */
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { browserAvailable, launchBrowser } from '../helpers/browser.js'
-import { startServer, type RunningServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { browserAvailable } from '../helpers/browser.js'
+import { loadPage, pageBench, REPLY } from '../helpers/page.js'
 
 const TIMEOUT = 60_000
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1'
@@ -27,37 +27,33 @@ interface Shot {
   readonly query: string
 }
 
+/** Sends, and waits until the reply in `selector` (a pane, the last reply) has `units` units: the moment to take. */
+const midStream =
+  (selector: string, units: number) =>
+  async (page: Page): Promise<void> => {
+    await page.click('#send')
+    await page.waitForFunction(
+      ({ selector, units }) => Number(document.querySelector(selector)?.getAttribute('data-units')) >= units,
+      { selector, units },
+      { timeout: TIMEOUT },
+    )
+  }
+
 const SHOTS: readonly Shot[] = [
   {
     file: 'screenshot.png',
     width: 1280,
     height: 800,
     query: '?reply=markdown&format=anthropic-messages&profile=fast&seed=7',
-    stage: async (page) => {
-      await page.click('#send')
-      // mid-stream: a heading, a list and the start of the table in sight, the wire pane full
-      await page.waitForFunction(
-        () => Number(document.querySelector('.msg-assistant:last-of-type')?.getAttribute('data-units')) >= 330,
-        undefined,
-        {
-          timeout: TIMEOUT,
-        },
-      )
-    },
+    // mid-stream: a heading, a list and the start of the table in sight, the wire pane full
+    stage: midStream(REPLY, 330),
   },
   {
     file: 'compare.png',
     width: 1280,
     height: 720,
     query: '?reply=long&compare=fast,typical,slow&seed=7',
-    stage: async (page) => {
-      await page.click('#send')
-      await page.waitForFunction(
-        () => Number(document.querySelector('.pane[data-profile="slow"]')?.getAttribute('data-units')) >= 30,
-        undefined,
-        { timeout: TIMEOUT },
-      )
-    },
+    stage: midStream('.pane[data-profile="slow"]', 30),
   },
 ]
 
@@ -69,28 +65,11 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 describe.skipIf(!UPDATE || !browserAvailable)('making the README’s screenshots (UPDATE_SCREENSHOTS=1)', { timeout: TIMEOUT }, () => {
-  let server: RunningServer
-  let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  }, TIMEOUT)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  const bench = pageBench({ timeout: TIMEOUT })
 
   it.each(SHOTS)('makes web/assets/$file', async ({ file, width, height, query, stage }) => {
-    const page = await browser.newPage({ viewport: { width, height }, colorScheme: 'light' })
-    const errors: string[] = []
-    page.on('pageerror', (error) => errors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    await page.goto(`${server.url}/${query}`)
-    await page.waitForSelector('#app[data-ready="true"]')
+    const page = await bench.browser.newPage({ viewport: { width, height }, colorScheme: 'light' })
+    const { errors } = await loadPage(page, `${bench.server.url}/${query}`)
     await stage(page)
     await page.screenshot({ path: asset(file).pathname, animations: 'disabled', caret: 'hide' })
     await page.close()
