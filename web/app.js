@@ -390,7 +390,12 @@ function laneHandlers(current, lane, first) {
     },
     onWire(message, at, text) {
       if (live()) stats.byte(at) // every lane's first event of any kind, an empty role or start chunk included
-      if (live()) lane.live.reading(lane.read(message), at) // its reasoning and tool calls (its text comes as a token)
+      if (live()) {
+        const reading = lane.read(message)
+        lane.live.reading(reading, at) // its reasoning and tool calls (its text comes as a token)
+        // Reasoning before any text: the model is thinking, not waiting (the first text says Streaming).
+        if (first && reading.reasoning && stats.events === 0) setStatus('streaming', 'Thinking')
+      }
       if (!first || run !== current) return // events that trail a finished reply still show, until the next Send
       wire.push(message, at - stats.sentAt, text)
       requestFrame()

@@ -75,7 +75,9 @@ export function initDemos(onChange) {
   saveDemoToUrl()
   // the scope goes with the page (what a closing page sends may not arrive: the server drops old scopes anyway)
   addEventListener('pagehide', () => {
-    if (held) void fetch('/scenarios', { method: 'DELETE', headers: { 'x-tokensim-scope': scope }, keepalive: true }).catch(() => {})
+    // A PUT still on its way counts too: the server may hold the rule before this page has heard that it does.
+    if (held || chosenDemo().rule !== null)
+      void fetch('/scenarios', { method: 'DELETE', headers: { 'x-tokensim-scope': scope }, keepalive: true }).catch(() => {})
   })
   return setting
 }
