@@ -527,7 +527,7 @@ async function vendorSeries(
       const r = await measure(server, streams, delay, warmup, window, target)
       all.push(r)
       console.error(
-        `${route}, run ${i + 1}: ${f(r.cpuUsPerEvent, 2)} µs/event, ${f(r.openCpuMs, 2)} ms CPU to open (${f(r.coldOpenCpuMs, 2)} just started), ${f(r.rssPerStreamKb, 1)} KB/stream, ${r.refused} refused, ${f(r.stolenMs, 0)} ms stolen`,
+        `${route}, run ${i + 1}: ${f(r.cpuUsPerEvent, 2)} µs/event, ${f(r.openCpuMs, 2)} ms CPU to open (${f(r.coldOpenCpuMs, 2)} just started), ${f(r.rssPerStreamKb, 1)} KB/stream, ${r.refused} refused, ${f(r.stolenMs, 0)} ms stolen, clock lateness p99 ${f(r.clockP99, 2)} ms, ${r.gcPauses} GC pauses (longest ${f(r.gcMaxMs, 1)} ms)`,
       )
     }
     const m = (key: keyof Result) => median(all.map((r) => r[key] as number))
