@@ -244,8 +244,9 @@ async function main(argv: readonly string[]): Promise<void> {
   // SIGHUP reloads the data files, as servers conventionally do (its default would end the process at once,
   // streams and all); with --workers the primary passes it on to every worker (src/workers.ts).
   process.on('SIGHUP', () => reload('SIGHUP'))
-  // A worker takes the runtime rules the others hold before it listens.
-  await peers?.ready()
+  // A worker takes the runtime rules the others hold before it listens, and reloads its files if a SIGHUP came
+  // while it started (it may have read them before they changed).
+  if ((await peers?.ready())?.reload === true) reload('SIGHUP')
   try {
     await server.listen({ port, host })
   } catch (error) {

@@ -68,6 +68,8 @@ interface ReadyMessage {
 interface StateMessage {
   readonly type: 'tokensim-state'
   readonly changes: readonly ScopeChange[]
+  /** A SIGHUP came while the worker was starting: it reloads its data files before it listens. */
+  readonly reload: boolean
 }
 
 /** A worker's request for room in a key's buckets (`--rate-limit`), and the primary's decision. */
@@ -97,6 +99,8 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
   const waiting = new Map<number, { left: Set<number>; results: unknown[]; done: () => void }>()
   // The workers that have said they are ready (their app made, its handlers set): the ones asked.
   const ready = new Set<number>()
+  // The workers a SIGHUP found still starting: they may have read the files before it, and reload once ready.
+  const reloadWhenReady = new Set<number>()
   for (let i = 0; i < workers; i++) cluster.fork()
 
   cluster.on('listening', (_worker, address) => {
@@ -112,7 +116,8 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
     } else if (message?.type === 'tokensim-ready') {
       // It gets the runtime rules before it listens, so no request it serves misses them.
       ready.add(from.id)
-      from.send({ type: 'tokensim-state', changes: [...scopes.values()] } satisfies StateMessage)
+      const reload = reloadWhenReady.delete(from.id)
+      from.send({ type: 'tokensim-state', changes: [...scopes.values()], reload } satisfies StateMessage)
     } else if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
       const { id: asked, kind, payload } = message
       if (kind === SCENARIOS_KIND) remember(scopes, payload as ScopeChange)
@@ -140,6 +145,7 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
   })
   cluster.on('exit', (worker: Worker, code, signal) => {
     ready.delete(worker.id)
+    reloadWhenReady.delete(worker.id)
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode)
       return
@@ -177,13 +183,17 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
   }
   process.on('SIGINT', () => stop(0))
   process.on('SIGTERM', () => stop(0))
-  // SIGHUP: every worker reloads its data files (the primary has none loaded). Only the workers that have said
-  // they are ready, whose handler for it is set: one still starting would be ended by it (SIGHUP's default),
-  // and reads the files as they are now when it starts anyway. The first worker to listen makes the server
-  // say it serves, so a SIGHUP can come while the others start.
+  // SIGHUP: every worker reloads its data files (the primary has none loaded). The signal goes only to the
+  // workers that have said they are ready, whose handler for it is set: one still starting would be ended by it
+  // (SIGHUP's default). That one may have read the files already, before they changed: it is told to reload
+  // when it says it is ready, before it listens. The first worker to listen makes the server say it serves, so
+  // a SIGHUP can come while the others start.
   process.on('SIGHUP', () => {
-    for (const worker of Object.values(cluster.workers ?? {}))
-      if (worker !== undefined && ready.has(worker.id)) worker.process.kill('SIGHUP')
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker === undefined) continue
+      if (ready.has(worker.id)) worker.process.kill('SIGHUP')
+      else reloadWhenReady.add(worker.id)
+    }
   })
 }
 
@@ -228,14 +238,14 @@ export function primaryRateLimits(config: RateLimitConfig): RateLimitStore {
 }
 
 /** In a worker: its peers, the other workers, asked through the primary. */
-export function workerPeers(): Peers & { ready(): Promise<void> } {
+export function workerPeers(): Peers & { ready(): Promise<{ readonly reload: boolean }> } {
   let asked = 0
   const pending = new Map<number, (results: readonly unknown[]) => void>()
   const handlers = new Map<string, (payload: unknown) => unknown>()
-  let onState: ((changes: readonly ScopeChange[]) => void) | undefined
+  let onState: ((state: Partial<StateMessage>) => void) | undefined
   process.on('message', (message: Partial<DoMessage | AnswerMessage | StateMessage>) => {
     if (message?.type === 'tokensim-state') {
-      onState?.(message.changes ?? [])
+      onState?.(message)
       return
     }
     if (message?.type === 'tokensim-do' && message.kind !== undefined && message.id !== undefined) {
@@ -266,12 +276,12 @@ export function workerPeers(): Peers & { ready(): Promise<void> } {
       }),
     on: (kind, handler) => void handlers.set(kind, handler),
     ready: () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ASK_TIMEOUT_MS)
-        onState = (changes) => {
+      new Promise<{ readonly reload: boolean }>((resolve) => {
+        const timer = setTimeout(() => resolve({ reload: false }), ASK_TIMEOUT_MS)
+        onState = ({ changes = [], reload = false }) => {
           clearTimeout(timer)
           for (const change of changes) handlers.get(SCENARIOS_KIND)?.(change)
-          resolve()
+          resolve({ reload })
         }
         process.send?.({ type: 'tokensim-ready' } satisfies ReadyMessage)
       }),
