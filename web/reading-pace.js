@@ -30,6 +30,27 @@ export function countWords(text) {
 }
 
 /**
+ * countWords for a text that only grows (a stream's), reading only what came since the last call: the text up
+ * to its last white space holds a settled count (no word spans white space, so the counts of two such pieces
+ * add up), and only the rest is read again. A shorter text than last time starts over.
+ * @returns {(text: string) => number}
+ */
+export function wordCounter() {
+  let settled = 0
+  let words = 0
+  return (text) => {
+    if (text.length < settled) settled = words = 0
+    let cut = text.length
+    while (cut > settled && !/\s/.test(text[cut - 1] ?? '')) cut -= 1
+    if (cut > settled) {
+      words += countWords(text.slice(settled, cut))
+      settled = cut
+    }
+    return words + countWords(text.slice(settled))
+  }
+}
+
+/**
  * Where a stream stands against a reader.
  * @typedef {object} Pace
  * @property {number | null} ratio  the stream's words per minute over the reader's (null before 1 s of stream)
@@ -76,6 +97,8 @@ export function formatPace(ratio, short = false) {
 export function watchReadingPace(log, figure) {
   /** @type {WeakMap<HTMLElement, { start: number, end: number | null }>} */
   const times = new WeakMap()
+  /** @type {WeakMap<HTMLElement, (text: string) => number>} each stream's words, counted as its text grows */
+  const counters = new WeakMap()
   /** @type {Set<HTMLElement>} */
   const live = new Set()
   let timer = 0
@@ -143,7 +166,9 @@ export function watchReadingPace(log, figure) {
   function paceOf(stream, now) {
     const seen = times.get(stream)
     if (seen === undefined) return null
-    return readingPace(countWords(stream.dataset.raw ?? ''), (seen.end ?? now) - seen.start)
+    let count = counters.get(stream)
+    if (count === undefined) counters.set(stream, (count = wordCounter()))
+    return readingPace(count(stream.dataset.raw ?? ''), (seen.end ?? now) - seen.start)
   }
 
   /** The panel's figure: the last Send's first stream (a reply, or a compare view's first pane). */

@@ -4,6 +4,7 @@
  * (Brysbaert 2019). test/e2e/layout.test.ts checks what the page shows of it in a browser.
  */
 import { describe, expect, it } from 'vitest'
+import * as replies from '../../src/core/replies/builtin.js'
 
 interface Pace {
   ratio: number | null
@@ -14,12 +15,15 @@ interface ReadingPaceModule {
   READING_WPM: number
   READING_SOURCE: string
   countWords(text: string): number
+  wordCounter(): (text: string) => number
   readingPace(words: number, ms: number, wpm?: number): Pace
   formatPace(ratio: number | null, short?: boolean): string
 }
 
 const web = (file: string): string => new URL(`../../web/${file}`, import.meta.url).href
-const { READING_WPM, READING_SOURCE, countWords, readingPace, formatPace } = (await import(web('reading-pace.js'))) as ReadingPaceModule
+const { READING_WPM, READING_SOURCE, countWords, wordCounter, readingPace, formatPace } = (await import(
+  web('reading-pace.js')
+)) as ReadingPaceModule
 
 describe('the reading pace', () => {
   it('reads at the cited pace: 238 words a minute, silent reading of English non-fiction (Brysbaert 2019)', () => {
@@ -41,6 +45,21 @@ describe('the reading pace', () => {
     ['   \n\t ', 0],
   ])('counts the words of %j: %i', (text, words) => {
     expect(countWords(text)).toBe(words)
+  })
+
+  it('counts a growing text as countWords counts each of its prefixes, reading only what came since', () => {
+    const { BUILTIN_REPLIES } = replies
+    for (const { name, text } of BUILTIN_REPLIES) {
+      const count = wordCounter()
+      // cut anywhere, inside words, numbers and white space alike
+      for (let end = 0; end <= text.length; end += 1 + (end % 7))
+        expect(count(text.slice(0, end)), `${name} to ${end}`).toBe(countWords(text.slice(0, end)))
+      expect(count(text), name).toBe(countWords(text))
+    }
+    // a shorter text (a new stream in the same place) starts over
+    const count = wordCounter()
+    expect(count('one two three ')).toBe(3)
+    expect(count('four')).toBe(1)
   })
 
   it.each([
