@@ -257,7 +257,10 @@ function send() {
           unitsPerEvent: Number(settings.chunk) || 1,
           expectedGap: (targets[i]?.gap ?? 0) * (Number(settings.chunk) || 1),
           // a stall shows in the figures that follow the lane: its pane's, and the panel's for the first
-          figures: [...(figures ? [figures.querySelector('.pane-figures') ?? figures] : []), ...(i === 0 ? [$('figures')] : [])],
+          figures: [
+            ...(figures ? [/** @type {HTMLElement | null} */ (figures.querySelector('.pane-figures')) ?? figures] : []),
+            ...(i === 0 ? [$('figures')] : []),
+          ],
         }),
         read: format.read,
         info: {
@@ -521,10 +524,10 @@ function setStatus(state, label) {
  */
 function setUnitLabels(unit, compare) {
   const plural = `${unit.charAt(0).toUpperCase()}${unit.slice(1)}s`
-  for (const [name, text] of [
+  for (const [name, text] of /** @type {const} */ ([
     ['tps', `${plural} / s`],
     ['count', plural],
-  ]) {
+  ])) {
     const label = figures.querySelector(`[data-figure-label="${name}"]`)
     if (label) label.textContent = text
   }

@@ -35,7 +35,7 @@ import { readSse } from './sse.js'
  *   | { kind: 'event', event: 'token' | 'done' | 'error', data: string, lastEventId: string }
  *   | { kind: 'connection', state: 'connecting' | 'closed' }
  *   | { kind: 'sse', message: import('./sse.js').SseMessage }
- *   | { kind: 'refused', failure: import('./stream.js').StreamFailure }
+ *   | { kind: 'refused', failure: import('./refusal.js').StreamFailure }
  *   | { kind: 'not-sse', status: number, contentType: string | null }
  *   | { kind: 'failed' | 'broke', aborted: boolean, message: string }
  *   | { kind: 'end' })} Report

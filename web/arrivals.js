@@ -66,8 +66,7 @@ function readHere() {
 
 /** @param {Command} command */
 function send(command) {
-  if (local !== null) return local(command)
-  if (worker === null) startArrivals()
+  if (local === null && worker === null) startArrivals() // (which may find no worker, and read here)
   if (local !== null) return local(command)
   if (!ready) {
     if (command.type === 'close') early.delete(command.id)

@@ -5,12 +5,23 @@
  */
 
 /**
+ * Why a stream failed: a refused request, a connection that never opened, a stream that broke off.
+ * @typedef {object} StreamFailure
+ * @property {string} message
+ * @property {string | null} param   the request parameter at fault, when the server names one
+ * @property {number} [status]       the HTTP status of a refused request
+ * @property {string} [statusText]   its reason phrase
+ * @property {string} [retryAfter]   its `retry-after` header
+ * @property {string} [code]         the error's type or code, when the server gives one (`overloaded_error`)
+ */
+
+/**
  * The failure a refused request's response describes: its status, its `retry-after`, and the message (and the
  * setting at fault, and the error's type) of its JSON error body, in any vendor's shape:
  * `{"error":{"message","type","param"}}` (native, OpenAI, AI SDK), `{"type":"error","error":{"message","type"}}`
  * (Anthropic), `{"error":{"code","message","status"}}` (Gemini).
  * @param {Response} response
- * @returns {Promise<import('./stream.js').StreamFailure>}
+ * @returns {Promise<StreamFailure>}
  */
 export async function refusal(response) {
   const status = { status: response.status, statusText: STATUS_TEXT[response.status] ?? response.statusText }

@@ -26,13 +26,7 @@ import { refusal } from './refusal.js'
  * @property {number} [first_byte_ms]  scheduled moment of the first byte (the retry line)
  * @property {number} [first_text_ms]  scheduled moment of the first token event
  *
- * @typedef {object} StreamFailure
- * @property {string} message
- * @property {string | null} param   the request parameter at fault, when the server names one
- * @property {number} [status]       the HTTP status of a refused request
- * @property {string} [statusText]   its reason phrase
- * @property {string} [retryAfter]   its `retry-after` header
- * @property {string} [code]         the error's type or code, when the server gives one (`overloaded_error`)
+ * @typedef {import('./refusal.js').StreamFailure} StreamFailure
  *
  * @typedef {object} StreamHandlers
  * @property {(data: TokenData, receivedAt: number) => void} onToken
