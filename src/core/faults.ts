@@ -61,7 +61,99 @@ export const MAX_FAULT_MS = 600_000
 export const MAX_SPLIT_PIECES = 16
 export const DEFAULT_SPLIT_PIECES = 4
 
-const USAGE = `status:CODE[:RETRY_AFTER_S], error-after:N, drop-after:N, stall-after:N:MS, slow-headers:MS, coalesce:MS, truncate-after:N, split[:N] or one of ${MISBEHAVIOURS.join(', ')}`
+/** One value a fault takes, as the grammar table describes it. */
+export interface FaultArgSyntax {
+  /** Its name: the key GET /faults gives it (and the page's field). */
+  readonly name: string
+  /** How the usage line writes it: `N`, `MS`, `CODE`. */
+  readonly label: string
+  /** What it is, as an error says it needs one: `a number of units`. */
+  readonly what: string
+  /** The whole numbers it may be. */
+  readonly min: number
+  readonly max: number
+  /** May be left out (then the values after it too); `default`, if any, is what it then means. */
+  readonly optional?: boolean
+  readonly default?: number
+}
+
+/** One fault of the grammar: its name, its values in order, and what it does. */
+export interface FaultSyntax {
+  readonly name: string
+  readonly args: readonly FaultArgSyntax[]
+  /** What it does, in one line. */
+  readonly description: string
+  /** Only the vendor routes take it (a misbehaving model); GET /stream refuses it. */
+  readonly vendorOnly?: boolean
+  /** What a wrong number of values is told, where "takes N values" does not say it. */
+  readonly arity?: string
+}
+
+const UNIT_N: FaultArgSyntax = { name: 'n', label: 'N', what: 'a number of units', min: 0, max: Number.MAX_SAFE_INTEGER }
+const DELAY_MS: FaultArgSyntax = { name: 'ms', label: 'MS', what: 'ms', min: 0, max: MAX_FAULT_MS }
+
+const MISBEHAVIOUR_NOTES: Readonly<Record<Misbehaviour, string>> = {
+  'bad-json': "the first tool call's arguments are not JSON (a trailing comma)",
+  'bad-args': "the first tool call's arguments break its tool's schema",
+  'unknown-tool': 'the first tool call names a tool the request did not offer',
+  'dup-call-id': "a second tool call has the first call's id",
+  'cut-in-tool': "the answer stops halfway through its last call's arguments, at the length limit",
+  refusal: 'the reasoning, then a refusal instead of the text and calls',
+  'content-filter': 'the reasoning and the first half of the text, then a content filter stops it',
+  empty: 'nothing at all: no reasoning, no text, no calls',
+  'reasoning-only': 'the reasoning, then nothing',
+}
+
+/**
+ * The fault grammar, the one table that parseFaults reads and GET /faults lists (the page builds its fault
+ * toggles from that listing): each fault's name, its values in order with their ranges, and what it does.
+ */
+export const FAULT_SYNTAX: readonly FaultSyntax[] = [
+  {
+    name: 'status',
+    args: [
+      { name: 'code', label: 'CODE', what: 'an HTTP status', min: 400, max: 599 },
+      { name: 'retry', label: 'RETRY_AFTER_S', what: 'a retry-after in seconds', min: 0, max: 86_400, optional: true },
+    ],
+    description: "answer with this HTTP status in the format's error shape, before any event (retry-after when given)",
+    arity: 'takes a status code and an optional retry-after in seconds',
+  },
+  { name: 'error-after', args: [UNIT_N], description: "send units 0 to N, then the format's in-stream error" },
+  { name: 'drop-after', args: [UNIT_N], description: 'send units 0 to N, then close the connection with no end marker' },
+  { name: 'stall-after', args: [UNIT_N, DELAY_MS], description: 'after unit N, a silence of MS ms' },
+  { name: 'slow-headers', args: [DELAY_MS], description: 'wait MS ms before the response headers' },
+  {
+    name: 'coalesce',
+    args: [DELAY_MS],
+    description: 'send what is due in one write at irregular moments about MS ms apart (½ to 1½ MS), as a buffering proxy does',
+  },
+  { name: 'truncate-after', args: [UNIT_N], description: 'end normally after unit N, as a model cut off at its token limit' },
+  {
+    name: 'split',
+    args: [
+      {
+        name: 'pieces',
+        label: 'N',
+        what: 'a number of pieces',
+        min: 2,
+        max: MAX_SPLIT_PIECES,
+        optional: true,
+        default: DEFAULT_SPLIT_PIECES,
+      },
+    ],
+    description: 'send each frame in 2 to N separate writes, cut inside multi-byte characters and data: lines',
+    arity: 'takes at most 1 value, the most pieces a frame is cut into',
+  },
+  ...MISBEHAVIOURS.map((name) => ({ name, args: [], description: MISBEHAVIOUR_NOTES[name], vendorOnly: true })),
+]
+
+/** A fault as the usage line writes it: `stall-after:N:MS`, `status:CODE[:RETRY_AFTER_S]`. */
+export const faultUsage = ({ name, args }: FaultSyntax): string =>
+  name + args.map((arg) => (arg.optional ? `[:${arg.label}]` : `:${arg.label}`)).join('')
+
+const USAGE = `${FAULT_SYNTAX.filter((f) => !f.vendorOnly)
+  .map(faultUsage)
+  .join(', ')} or one of ${MISBEHAVIOURS.join(', ')}`
 
 /** Parses a fault list; `param` names where it came from, for the error a bad one gets. */
 export function parseFaults(spec: string, param: string): Fault[] {
@@ -69,60 +161,48 @@ export function parseFaults(spec: string, param: string): Fault[] {
   for (const item of spec.split(',')) {
     const text = item.trim()
     if (text === '') continue
-    const [kind, ...args] = text.split(':')
+    const [kind = '', ...args] = text.split(':')
     const bad = (why: string): never => {
       throw new TokensimError('invalid_param', `${param}: ${JSON.stringify(text)} ${why}; a fault is ${USAGE}`, param)
     }
-    const whole = (value: string | undefined, what: string, min: number, max: number): number => {
-      const n = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN
-      if (!(n >= min && n <= max)) bad(`needs ${what} from ${min} to ${max}`)
+    const syntax = FAULT_SYNTAX.find((f) => f.name === kind) ?? bad('is not a fault')
+    const required = syntax.args.filter((arg) => !arg.optional).length
+    if (args.length < required || args.length > syntax.args.length) {
+      const count = syntax.args.length
+      bad(syntax.arity ?? (count === 0 ? 'takes no value' : `takes ${count} value${count === 1 ? '' : 's'}`))
+    }
+    const values = syntax.args.map((arg, i) => {
+      const value = args[i]
+      if (value === undefined) return arg.default
+      const n = /^\d+$/.test(value) ? Number(value) : NaN
+      if (!(n >= arg.min && n <= arg.max)) bad(`needs ${arg.what} from ${arg.min} to ${arg.max}`)
       return n
-    }
-    const arity = (count: number): void => {
-      if (args.length !== count) bad(`takes ${count} value${count === 1 ? '' : 's'}`)
-    }
-    switch (kind) {
-      case 'status': {
-        if (args.length < 1 || args.length > 2) bad('takes a status code and an optional retry-after in seconds')
-        const status = whole(args[0], 'an HTTP status', 400, 599)
-        faults.push(
-          args[1] === undefined ? { kind, status } : { kind, status, retryAfter: whole(args[1], 'a retry-after in seconds', 0, 86_400) },
-        )
-        break
-      }
-      case 'error-after':
-      case 'drop-after':
-      case 'truncate-after':
-        arity(1)
-        faults.push({ kind, after: whole(args[0], 'a number of units', 0, Number.MAX_SAFE_INTEGER) })
-        break
-      case 'stall-after':
-        arity(2)
-        faults.push({
-          kind,
-          after: whole(args[0], 'a number of units', 0, Number.MAX_SAFE_INTEGER),
-          ms: whole(args[1], 'ms', 0, MAX_FAULT_MS),
-        })
-        break
-      case 'slow-headers':
-      case 'coalesce':
-        arity(1)
-        faults.push({ kind, ms: whole(args[0], 'ms', 0, MAX_FAULT_MS) })
-        break
-      case 'split':
-        if (args.length > 1) bad('takes at most 1 value, the most pieces a frame is cut into')
-        faults.push({
-          kind,
-          pieces: args[0] === undefined ? DEFAULT_SPLIT_PIECES : whole(args[0], 'a number of pieces', 2, MAX_SPLIT_PIECES),
-        })
-        break
-      default:
-        if (kind === undefined || !isMisbehaviour(kind)) bad('is not a fault')
-        if (args.length > 0) bad('takes no value')
-        faults.push({ kind: 'misbehave', misbehaviour: kind as Misbehaviour })
-    }
+    })
+    faults.push(faultOf(kind, values))
   }
   return faults
+}
+
+/** The fault a checked item names, from its values in the grammar's order (an optional one left out: undefined). */
+function faultOf(kind: string, values: readonly (number | undefined)[]): Fault {
+  const [first = 0, second] = values
+  switch (kind) {
+    case 'status':
+      return second === undefined ? { kind, status: first } : { kind, status: first, retryAfter: second }
+    case 'error-after':
+    case 'drop-after':
+    case 'truncate-after':
+      return { kind, after: first }
+    case 'stall-after':
+      return { kind, after: first, ms: second ?? 0 }
+    case 'slow-headers':
+    case 'coalesce':
+      return { kind, ms: first }
+    case 'split':
+      return { kind, pieces: first }
+    default:
+      return { kind: 'misbehave', misbehaviour: kind as Misbehaviour }
+  }
 }
 
 /** What a list of faults does to one stream, resolved: at most one of each effect, the earliest cut winning. */

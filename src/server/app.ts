@@ -38,6 +38,7 @@ import { modelsRoute } from './routes/models.js'
 import { openAIResponsesRoute } from './routes/openai-responses.js'
 import { openAIChatRoute } from './routes/openai-chat.js'
 import { profilesRoute } from './routes/profiles.js'
+import { faultSyntaxRoute } from './routes/fault-syntax.js'
 import { repliesRoute } from './routes/replies.js'
 import { scenariosRoute } from './routes/scenarios.js'
 import { SCENARIOS_KIND, type Peers } from './peers.js'
@@ -219,6 +220,7 @@ export function createApp({
   aiSdkUiRoute(app, context)
   modelsRoute(app, context)
   profilesRoute(app, context)
+  faultSyntaxRoute(app)
   if (staticFiles !== undefined) staticRoute(app, staticFiles)
 
   app.notFound((c) =>
