@@ -1,7 +1,9 @@
 /**
- * The real `tokensim` command in a child process (node --import tsx src/cli.ts): help and version, serving,
- * flags as stream defaults, env PORT, every start-up error as one stderr line and exit 2, a port in use, the
- * warning for a non-loopback host, and a clean stop on SIGTERM / SIGINT that ends open streams.
+ * The `tokensim` command. In a child process (node --import tsx src/cli.ts), what only the process shows: help
+ * and version, serving, a start-up error as one stderr line and exit 2, a port in use, the warning for a
+ * non-loopback host, a clean stop on SIGTERM / SIGINT that ends open streams, and --workers. In this process,
+ * through the steps the command takes (src/cli/flags.ts, then src/start.ts): the flags as stream defaults, env
+ * PORT, the data files, the limits, and every bad flag's message.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,7 +14,11 @@ import { fileURLToPath } from 'node:url'
 import type { EventSourceMessage } from 'eventsource-parser'
 import { readSse } from '../helpers/sse.js'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { FLAG_NAMES, parseFlags, UsageError } from '../../src/cli/flags.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { OptionError } from '../../src/options.js'
+import type { TokensimServer } from '../../src/server/node.js'
+import { createTokensimServer, listenOn, urlOf } from '../../src/start.js'
 import { freePort } from '../helpers/ports.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -44,10 +50,13 @@ async function stop(child: ChildProcess): Promise<void> {
   await gone
 }
 
+const servers: TokensimServer[] = []
+
 afterEach(async () => {
   // Kill whatever a test left running (a failed assertion, or a server the test did not need to stop).
   await Promise.all([...children].map((child) => stop(child)))
   children.clear()
+  await Promise.all(servers.splice(0).map((server) => server.close(0)))
 })
 
 afterAll(() => {
@@ -126,6 +135,37 @@ async function start(flags: readonly string[] = [], env: Record<string, string> 
   expect(match[1]).toBe(version)
   const port = Number(match[3])
   return { url: match[2]!, port, cli }
+}
+
+/**
+ * `tokensim --port 0 ...flags` (unless `flags` or `env` has a port) in this process: the flags read and the
+ * server made and listening by the steps the command takes; afterEach stops it.
+ */
+async function serveFlags(flags: readonly string[], env: Record<string, string> = {}): Promise<{ url: string; port: number }> {
+  const command = parseFlags(flags.includes('--port') || 'PORT' in env ? flags : ['--port', '0', ...flags], env)
+  if (command.kind !== 'serve') throw new Error(`tokensim ${flags.join(' ')} does not serve: ${command.kind}`)
+  const server = createTokensimServer(command.settings, FLAG_NAMES)
+  servers.push(server)
+  const port = await listenOn(server, command.settings, FLAG_NAMES)
+  return { url: urlOf(command.settings.host, port), port }
+}
+
+/**
+ * The line `tokensim ...flags` prints before it exits with 2, found in this process: the usage error that
+ * reading the flags, loading the files they name or making the app they describe throws (src/cli.ts prints
+ * `tokensim: ` and its message). Fails if the flags are taken.
+ */
+function refusal(flags: readonly string[], env: Record<string, string> = {}): string {
+  try {
+    const command = parseFlags(flags, env)
+    if (command.kind === 'serve') createTokensimServer(command.settings, FLAG_NAMES)
+  } catch (error) {
+    expect(error instanceof UsageError || error instanceof OptionError, String(error)).toBe(true)
+    const line = `tokensim: ${(error as Error).message}`
+    expect(line, 'one line').not.toMatch(/\n/)
+    return line
+  }
+  throw new Error(`tokensim ${flags.join(' ')} was taken`)
 }
 
 /** Rejects with `label` if `promise` has not settled within `ms`. */
@@ -253,7 +293,7 @@ describe('tokensim serves', () => {
   })
 
   it('--unit, --delay, --ttft and --chunk set the stream defaults', { timeout: TEST_MS }, async () => {
-    const { url } = await start(['--unit', 'word', '--delay', '0', '--ttft', '0', '--chunk', '2'])
+    const { url } = await serveFlags(['--unit', 'word', '--delay', '0', '--ttft', '0', '--chunk', '2'])
     const events = await readEvents(`${url}/stream?text=${encodeURIComponent('a b c d e')}`)
     const tokens = tokensOf(events)
     expect(tokens.map((t) => t.text)).toEqual(['a b ', 'c d ', 'e'])
@@ -269,7 +309,7 @@ describe('tokensim serves', () => {
   })
 
   it('--seed makes jittered timings reproducible', { timeout: TEST_MS }, async () => {
-    const { url } = await start(['--jitter', '0.5', '--seed', '42', '--delay', '4', '--ttft', '4'])
+    const { url } = await serveFlags(['--jitter', '0.5', '--seed', '42', '--delay', '4', '--ttft', '4'])
     const stream = `${url}/stream?text=${encodeURIComponent('jitter me, please')}`
     const times = async (query = ''): Promise<number[]> => tokensOf(await readEvents(stream + query)).map((t) => t.t)
 
@@ -287,14 +327,14 @@ describe('tokensim serves', () => {
 
   it('honours env PORT when no --port is given', { timeout: TEST_MS }, async () => {
     const port = await freePort()
-    const { url, port: served } = await start([], { PORT: String(port) })
+    const { url, port: served } = await serveFlags([], { PORT: String(port) })
     expect(served).toBe(port)
     expect((await fetch(`${url}/replies`)).status).toBe(200)
   })
 
   it('--port wins over env PORT', { timeout: TEST_MS }, async () => {
     // A PORT that would be refused: the CLI starts only if --port is the one it uses.
-    const { port } = await start(['--port', '0'], { PORT: 'not-a-port' })
+    const { port } = await serveFlags(['--port', '0'], { PORT: 'not-a-port' })
     expect(port).toBeGreaterThan(0)
   })
 })
@@ -308,7 +348,7 @@ describe('tokensim --scenarios', () => {
       file,
       ['- match: { contains: weather }', '  text: Sunny.', '- match: { model: tokensim-instant }', '  reply: echo', ''].join('\n'),
     )
-    const { url } = await start(['--scenarios', file, '--delay', '0', '--ttft', '0'])
+    const { url } = await serveFlags(['--scenarios', file, '--delay', '0', '--ttft', '0'])
     const ask = async (model: string, content: string) => {
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
@@ -333,7 +373,7 @@ describe('tokensim --profiles', () => {
     )
     const scenarios = join(dir, 'scenarios.json')
     writeFileSync(scenarios, JSON.stringify([{ match: { contains: 'calm' }, text: 'Calm.', profile: 'steady' }]))
-    const { url } = await start(['--profiles', profiles, '--scenarios', scenarios])
+    const { url } = await serveFlags(['--profiles', profiles, '--scenarios', scenarios])
 
     const tokens = tokensOf(await readEvents(`${url}/stream?text=${encodeURIComponent('a b c')}&unit=word&profile=steady`))
     expect(tokens.map((t) => t.t)).toEqual([5, 7, 9])
@@ -351,7 +391,7 @@ describe('tokensim --profiles', () => {
 
 describe('tokensim --profile, --max-units, --max-delay and --max-duration', () => {
   it('--profile is the latency of every request that names none, on /stream and a vendor route', { timeout: TEST_MS }, async () => {
-    const { url } = await start(['--profile', 'instant', '--max-units', '40', '--max-delay', '500', '--max-duration', '5000'])
+    const { url } = await serveFlags(['--profile', 'instant', '--max-units', '40', '--max-delay', '500', '--max-duration', '5000'])
     // instant: every unit due at once; the server's fixed 300 ms ttft does not apply.
     const tokens = tokensOf(await readEvents(`${url}/stream?text=${encodeURIComponent('one two three')}&unit=word`))
     expect(tokens.map((t) => t.text).join('')).toBe('one two three')
@@ -375,7 +415,7 @@ describe('tokensim --profile, --max-units, --max-delay and --max-duration', () =
 
 describe('tokensim --fault', () => {
   it("faults every request: a 503 with retry-after in each route's shape", { timeout: TEST_MS }, async () => {
-    const { url } = await start(['--fault', 'status:503:7', '--fault-rate', '1'])
+    const { url } = await serveFlags(['--fault', 'status:503:7', '--fault-rate', '1'])
     const stream = await fetch(`${url}/stream`)
     expect([stream.status, stream.headers.get('retry-after')]).toEqual([503, '7'])
     const messages = await fetch(`${url}/v1/messages`, {
@@ -391,7 +431,7 @@ describe('tokensim --api-key, --max-streams-per-client, --max-body and --cors', 
   it('require the key (flag or env TOKENSIM_API_KEY), cap the streams, limit the body, narrow CORS', { timeout: TEST_MS }, async () => {
     const origin = 'http://localhost:5173'
     const flags = ['--api-key', 'k-1', '--max-streams-per-client', '1', '--max-body', '100', '--cors', origin]
-    const { url } = await start(flags)
+    const { url } = await serveFlags(flags)
     const none = await fetch(`${url}/stream?text=hi`, { headers: { origin } })
     expect([none.status, none.headers.get('access-control-allow-origin')]).toEqual([401, origin])
     const open = new AbortController()
@@ -408,7 +448,7 @@ describe('tokensim --api-key, --max-streams-per-client, --max-body and --cors', 
     expect(big.status).toBe(413)
     expect(await big.json()).toMatchObject({ error: { code: 'request_too_large', message: /100 bytes.*--max-body/ } })
 
-    const fromEnv = await start([], { TOKENSIM_API_KEY: 'k-2' })
+    const fromEnv = await serveFlags([], { TOKENSIM_API_KEY: 'k-2' })
     expect((await fetch(`${fromEnv.url}/replies`)).status).toBe(401)
     expect((await fetch(`${fromEnv.url}/replies`, { headers: { authorization: 'Bearer k-2' } })).status).toBe(200)
   })
@@ -495,14 +535,15 @@ describe('tokensim refuses bad flags with one line on stderr and exit 2', () => 
     ],
   ]
 
-  // One after the other: each is a tsx start-up, which takes a core for a second or more.
-  it.for(cases)('%s', { timeout: TEST_MS }, async ([, flags, pattern]) => {
-    // --port 0 (unless the case is about --port: the last one would win), so that a CLI that wrongly starts
-    // does not collide with anything, and its output says it serves.
-    const withPort = flags.some((flag) => flag.startsWith('--port')) ? flags : [...flags, '--port', '0']
-    const cli = run(withPort)
-    const line = await expectUsageError(cli)
-    expect(line).toMatch(pattern)
+  // In this process: a child process for each would take a core for a second or more.
+  it.for(cases)('%s', ([, flags, pattern]) => {
+    expect(refusal(flags)).toMatch(pattern)
+  })
+
+  it('the command prints the line on stderr, alone, and exits with 2', { timeout: TEST_MS }, async () => {
+    // --port 0, so that a CLI that wrongly starts does not collide with anything, and its output says it serves.
+    const line = await expectUsageError(run(['--reply', 'nope', '--port', '0']))
+    expect(line).toMatch(/^tokensim: --reply.*"nope"/)
   })
 
   it('a port in use', { timeout: TEST_MS }, async () => {
@@ -702,7 +743,7 @@ describe('tokensim --workers', () => {
     }
   })
 
-  it.each(['0', 'abc', '257'])('--workers %s is refused', { timeout: TEST_MS }, async (value) => {
-    expect(await expectUsageError(run(['--workers', value]))).toMatch(/--workers/)
+  it.each(['0', 'abc', '257'])('--workers %s is refused', (value) => {
+    expect(refusal(['--workers', value])).toMatch(/^tokensim: --workers must be a whole number from 1 to 256/)
   })
 })
