@@ -148,6 +148,10 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
   "README.md: import { GoogleGenAI } from '@google/genai'": ({ outputs }) => {
     expect(outputs[0]).toMatch(/\[ \{ name: 'get_weather', args: \{ city: 'Paris', unit: 'celsius' \} \} \]/)
   },
+  // "console.log(text) // the greeting reply", streamed from the tokensim the snippet starts
+  'README.md: // tokensim in a test: start it on a free port, point the SD': ({ outputs }) => {
+    expect(outputs[0]).toBe(`${BUILTIN_REPLIES[0]!.text}\n`)
+  },
   // "[step-start, text], { finishReason: 'stop', usage: {...} }"
   'README.md: import { DefaultChatTransport, readUIMessageStream, type UIM': ({ outputs }) => {
     expect(outputs[0]).toMatch(/\[\s*\{ type: 'step-start' \},\s*\{\s*type: 'text'[^]*\]\s*\{\s*finishReason: 'stop',\s*usage: \{/)
@@ -318,6 +322,7 @@ async function runCapture(block: FencedBlock): Promise<BlockRun> {
 
 /** A snippet run with tsx against a server of its own; it must exit with 0, and every request it made succeed. */
 async function runScript(block: FencedBlock): Promise<BlockRun> {
+  if (/^import .* from 'tokensim'$/m.test(block.body)) return runOwnServer(block)
   const scenarios = /\bscenario/i.test(block.body) ? readmeScenarios() : []
   const server = await serve({ scenarios })
   const others = [...block.body.matchAll(EXAMPLE_HOST)].filter((match) => match[1] !== '8787')
@@ -331,6 +336,19 @@ async function runScript(block: FencedBlock): Promise<BlockRun> {
   const failed = journal.entries.filter((entry) => entry.status >= 400).map((entry) => `${entry.method} ${entry.path}: ${entry.status}`)
   expect(failed, `${where(block)}: requests that failed`).toEqual([])
   return { outputs: [exit.stdout], url: server.url }
+}
+
+/**
+ * A snippet that starts tokensim itself (`from 'tokensim'`: src/index.ts, through tsconfig.json's paths), run
+ * with tsx: it must exit with 0, and its claim (which it must have) checks what it printed.
+ */
+async function runOwnServer(block: FencedBlock): Promise<BlockRun> {
+  if (CLAIMS[block.marker] === undefined) throw new Error(`${where(block)} starts tokensim itself: give it a claim on what it prints`)
+  const file = workFile(block, 'mts')
+  writeFileSync(file, block.body)
+  const exit = await snippets(() => runNode([file], work))
+  expect(exit.code, `${where(block)} exited with ${String(exit.code)}; stderr: ${exit.stderr}`).toBe(0)
+  return { outputs: [exit.stdout] }
 }
 
 /** The rules of the README's Scenarios file example, which the snippets that need a scenario are served with. */
