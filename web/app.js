@@ -18,7 +18,7 @@ import { afterDemoSet, demoHeaders, describeDemo, initDemos } from './demos.js'
 import { createDistribution, renderMeasured } from './distribution.js'
 import { $, el } from './dom.js'
 import { downloadRecord, runRecord } from './export.js'
-import { chosenFaults, initFaults, markFaults, setFaultTransport, unmarkFaults } from './faults.js'
+import { chosenFaults, initFaults, markFaults, setFaultTransport, unmarkFaults } from './fault-toggles.js'
 import { initLatencyPicker, latencyInUrl, pickedProfile } from './latency-picker.js'
 import { LaneExtras } from './live-extras.js'
 import { chosenFormat, clearFieldErrors, initPanel, markFieldError, syncPanel } from './panel.js'
@@ -140,7 +140,7 @@ log.addEventListener('scroll', () => {
  * @property {import('./settings.js').StreamExtras} extras
  * @property {number} gap   the mean gap between units, ms
  * @property {import('./profiles.js').ProfileStats | undefined} declared  its profile's quantiles (GET /profiles)
- * @property {string | null} name   its latency's name (a profile's, a preset's), null for Custom
+ * @property {string | null} name   its profile's name, null for Custom
  */
 
 function send() {
@@ -611,7 +611,7 @@ boundaries.checked = initial.boundaries
 const picking = initLatencyPicker(persist, initial.latency)
 initPanel(settingsChanged, initial.format)
 wire.show(chosenFormat(), false)
-initFaults(persist, initial.fault)
+const faulting = initFaults(persist, initial.fault)
 setFaultTransport(chosenFormat().request === null)
 initComposer({ onChange: persist, onPick: send })
 syncPanel()
@@ -620,7 +620,8 @@ const comparing = initCompare(persist, initial.compare)
 if (initial.compare.length >= 2) wire.setOpen(false)
 const demoing = initDemos(persist)
 describeDemo(chosenFormat())
-Promise.all([loadReplies(initial.reply), comparing, picking, demoing]).then(() => {
+Promise.all([loadReplies(initial.reply), comparing, picking, demoing, faulting]).then(() => {
+  syncPanel() // the latency fields the picked profile filled
   persist()
   app.dataset.ready = 'true'
 })

@@ -1,12 +1,10 @@
 /**
  * The compare settings: a switch for the compare view and a latency choice per pane (two or three). The
- * choices are the ones the Latency card offers (profiles.js): the server's latency profiles from GET /profiles,
- * or the page's presets against a server without that endpoint. Kept in the page URL as
- * `compare=fast,typical,slow`.
+ * choices are the ones the Latency card offers (profiles.js): the server's latency profiles from GET /profiles.
+ * Kept in the page URL as `compare=fast,typical,slow`.
  */
 import { $ } from './dom.js'
-import { loadLatencyChoices, presetChoice } from './profiles.js'
-import { PRESETS } from './settings.js'
+import { loadLatencyChoices } from './profiles.js'
 
 const DEFAULT_PANES = ['fast', 'typical', 'slow']
 const NONE = ''
@@ -17,7 +15,7 @@ const source = $('compare-source')
 const selects = /** @type {HTMLSelectElement[]} */ ([1, 2, 3].map((n) => $(`compare-${n}`)))
 
 /** @type {import('./profiles.js').LatencyChoice[]} */
-let choices = PRESETS.map(presetChoice)
+let choices = []
 
 /**
  * Loads the choices and sets the switch and the panes from the page URL (`wanted`: the panes' names; none:
@@ -39,12 +37,12 @@ export async function initCompare(onChange, wanted) {
       onChange()
     })
   fill(initial)
-  const loaded = await loadLatencyChoices()
-  choices = loaded.choices
+  choices = await loadLatencyChoices()
   fill(initial)
-  source.textContent = loaded.fromServer
-    ? 'The server’s latency profiles (GET /profiles). The latency fields above do not apply.'
-    : 'The page’s presets: this server has no GET /profiles. The latency fields above do not apply.'
+  source.textContent =
+    choices.length > 0
+      ? 'The server’s latency profiles (GET /profiles). The latency fields above do not apply.'
+      : 'The server’s latency profiles did not load (GET /profiles): nothing to compare.'
 }
 
 /** @param {string[]} names */

@@ -3,7 +3,7 @@
  * declares (the p50, p90, p99 and max of the ttft and of the gap, as GET /profiles computes them from the
  * distributions) beside what this browser measured of the run (its time to first token, and the p50, p90,
  * p99 and max of the gaps between its token events as they arrived, percentiles.js), and the buttons that
- * download the run (export.js). Without a server profile (Custom, or the page's presets) only the measured rows
+ * download the run (export.js). Without a server profile (Custom) only the measured rows
  * are shown.
  */
 import { el } from './dom.js'

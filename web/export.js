@@ -13,7 +13,7 @@ import { measure } from './percentiles.js'
  * @property {string | null} reply     the canned reply's name, or null for the user's own text
  * @property {string} format           the wire format's id (`native`, `openai-chat`, ...)
  * @property {string} unit
- * @property {string | null} latency   the profile's (or preset's) name, or null for Custom
+ * @property {string | null} latency   the profile's name, or null for Custom
  * @property {number | null} pane      its pane in the compare view (1, 2, 3), or null
  * @property {string} fault            the fault list, '' for none
  * @property {import('./profiles.js').ProfileStats | undefined} declared

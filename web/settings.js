@@ -1,24 +1,12 @@
 /**
- * The stream settings: the latency presets, the form fields, the /stream query and the x-tokensim-* request
- * headers they make (with a fault list, and a server profile or a preset in place of the latency fields),
- * and the page URL that mirrors them (so a set-up demo can be shared as a link). Values go to the server as
- * typed: the server is the one that validates them, and the page shows its error message.
+ * The stream settings: the form fields, the /stream query and the x-tokensim-* request headers they make (with
+ * a fault list, and a server profile in place of the latency fields), and the page URL that mirrors them (so a
+ * set-up demo can be shared as a link). Values go to the server as typed: the server is the one that validates
+ * them, and the page shows its error message.
  */
 
-/** @typedef {{ id: string, label: string, ttft: number, delay: number, jitter: number }} Preset */
-
-/** @type {readonly Preset[]} */
-export const PRESETS = [
-  { id: 'instant', label: 'Instant', ttft: 0, delay: 0, jitter: 0 },
-  { id: 'fast', label: 'Fast', ttft: 150, delay: 8, jitter: 0.3 },
-  { id: 'typical', label: 'Typical chat', ttft: 450, delay: 25, jitter: 0.4 },
-  { id: 'slow', label: 'Slow reasoning', ttft: 3000, delay: 60, jitter: 0.5 },
-]
-
-export const DEFAULT_PRESET = 'typical'
-
-/** The server profile the Latency card starts with (the preset of the same name, without GET /profiles). */
-export const DEFAULT_PROFILE = DEFAULT_PRESET
+/** The server profile the Latency card starts with. */
+export const DEFAULT_PROFILE = 'typical'
 
 /** Form fields that become /stream query parameters, in query order. */
 export const STREAM_FIELDS = /** @type {const} */ (['unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk'])
@@ -33,25 +21,12 @@ export function readSettings() {
   return /** @type {StreamSettings} */ (Object.fromEntries(STREAM_FIELDS.map((name) => [name, field(name).value.trim()])))
 }
 
-/** @param {Preset} preset */
-export function applyPreset(preset) {
-  field('ttft').value = String(preset.ttft)
-  field('delay').value = String(preset.delay)
-  field('jitter').value = String(preset.jitter)
-}
-
-/** The preset the latency fields match, if any. */
-export function matchingPreset() {
-  const s = readSettings()
-  return PRESETS.find(
-    (p) =>
-      Number(s.ttft) === p.ttft &&
-      Number(s.delay) === p.delay &&
-      Number(s.jitter) === p.jitter &&
-      s.delay !== '' &&
-      s.ttft !== '' &&
-      s.jitter !== '',
-  )
+/**
+ * Fills the latency fields the page URL left empty (Custom's starting values).
+ * @param {{ ttft: number, delay: number, jitter: number }} values
+ */
+export function fillLatency(values) {
+  for (const name of LATENCY_FIELDS) if (field(name).value === '') field(name).value = String(values[name])
 }
 
 /**
@@ -59,26 +34,25 @@ export function matchingPreset() {
  * @typedef {object} StreamExtras
  * @property {string} [fault]     a fault list in the server's vocabulary ('' or absent: none)
  * @property {string} [profile]   a server latency profile by name: it replaces the latency fields
- * @property {Preset} [preset]    a preset's latency instead of the latency fields (a compare pane, without GET /profiles)
  */
 
-const LATENCY_FIELDS = ['ttft', 'delay', 'jitter']
+const LATENCY_FIELDS = /** @type {const} */ (['ttft', 'delay', 'jitter'])
+/** @param {string} name */
+const isLatency = (name) => /** @type {readonly string[]} */ (LATENCY_FIELDS).includes(name)
 
 /**
  * The settings a stream sends, by /stream query name, in query order: the form's fields (empty ones left out),
- * with a profile or a preset in place of the latency fields, then the fault list.
+ * with a profile in place of the latency fields, then the fault list.
  * @param {StreamSettings} settings
  * @param {StreamExtras} extras
  * @returns {[string, string][]}
  */
-function streamParams(settings, { fault, profile, preset }) {
+function streamParams(settings, { fault, profile }) {
   /** @type {[string, string][]} */
   const out = []
   for (const name of STREAM_FIELDS) {
-    const latency = LATENCY_FIELDS.includes(name)
-    if (latency && profile) continue
-    const value = latency && preset ? String(preset[/** @type {'ttft' | 'delay' | 'jitter'} */ (name)]) : settings[name]
-    if (value !== '') out.push([name, value])
+    if (isLatency(name) && profile) continue
+    if (settings[name] !== '') out.push([name, settings[name]])
   }
   if (profile) out.push(['profile', profile])
   if (fault) out.push(['fault', fault])
@@ -117,19 +91,16 @@ export function streamHeaders(source, settings, extras = {}) {
 const URL_KEYS = [...STREAM_FIELDS, 'reply', 'boundaries', 'format', 'compare', 'fault', 'profile', 'preset']
 
 /**
- * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`): the
- * preset named by `preset=` (or by `profile=`, when a preset has that name; else the default one) fills the
- * latency fields the URL does not give. Returns the values the caller applies itself (reply, boundaries,
- * format, the latency picked, the compare view's panes as `compare=fast,typical,slow`, the fault list as
- * `fault=error-after:40`).
+ * Fills the form from the page URL (e.g. `/?reply=code&delay=40&unit=word&boundaries=1&format=gemini`).
+ * Returns the values the caller applies itself (reply, boundaries, format, the latency picked: `profile=NAME`,
+ * or an old link's `preset=NAME`, which names a profile now, and whether the URL gives latency fields; the
+ * compare view's panes as `compare=fast,typical,slow`, the fault list as `fault=error-after:40`).
  */
 export function loadFromUrl() {
   const query = new URLSearchParams(location.search)
-  const named = query.get('profile') ?? query.get('preset')
-  const preset = PRESETS.find((p) => p.id === named) ?? PRESETS.find((p) => p.id === DEFAULT_PRESET)
-  if (preset) applyPreset(preset)
   field('unit').value = 'token'
   field('chunk').value = '1'
+  for (const name of LATENCY_FIELDS) field(name).value = '' // what the URL leaves out, the picked profile fills (fillLatency)
   for (const name of STREAM_FIELDS) {
     const value = query.get(name)
     if (value !== null) field(name).value = value
@@ -150,11 +121,9 @@ export function loadFromUrl() {
 
 /**
  * What the page URL is to say about the latency.
- * @typedef {{ profile: string } | 'custom' | 'presets'} LatencyInUrl
+ * @typedef {{ profile: string } | 'custom'} LatencyInUrl
  *   `{ profile }`: a server profile is picked: `profile=NAME` (nothing for the default one);
- *   'custom': Custom, next to the server's profiles: the latency fields;
- *   'presets': the page's presets (no GET /profiles): `preset=ID` when the fields match one (nothing for the
- *   default one), as links always had it, else the latency fields
+ *   'custom': Custom: the latency fields
  */
 
 /** The page URL key of presenter mode (presenter.js): `presenter=1`, left out when off. */
@@ -196,13 +165,9 @@ export function saveToUrl(extra) {
   for (const key of URL_KEYS) query.delete(key)
   const s = readSettings()
   const { latency } = extra
-  const preset = latency === 'presets' ? matchingPreset() : undefined
-  if (typeof latency === 'object') {
-    if (latency.profile !== DEFAULT_PROFILE) query.set('profile', latency.profile)
-  } else if (preset && preset.id !== DEFAULT_PRESET) query.set('preset', preset.id)
-  const latencyFields = latency === 'custom' || (latency === 'presets' && preset === undefined)
+  if (typeof latency === 'object' && latency.profile !== DEFAULT_PROFILE) query.set('profile', latency.profile)
   for (const name of STREAM_FIELDS) {
-    if (LATENCY_FIELDS.includes(name) && !latencyFields) continue
+    if (isLatency(name) && latency !== 'custom') continue
     if (s[name] !== '' && !(name === 'unit' && s[name] === 'token') && !(name === 'chunk' && s[name] === '1')) query.set(name, s[name])
   }
   if (extra.reply) query.set('reply', extra.reply)

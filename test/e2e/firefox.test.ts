@@ -3,7 +3,7 @@
  * the real server: a native stream rendered frame by frame with its figures; a reconnect after a dropped
  * connection (the drop-after fault) that loses and repeats no unit; the compare view streaming three panes; the
  * vendor wire formats read with the page's own SSE reader; and presenter mode opened from a share link, left with
- * P and put back with the Present button. The same assertions as the Chromium tests (test/e2e/page.test.ts), on
+ * P and put back with the Present button. The same assertions as the Chromium tests (test/e2e/page-*.test.ts), on
  * the same selectors, for users who are not on Chromium.
  *
  * One browser for the whole file; every page is served under the strict Content-Security-Policy the server sends
