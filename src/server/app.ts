@@ -29,6 +29,7 @@ import { deliverWebStream, type Deliver } from './deliver.js'
 import { answerHead, headLength } from './head.js'
 import { createFrameCache } from './frames.js'
 import { createPlanCache } from './plan-cache.js'
+import { createSharedFrames } from './shared-frames.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import { aiSdkUiRoute } from './routes/ai-sdk-ui.js'
 import { captureMiddleware, capturesRoute } from './routes/captures.js'
@@ -169,6 +170,7 @@ export function createApp({
     units: data.units,
     frames: createFrameCache(),
     plans: createPlanCache(),
+    shared: createSharedFrames(),
     deliver: limitStreams(
       answerHead(journalStreams(countStreams(deliver, metrics))),
       { total: maxStreams, perClient: maxStreamsPerClient },
@@ -242,6 +244,7 @@ export function createApp({
     Object.assign(context, { library: loaded.library, profiles: loaded.profiles, units: loaded.units, captures: loaded.captures })
     context.frames = createFrameCache()
     context.plans = createPlanCache()
+    context.shared = createSharedFrames()
     context.scenarios.setServer(loaded.scenarios)
   })
   app.onError((error, c) => {

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js'
 import type { Peers } from './peers.js'
 import type { PlanCache } from './plan-cache.js'
 import type { ScenarioStore } from './scenario-store.js'
+import type { SharedFrameCache } from './shared-frames.js'
 import type { GroupShape } from './guard.js'
 import type { StreamDefaults, StreamLimits } from './params.js'
 import type { StreamRegistry } from './streams.js'
@@ -38,6 +39,8 @@ export interface AppContext {
   readonly frames: FrameCache
   /** The plans of vendor answers, shared by the requests of the same answer and knobs. */
   readonly plans: PlanCache
+  /** The frames of vendor answers asked for more than once, encoded once for all their responses. */
+  readonly shared: SharedFrameCache
   readonly deliver: Deliver
   /** The server-wide faults (`--fault`, `--fault-rate`). */
   readonly faults: ServerFaults

@@ -5,6 +5,7 @@
  * and what happens before the first byte: a slow start (slow-headers, and a latency profile's headers moment,
  * which add up) and an injected status.
  */
+import { derivedPlan } from './plan-cache.js'
 import type { Context } from 'hono'
 import { TokensimError } from '../core/errors.js'
 import { parseFaults, planFaults, type Fault, type FaultPlan } from '../core/faults.js'
@@ -135,7 +136,8 @@ export async function faultTurn(
   // --rate-limit: the key's buckets, before anything of the answer, as the vendors refuse before they run the model.
   const limited = await limitRate(c, context, resolved)
   // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
-  const cut = faults.cut?.how === 'truncate' ? truncateAfterUnit(plan, faults.cut.after) : plan
+  const cut =
+    faults.cut?.how === 'truncate' ? derivedPlan(truncateAfterUnit(plan, faults.cut.after), plan, `truncate ${faults.cut.after}`) : plan
   if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
   const headersAt = stream ? (plan.headersAt ?? 0) : 0
   await beforeResponse(faults, c.req.raw, headersAt, context.registry).catch((error: unknown) => {

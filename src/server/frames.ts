@@ -47,10 +47,35 @@ export interface LazyFrames {
   readonly fail?: (sent: number) => Uint8Array
 }
 
-/** What a player plays: frames encoded up front (shared through the cache, or faulted), or made as they fall due. */
-export type Frames = EncodedFrames | LazyFrames
+/** An answer's frames as bytes every response of it shares. */
+export interface FrameTemplate {
+  /** Due offsets from the response's start, ms, non-decreasing. */
+  readonly at: readonly number[]
+  /** Each frame: its bytes, or its pieces: bytes, and (a number) the index of an own value to write between them. */
+  readonly frames: ReadonlyArray<Uint8Array | readonly (Uint8Array | number)[]>
+  /** Bytes held, for the cache's bound. */
+  readonly size: number
+}
+
+/** What a player plays for one response: the shared frames and the response's own values. */
+export interface SharedFrames {
+  readonly template: FrameTemplate
+  readonly own: readonly Uint8Array[]
+  /** Subtracted from every offset, floored at 0: the headers moment the route waited, and a resume's time played. */
+  readonly shift: number
+  readonly fail?: (sent: number) => Uint8Array
+}
+
+/**
+ * What a player plays: frames encoded up front (shared through the cache, or faulted), made as they fall due,
+ * or an answer's shared frames with the response's own values (src/server/shared-frames.ts).
+ */
+export type Frames = EncodedFrames | LazyFrames | SharedFrames
 
 export const isLazy = (frames: Frames): frames is LazyFrames => 'lazy' in frames
+export const isShared = (frames: Frames): frames is SharedFrames => 'template' in frames
+/** Frames whose offsets count from the response's start, played `shift` later (made as they play, or shared). */
+export const isShifted = (frames: Frames): frames is LazyFrames | SharedFrames => 'shift' in frames
 
 const encoder = new TextEncoder()
 // On Node a Buffer goes to a socket without the Uint8Array-to-Buffer wrap that each write would otherwise
@@ -61,6 +86,7 @@ const NodeBuffer = (
       from(text: string, encoding: 'utf8'): Uint8Array
       concat(list: readonly Uint8Array[]): Uint8Array
       byteLength?(text: string, encoding: 'utf8'): number
+      allocUnsafe?(size: number): Uint8Array
     }
   }
 ).Buffer
@@ -77,6 +103,24 @@ const concat = (list: readonly Uint8Array[]): Uint8Array => {
   list.reduce((at, bytes) => (out.set(bytes, at), at + bytes.length), 0)
   return out
 }
+
+/** A frame's bytes with `own` values in its gaps. */
+export function fillFrame(pieces: readonly (Uint8Array | number)[], own: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const piece of pieces) length += typeof piece === 'number' ? own[piece]!.length : piece.length
+  const out = allocate(length)
+  let at = 0
+  for (const piece of pieces) {
+    const bytes = typeof piece === 'number' ? own[piece]! : piece
+    out.set(bytes, at)
+    at += bytes.length
+  }
+  return out
+}
+
+// On Node, Buffer.allocUnsafe slices a shared pool for small sizes, and a Buffer goes to a socket as it is.
+const allocate =
+  NodeBuffer?.allocUnsafe === undefined ? (length: number) => new Uint8Array(length) : (length: number) => NodeBuffer.allocUnsafe!(length)
 
 export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
   const at: number[] = []

@@ -75,12 +75,41 @@ export function createPlanCache({ entries = 256, units = 1_000_000 } = {}): Plan
           throw error
         }
       }
-      return withOwn(await entry.plan, answer, input)
+      const shared = await entry.plan
+      const own = withOwn(shared, answer, input)
+      sharedPlans.set(own, shared)
+      return own
     },
     get size() {
       return recent.size
     },
   }
+}
+
+/** Each request's plan and what it was made from: a cached plan, or one of the ways derivedPlan names. */
+const sharedPlans = new WeakMap<TurnPlan, object>()
+const derivations = new WeakMap<object, Map<string, object>>()
+
+/**
+ * What `plan` was made from, if it is a request's copy of a cached plan (or made from one in a way derivedPlan
+ * noted): requests whose plans were made from the same one differ only in their tool call ids and prompt
+ * tokens (src/server/shared-frames.ts encodes their frames once).
+ */
+export const sharedPlanOf = (plan: TurnPlan): object | undefined => sharedPlans.get(plan)
+
+/**
+ * Notes that `plan` was made from `from` in a way `how` names fully (a function of the plan and `how` alone:
+ * a format's shaping, a truncation), so that plans made so from the same cached plan are known as alike.
+ */
+export function derivedPlan(plan: TurnPlan, from: TurnPlan, how: string): TurnPlan {
+  const shared = sharedPlans.get(from)
+  if (shared === undefined || plan === from) return plan
+  let ways = derivations.get(shared)
+  if (ways === undefined) derivations.set(shared, (ways = new Map()))
+  let made = ways.get(how)
+  if (made === undefined) ways.set(how, (made = {}))
+  sharedPlans.set(plan, made)
+  return plan
 }
 
 interface Entry {

@@ -16,7 +16,7 @@
  */
 import { sseComment } from '../wire/sse.js'
 import type { Clock, Timer } from './clock.js'
-import { isLazy, utf8Length, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
+import { fillFrame, isLazy, isShared, utf8Length, type EncodedFrames, type Frames, type LazyFrames, type SharedFrames } from './frames.js'
 import type { OpenStream, StreamRegistry } from './streams.js'
 
 /**
@@ -318,13 +318,72 @@ class LazyPlayer extends Player {
 
 type TimedFrameLike = { readonly at: number; readonly text: string }
 
+/**
+ * The player of an answer's shared frames (src/server/shared-frames.ts): a frame with no own value in it is
+ * written as the bytes every response shares, one with gaps is filled with this response's own bytes when it
+ * falls due; the frames due together go out in one write, as Player does.
+ */
+class SharedPlayer extends Player {
+  /** The batch being written, reused: a sink takes the chunks before write returns. */
+  private readonly batch: Uint8Array[] = []
+
+  constructor(
+    private readonly source: SharedFrames,
+    sink: Sink,
+    options: PlayOptions,
+  ) {
+    super({ at: source.template.at, bytes: NONE, size: 0, ...(source.fail !== undefined ? { fail: source.fail } : {}) }, sink, options)
+  }
+
+  override step(): void {
+    const { batch, source } = this
+    const { at, frames } = source.template
+    const now = this.options.clock.now()
+    // A frame is due once its offset, less the shift, has passed since the start (an offset below the shift at once).
+    const limit = now - this.start + source.shift
+    while (this.next < at.length && at[this.next]! <= limit) {
+      let bytes = 0
+      let next = this.next
+      while (next < at.length && at[next]! <= limit && bytes < BATCH_BYTES) {
+        const frame = frames[next++]!
+        const chunk = frame instanceof Uint8Array ? frame : fillFrame(frame, source.own)
+        batch.push(chunk)
+        bytes += chunk.length
+      }
+      this.next = next
+      this.lastWrite = now
+      this.sentBytes += bytes
+      const flowing = this.sink.write(batch, 0, batch.length)
+      batch.length = 0
+      if (next === at.length) {
+        this.stop()
+        this.sink.end()
+        return
+      }
+      if (!flowing) return this.waitForDrain()
+    }
+    if (this.next === at.length) {
+      // An answer of no frames at all: nothing to wait for.
+      this.stop()
+      this.sink.end()
+      return
+    }
+    const due = this.start + Math.max(0, at[this.next]! - source.shift)
+    const ping = this.lastWrite + this.heartbeat
+    this.pinging = ping < due
+    this.options.clock.schedule(this, this.pinging ? ping : due)
+  }
+}
+
 /** Starts playing; the result stops it. */
 export function startPlaying(frames: Frames, sink: Sink, options: PlayOptions): Playing {
   const player = isLazy(frames)
     ? new LazyPlayer(frames, sink, options)
-    : frames.apart === true
-      ? new ApartPlayer(frames, sink, options)
-      : new Player(frames, sink, options)
+    : isShared(frames)
+      ? new SharedPlayer(frames, sink, options)
+      : frames.apart === true
+        ? new ApartPlayer(frames, sink, options)
+        : new Player(frames, sink, options)
   try {
     player.step()
   } catch (error) {

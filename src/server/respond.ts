@@ -5,6 +5,7 @@ import type { TimedFrame } from '../wire/frames.js'
 import type { AppContext } from './context.js'
 import { midStreamMessage, type ResponseFaults } from './faults.js'
 import { splitFrames, toBytes, type EncodedFrames, type Frames, type LazyFrames } from './frames.js'
+import type { AnswerStream } from './shared-frames.js'
 import { eachInSlices, takeInSlices } from './slices.js'
 
 /** Headers every SSE response carries: no caching, no transformation (compression) by proxies, no buffering by nginx. */
@@ -24,24 +25,37 @@ export type StreamError = (message: string, kept: number, internal: boolean) => 
 export const INTERNAL_STREAM_MESSAGE = 'tokensim: internal error; this stream was ended (the server log has the details)'
 
 /**
- * Plays a vendor stream with the request's faults applied (`error` renders the format's in-stream error).
- * Without a fault that moves or cuts its frames, each frame is made as it falls due (LazyFrames): nothing is
- * encoded before the first byte and nothing sent is kept. A faulted stream is encoded whole, a slice at a time
- * (src/server/slices.ts), since its faults rework the frames as a list.
+ * Plays one response of an answer with the request's faults applied. Unfaulted, its frames are the answer's
+ * shared ones once the answer is asked for again (src/server/shared-frames.ts), else made as they fall due.
  */
-export async function streamFrames(
+export async function streamAnswer<O>(
   c: Context,
   context: AppContext,
-  frames: Iterator<TimedFrame, unknown> & Iterable<TimedFrame>,
+  answer: AnswerStream<O>,
   faults: ResponseFaults,
   error: StreamError,
   headers: Record<string, string> = {},
 ): Promise<Response> {
-  const played = await framesToPlay(frames, faults, error)
+  const played = await answerFrames(context, answer, faults, error)
   return context.deliver(c, played, { ...SSE_HEADERS, ...headers }, context)
 }
 
-/** What streamFrames plays: the frames made as they fall due, or, faulted, encoded whole. */
+/** What streamAnswer plays: the answer's shared frames, the frames made as they fall due, or, faulted, encoded whole. */
+export async function answerFrames<O>(
+  context: AppContext,
+  answer: AnswerStream<O>,
+  faults: ResponseFaults,
+  error: StreamError,
+): Promise<Frames> {
+  if (!reworksFrames(faults)) {
+    const shared = await context.shared.get(answer)
+    if (shared !== undefined)
+      return { ...shared, shift: faults.headersAt ?? 0, fail: (sent) => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true)) }
+  }
+  return framesToPlay(answer.encode(answer.plan, answer.options), faults, error)
+}
+
+/** Frames to play: made as they fall due, or, faulted, encoded whole. */
 export async function framesToPlay(
   frames: Iterator<TimedFrame, unknown> & Iterable<TimedFrame>,
   faults: ResponseFaults,

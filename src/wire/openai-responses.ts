@@ -42,6 +42,8 @@ export interface OpenAIResponsesOptions extends ResponseMeta {
   readonly echo: ResponsesEcho
   /** `stream_options.include_obfuscation`, on by default in the API. */
   readonly obfuscation: boolean
+  /** Unix seconds when the response completed (default: `created` plus the answer's length, in whole seconds). */
+  readonly completed?: number
 }
 
 /**
@@ -102,7 +104,7 @@ function responseObject(plan: TurnPlan, options: OpenAIResponsesOptions, status:
     created_at: created,
     status,
     background: false,
-    completed_at: done ? created + Math.floor(plan.end / 1000) : null,
+    completed_at: done ? (options.completed ?? created + Math.floor(plan.end / 1000)) : null,
     error: null,
     incomplete_details: status === 'incomplete' ? { reason: incompleteReason(plan) ?? 'max_output_tokens' } : null,
     instructions: echo.instructions ?? null,
@@ -163,6 +165,9 @@ const PADDING = (() => {
   return out
 })()
 
+/** The seed of the obfuscation padding's draws. */
+const OBFUSCATION_SEED = 0x0bf5_cafe
+
 /** The stream as timed frames. */
 export const encodeOpenAIResponses = (plan: TurnPlan, options: OpenAIResponsesOptions): TimedFrame[] => [
   ...openAIResponsesFrames(plan, options),
@@ -171,10 +176,9 @@ export const encodeOpenAIResponses = (plan: TurnPlan, options: OpenAIResponsesOp
 /** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
 export function* openAIResponsesFrames(plan: TurnPlan, options: OpenAIResponsesOptions): Generator<TimedFrame, void> {
   let sequence = 0
-  // Obfuscation is random padding in the API; here it is seeded by the response id, so a plan encodes the same way twice.
-  let seed = 0
-  for (const char of options.id) seed = (Math.imul(seed, 31) + char.charCodeAt(0)) >>> 0
-  const random = createRandom(seed)
+  // Obfuscation is random padding in the API; here it is drawn from a fixed seed, so a plan encodes the same way
+  // twice, and every response of an answer pads it alike (they share their frames: src/server/shared-frames.ts).
+  const random = createRandom(OBFUSCATION_SEED)
   // Pads a delta's payload towards a multiple of 16 characters, as the captured streams do for short deltas: a
   // stretch of PADDING from a drawn place, one draw a delta rather than one a character (it is made per event).
   const pad = (delta: string): string => {

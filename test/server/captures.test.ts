@@ -11,7 +11,7 @@ import { parseCapture, type NamedCapture } from '../../src/core/capture.js'
 import { createApp } from '../../src/server/app.js'
 import { loadCaptures } from '../../src/server/captures-file.js'
 import { deliverWebStream, type Deliver } from '../../src/server/deliver.js'
-import { isLazy, type EncodedFrames } from '../../src/server/frames.js'
+import { isShifted, type EncodedFrames } from '../../src/server/frames.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { parseInPieces } from '../helpers/sse.js'
 
@@ -32,7 +32,7 @@ const all = [...captures, untimed, refused]
 function recordingApp(): { app: ReturnType<typeof createApp>; played: EncodedFrames[] } {
   const played: EncodedFrames[] = []
   const deliver: Deliver = (c, frames, headers, options) => {
-    if (!isLazy(frames)) played.push(frames)
+    if (!isShifted(frames)) played.push(frames)
     return deliverWebStream(c, frames, headers, options)
   }
   return { app: createApp({ captures: all, deliver }), played }

@@ -9,7 +9,7 @@ import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Deliver } from '../../src/server/deliver.js'
 import { deliverNode } from '../../src/server/deliver-node.js'
-import { isLazy, type Frames } from '../../src/server/frames.js'
+import { isLazy, isShared, type Frames } from '../../src/server/frames.js'
 import { INTERNAL_STREAM_MESSAGE } from '../../src/server/respond.js'
 import { readSse, until } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
@@ -28,6 +28,15 @@ function poisoned(frames: Frames): Frames {
       },
     }
     return { ...frames, lazy }
+  }
+  if (isShared(frames)) {
+    const shared = new Proxy(frames.template.frames as unknown[], {
+      get(target, key, receiver) {
+        if (key === String(POISON_AFTER)) throw new TypeError('a bug in an encoder (test)')
+        return Reflect.get(target, key, receiver) as unknown
+      },
+    }) as typeof frames.template.frames
+    return { ...frames, template: { ...frames.template, frames: shared } }
   }
   const bytes = new Proxy(frames.bytes as Uint8Array[], {
     get(target, key, receiver) {
@@ -92,6 +101,27 @@ describe('a stream that fails inside tokensim', { timeout: 20_000 }, () => {
     expect(seen.length).toBeGreaterThan(0)
     const text = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { headers: fast })
     expect(text.choices[0]?.message.content).toMatch(/^Hi there!/)
+  })
+
+  it('openai, an answer asked for again (its frames shared by its responses): the same APIError, the others stream', async () => {
+    watchLog()
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'any', maxRetries: 0 })
+    const request = { model: 'gpt-4o-shared', stream: true as const, messages: [{ role: 'user' as const, content: 'hi' }] }
+    const read = async (headers: Record<string, string>): Promise<{ text: string; error: unknown }> => {
+      let text = ''
+      const error = await (async () => {
+        for await (const chunk of await client.chat.completions.create(request, { headers })) text += chunk.choices[0]?.delta.content ?? ''
+      })().catch((e: unknown) => e)
+      return { text, error }
+    }
+    // The first response plays as it is made, the second makes the shared frames, the third plays them.
+    for (let i = 0; i < 2; i++) expect((await read(fast)).text).toMatch(/^Hi there!/)
+    const failed = await read(poison)
+    expect(failed.error).toBeInstanceOf(OpenAI.APIError)
+    expect((failed.error as Error).message).toContain(INTERNAL_STREAM_MESSAGE)
+    expect(failed.text.length).toBeGreaterThan(0)
+    expect(logged.some((args) => String(args[1]).includes('a bug in an encoder'))).toBe(true)
+    expect((await read(fast)).text).toMatch(/^Hi there!/)
   })
 
   it("anthropic: the SDK throws the event's api_error", async () => {

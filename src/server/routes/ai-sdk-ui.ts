@@ -16,11 +16,12 @@ import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
 import { resolveTurn } from '../chat.js'
 import { createChatStreams, type ChatAnswer } from '../chat-streams.js'
-import { isLazy } from '../frames.js'
+import { isShifted } from '../frames.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { framesToPlay, newId, SSE_HEADERS } from '../respond.js'
+import { answerFrames, framesToPlay, SSE_HEADERS } from '../respond.js'
+import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
@@ -69,13 +70,21 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     // As streamText with originalMessages (ai, getResponseUIMessageId): a continuation (the last message is the
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!
-    const messageId = last.role === 'assistant' && last.id !== undefined ? last.id : newId('msg-', 16)
-    const frames = await framesToPlay(aiSdkUiFrames(plan, { messageId }), faults, aiSdkUiStreamError)
+    const given = last.role === 'assistant' && last.id !== undefined ? last.id : undefined
+    const optionsOf = (ids: Ids) => ({ messageId: given === undefined ? ids.id('msg-', 16) : ids.given(given) })
+    const ids = new OwnIds()
+    const options = optionsOf(ids)
+    const frames = await answerFrames(
+      context,
+      { format: 'ai-sdk-ui', plan, options, ids, optionsOf, encode: aiSdkUiFrames },
+      faults,
+      aiSdkUiStreamError,
+    )
     if (body.id !== undefined) {
-      const duration = isLazy(frames) ? Math.max(0, plan.end - frames.shift) : (frames.at.at(-1) ?? 0)
-      streams.add(body.id, { plan, faults, messageId, started: Date.now(), duration })
+      const duration = isShifted(frames) ? Math.max(0, plan.end - frames.shift) : (frames.at.at(-1) ?? 0)
+      streams.add(body.id, { plan, faults, messageId: options.messageId, started: Date.now(), duration })
     }
-    // context.deliver rather than streamFrames: the stream is also kept for a resume.
+    // context.deliver rather than streamAnswer: the stream is also kept for a resume.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)
   })
 
@@ -89,7 +98,7 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     // The whole answer from its start, re-timed: what is already due at once, the rest when the first stream sends it.
     const elapsed = Math.max(0, Date.now() - answer.started)
     const frames = await framesToPlay(aiSdkUiFrames(answer.plan, { messageId: answer.messageId }), answer.faults, aiSdkUiStreamError)
-    const resumed = isLazy(frames)
+    const resumed = isShifted(frames)
       ? { ...frames, shift: frames.shift + elapsed }
       : { ...frames, at: frames.at.map((at) => Math.max(0, at - elapsed)) }
     return context.deliver(c, resumed, { ...UI_MESSAGE_STREAM_HEADERS }, context)

@@ -18,7 +18,9 @@ import type { AppContext } from '../context.js'
 import { createConversationStore, type ConversationStore, type StoredConversation } from '../conversation-store.js'
 import { asTokensimError, routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { newId, streamFrames, unixSeconds, type StreamError } from '../respond.js'
+import { newId, streamAnswer, type StreamError } from '../respond.js'
+import { OwnIds, type Ids } from '../response-ids.js'
+import { derivedPlan } from '../plan-cache.js'
 import { readHeaders } from '../params.js'
 
 /**
@@ -147,14 +149,19 @@ async function answer(c: Context, context: AppContext, threads: ConversationStor
   const turn = await resolveTurn(input, readHeaders(c.req), context, c.req.raw)
   // max_tokens on the conversation too: --rate-limit counts it (src/server/rate-limits.ts); the plan is cut here.
   const conversation = { ...turn.conversation, maxTokens: body.max_tokens }
-  const shaped = { ...turn, conversation, plan: shapeAnthropicTurn(turn.plan, { thinking, maxTokens: body.max_tokens }) }
+  const shape = { thinking, maxTokens: body.max_tokens }
+  const shapedPlan = derivedPlan(shapeAnthropicTurn(turn.plan, shape), turn.plan, `anthropic ${JSON.stringify(shape)}`)
+  const shaped = { ...turn, conversation, plan: shapedPlan }
   const { plan, faults } = await faultTurn(c, context, shaped, body.stream === true)
-  const meta = { id: newId('msg_01', 22), created: unixSeconds(), model: body.model, thinking }
+  const optionsOf = (ids: Ids) => ({ id: ids.id('msg_01', 22), created: ids.created(), model: body.model, thinking })
+  const ids = new OwnIds()
+  const options = optionsOf(ids)
   if (body.thread != null)
-    threads.put(meta.id, { messages: [...input.messages, answerMessage(plan.answer, toolUseId)], tools: input.tools })
-  if (body.stream !== true) return c.json(foldAnthropicMessages(plan, meta))
+    threads.put(options.id, { messages: [...input.messages, answerMessage(plan.answer, toolUseId)], tools: input.tools })
+  if (body.stream !== true) return c.json(foldAnthropicMessages(plan, options))
   const error: StreamError = (message, _kept, internal) => anthropicStreamError(message, internal ? 'api_error' : 'overloaded_error')
-  return streamFrames(c, context, anthropicMessagesFrames(plan, meta), faults, error, { 'request-id': id })
+  const answer = { format: 'anthropic-messages', plan, options, ids, optionsOf, encode: anthropicMessagesFrames }
+  return streamAnswer(c, context, answer, faults, error, { 'request-id': id })
 }
 
 /**

@@ -15,7 +15,8 @@ import { countPrompt, resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { newId, streamFrames } from '../respond.js'
+import { streamAnswer } from '../respond.js'
+import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
 /**
@@ -108,15 +109,19 @@ export function geminiRoute(app: Hono, context: AppContext): void {
     const body = await readBody(c, BODY)
     const input = { ...conversationOf(model, body), maxTokens: body.generationConfig?.maxOutputTokens }
     const { plan, faults } = await faultTurn(c, context, await resolveTurn(input, readHeaders(c.req), context, c.req.raw), stream)
-    const options = { id: newId('', 23), model, includeThoughts: body.generationConfig?.thinkingConfig?.includeThoughts === true }
+    const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true
+    const optionsOf = (ids: Ids) => ({ id: ids.id('', 23), model, includeThoughts })
+    const ids = new OwnIds()
+    const options = optionsOf(ids)
     // The API pretty-prints its JSON responses with two spaces.
     if (!stream)
       return c.body(JSON.stringify(foldGemini(plan, options), null, 2), 200, { 'content-type': 'application/json; charset=UTF-8' })
     const error = (jsonArray: boolean) => (message: string) => geminiStreamError(message, jsonArray)
-    if (alt === 'sse') return streamFrames(c, context, geminiFrames(plan, options), faults, error(false))
+    const answer = { plan, options, ids, optionsOf }
+    if (alt === 'sse') return streamAnswer(c, context, { ...answer, format: 'gemini-sse', encode: geminiFrames }, faults, error(false))
     // A streamed JSON array: no `: ping` comments, which would break the JSON (the heartbeat never comes due).
     const quiet = { ...context, heartbeat: Number.MAX_SAFE_INTEGER }
-    return streamFrames(c, quiet, geminiJsonArrayFrames(plan, options), faults, error(true), {
+    return streamAnswer(c, quiet, { ...answer, format: 'gemini-json', encode: geminiJsonArrayFrames }, faults, error(true), {
       'content-type': 'application/json; charset=UTF-8',
     })
   })

@@ -9,7 +9,8 @@ import { resolveTurn } from '../chat.js'
 import type { AppContext } from '../context.js'
 import { routeGroup, setOpenAIRequestId } from '../errors.js'
 import { faultTurn } from '../faults.js'
-import { newId, streamFrames, unixSeconds } from '../respond.js'
+import { streamAnswer } from '../respond.js'
+import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
 /** A message's content: a string, or parts of which the text ones count (images, audio, files and refusals do not). */
@@ -69,10 +70,13 @@ export function openAIChatRoute(app: Hono, context: AppContext): void {
       await resolveTurn(input, readHeaders(c.req), context, c.req.raw),
       body.stream === true,
     )
-    const meta = { id: newId('chatcmpl-', 29), created: unixSeconds(), model: body.model }
-    if (body.stream !== true) return c.json(foldOpenAIChat(plan, meta))
-    const frames = openAIChatFrames(plan, { ...meta, includeUsage: body.stream_options?.include_usage === true })
-    return streamFrames(c, context, frames, faults, openAIChatStreamError)
+    const includeUsage = body.stream_options?.include_usage === true
+    const optionsOf = (ids: Ids) => ({ id: ids.id('chatcmpl-', 29), created: ids.created(), model: body.model, includeUsage })
+    const ids = new OwnIds()
+    const options = optionsOf(ids)
+    if (body.stream !== true) return c.json(foldOpenAIChat(plan, options))
+    const answer = { format: 'openai-chat', plan, options, ids, optionsOf, encode: openAIChatFrames }
+    return streamAnswer(c, context, answer, faults, openAIChatStreamError)
   })
   app.route('/', group)
 }

@@ -3,7 +3,13 @@ import type { Hono } from 'hono'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
 import { renderOpenAIError } from '../../wire/errors.js'
-import { foldOpenAIResponses, openAIResponsesFrames, openAIResponsesStreamError, responseJson } from '../../wire/openai-responses.js'
+import {
+  foldOpenAIResponses,
+  openAIResponsesFrames,
+  type ResponsesEcho,
+  openAIResponsesStreamError,
+  responseJson,
+} from '../../wire/openai-responses.js'
 import { readBody } from '../body.js'
 import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
 import { resolveTurn } from '../chat.js'
@@ -11,7 +17,8 @@ import type { AppContext } from '../context.js'
 import { routeGroup, setOpenAIRequestId } from '../errors.js'
 import { createConversationStore, type ConversationStore } from '../conversation-store.js'
 import { faultTurn } from '../faults.js'
-import { newId, streamFrames, unixSeconds } from '../respond.js'
+import { streamAnswer } from '../respond.js'
+import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
 /** A message's content: a string, or parts of which input_text and output_text count (images, files, audio do not). */
@@ -52,6 +59,14 @@ const BODY = z.looseObject({
   top_p: z.number().nullish(),
 })
 
+/** The configuration fields a response echoes (ResponsesEcho), as the request sent them. */
+function echoOf(body: Body): ResponsesEcho {
+  const { instructions, max_output_tokens, metadata, parallel_tool_calls, previous_response_id, service_tier, store } = body
+  const { temperature, tool_choice, tools, top_p } = body
+  const echo = { instructions, max_output_tokens, metadata, parallel_tool_calls, previous_response_id, service_tier, store }
+  return { ...echo, temperature, tool_choice, tools, top_p } as ResponsesEcho
+}
+
 type Body = z.output<typeof BODY>
 
 /** A tool call's `call_id`, as the encoder writes it. */
@@ -76,25 +91,29 @@ export function openAIResponsesRoute(app: Hono, context: AppContext): void {
       await resolveTurn(input, readHeaders(c.req), context, c.req.raw),
       body.stream === true,
     )
-    const id = newId('resp_', 48)
+    // The response object echoes the request's configuration fields (those ResponsesEcho names) as sent.
+    const echo = echoOf(body)
+    const obfuscation = body.stream_options?.include_obfuscation !== false
+    const optionsOf = (ids: Ids) => ({
+      id: ids.id('resp_', 48),
+      created: ids.created(),
+      completed: ids.created(Math.floor(plan.end / 1000)),
+      model: body.model,
+      echo,
+      obfuscation,
+    })
+    const ids = new OwnIds()
+    const options = optionsOf(ids)
     // As the API keeps a response unless `store: false`: the conversation and its answer, for previous_response_id.
     if (body.store !== false) {
       const messages = [...input.messages.filter((m) => m.role !== 'system'), answerMessage(plan.answer, CALL_ID)]
-      stored.put(id, { messages, tools: input.tools })
-    }
-    const options = {
-      id,
-      created: unixSeconds(),
-      model: body.model,
-      // The response object echoes the request's configuration fields (those ResponsesEcho names) as sent.
-      echo: body,
-      obfuscation: body.stream_options?.include_obfuscation !== false,
+      stored.put(options.id, { messages, tools: input.tools })
     }
     if (body.stream !== true) {
       return c.body(responseJson(foldOpenAIResponses(plan, options)), 200, { 'content-type': 'application/json' })
     }
-    const error = openAIResponsesStreamError
-    return streamFrames(c, context, openAIResponsesFrames(plan, options), faults, error)
+    const answer = { format: 'openai-responses', plan, options, ids, optionsOf, encode: openAIResponsesFrames }
+    return streamAnswer(c, context, answer, faults, openAIResponsesStreamError)
   })
   app.route('/', group)
 }

@@ -1,0 +1,157 @@
+/**
+ * Encode once, play many, on the vendor routes (src/server/shared-frames.ts): an answer asked for again plays
+ * from frames encoded once for all its responses, each response's own ids written into them. Through a real
+ * socket, the same request three times on every route: the first plays as it is made, the next two from the
+ * shared frames; the three bodies are the same byte for byte but for their own ids and times, and no response
+ * carries another's ids.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Deliver } from '../../src/server/deliver.js'
+import { deliverNode } from '../../src/server/deliver-node.js'
+import { isLazy, isShared } from '../../src/server/frames.js'
+import { startServer, type RunningServer } from '../helpers/server.js'
+import { TEST_SCENARIOS } from '../helpers/scenarios.js'
+
+/** How each request's frames were played, by its x-test-tag header. */
+const played = new Map<string, string>()
+const deliver: Deliver = (c, frames, headers, options) => {
+  const tag = c.req.header('x-test-tag')
+  if (tag !== undefined) played.set(tag, isShared(frames) ? 'shared' : isLazy(frames) ? 'made as it plays' : 'encoded')
+  return deliverNode(c, frames, headers, options)
+}
+
+let server: RunningServer
+beforeAll(async () => {
+  server = await startServer({ deliver, scenarios: TEST_SCENARIOS })
+})
+afterAll(() => server.close())
+
+const fast = { 'content-type': 'application/json', 'x-tokensim-delay': '0', 'x-tokensim-ttft': '0' }
+const say = (text: string) => [{ role: 'user' as const, content: text }]
+const gemini = (text: string) => ({ contents: [{ role: 'user', parts: [{ text }] }] })
+const ui = (text: string) => ({ messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text }] }] })
+
+/** Route, path, body; each asked for a text answer, a tool call (the weather scenario) and reasoning (think). */
+const routes: Array<[string, string, (text: string) => unknown]> = [
+  [
+    'OpenAI chat',
+    '/v1/chat/completions',
+    (text) => ({ model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: say(text) }),
+  ],
+  ['OpenAI Responses', '/v1/responses', (text) => ({ model: 'gpt-4o', stream: true, input: text, temperature: 0.5 })],
+  ['Anthropic', '/v1/messages', (text) => ({ model: 'claude-x', max_tokens: 4000, stream: true, messages: say(text) })],
+  ['Gemini (SSE)', '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', gemini],
+  ['Gemini (JSON array)', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', gemini],
+  ['AI SDK UI', '/api/chat', ui],
+]
+
+/** Each field that is a response's own (an id, a time), its value blanked. */
+const OWN_FIELD = /"([A-Za-z_]*(?:id|Id)|created(?:_at)?|completed_at)": ?("[^"]*"|\d+)/g
+const blanked = (text: string) => text.replace(OWN_FIELD, '"$1":_')
+/** The values of a response's id fields. */
+const idsOf = (text: string) => new Set([...text.matchAll(OWN_FIELD)].filter((m) => /id$|Id$/.test(m[1]!)).map((m) => m[2]!))
+
+describe('an answer asked for again plays from frames shared by its responses', { timeout: 30_000 }, () => {
+  describe.each(routes)('%s', (name, path, body) => {
+    it.each(['hi', 'what is the weather?', 'think first'])(
+      '%s: the same bytes but its own ids, from the second response on',
+      async (text) => {
+        const bodies: string[] = []
+        const kinds: string[] = []
+        for (let i = 0; i < 3; i++) {
+          const tag = `${name} ${text} ${i}`
+          const response = await fetch(`${server.url}${path}`, {
+            method: 'POST',
+            headers: { ...fast, 'x-test-tag': tag },
+            body: JSON.stringify(body(text)),
+          })
+          expect(response.status).toBe(200)
+          bodies.push(await response.text())
+          kinds.push(played.get(tag)!)
+        }
+        expect(kinds).toEqual(['made as it plays', 'shared', 'shared'])
+        expect(blanked(bodies[1]!)).toBe(blanked(bodies[0]!))
+        expect(blanked(bodies[2]!)).toBe(blanked(bodies[0]!))
+        // Every response has ids, and its own: none of them in another response (the AI SDK's text part ids are
+        // numbers, the same in every response: left out).
+        const ids = bodies.map((b) => new Set([...idsOf(b)].filter((id) => !/^"\d+"$/.test(id))))
+        expect(ids[0]!.size).toBeGreaterThan(0)
+        for (const [a, b] of [
+          [0, 1],
+          [0, 2],
+          [1, 2],
+        ] as const)
+          expect([...ids[a]!].filter((id) => ids[b]!.has(id))).toEqual([])
+      },
+    )
+  })
+
+  it('an id the client gave (an AI SDK continuation, with characters JSON escapes) is written as the client gave it', async () => {
+    const request = {
+      messages: [
+        { id: 'u1', role: 'user', parts: [{ type: 'text', text: 'what is the weather?' }] },
+        { id: 'a "quoted" id\\', role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }] },
+      ],
+    }
+    const tags: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const tag = `given ${i}`
+      const response = await fetch(`${server.url}/api/chat`, {
+        method: 'POST',
+        headers: { ...fast, 'x-test-tag': tag },
+        body: JSON.stringify(request),
+      })
+      const chunks = (await response.text())
+        .split('\n\n')
+        .flatMap((event) => (event.startsWith('data: {') ? [JSON.parse(event.slice(6))] : []))
+      expect(chunks.find((chunk) => chunk.type === 'start')).toMatchObject({ messageId: 'a "quoted" id\\' })
+      tags.push(played.get(tag)!)
+    }
+    expect(tags.at(-1)).toBe('shared')
+  })
+
+  it('an answer whose frames hold more than an id written out (a thinking signature made from it) plays as it is made', async () => {
+    const request = {
+      model: 'claude-x',
+      max_tokens: 4000,
+      stream: true,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: say('think first'),
+    }
+    const kinds: string[] = []
+    const signatures = new Set<string>()
+    for (let i = 0; i < 3; i++) {
+      const tag = `thinking ${i}`
+      const response = await fetch(`${server.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...fast, 'x-test-tag': tag },
+        body: JSON.stringify(request),
+      })
+      for (const match of (await response.text()).matchAll(/"signature":"([^"]+)"/g)) signatures.add(match[1]!)
+      kinds.push(played.get(tag)!)
+    }
+    expect(kinds).toEqual(['made as it plays', 'made as it plays', 'made as it plays'])
+    expect(signatures.size).toBe(3)
+  })
+
+  it('a faulted request is encoded for itself, and the next plain one still plays the shared frames', async () => {
+    const post = (tag: string, fault?: string) =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...fast, 'x-test-tag': tag, ...(fault === undefined ? {} : { 'x-tokensim-fault': fault }) },
+        body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: say('fault me') }),
+      }).then((r) => r.text())
+    const plain = await post('plain 1')
+    await post('plain 2')
+    const faulted = await post('faulted', 'error-after:3')
+    const again = await post('plain 3')
+    expect([played.get('plain 1'), played.get('plain 2'), played.get('faulted'), played.get('plain 3')]).toEqual([
+      'made as it plays',
+      'shared',
+      'encoded',
+      'shared',
+    ])
+    expect(faulted).toContain('tokensim: injected error after unit 3')
+    expect(blanked(again)).toBe(blanked(plain))
+  })
+})
