@@ -16,7 +16,7 @@ import { sumInSlices } from './slices.js'
 import { loadKey, openStreams, timingAtLoad } from './capacity.js'
 import { FAULT_HEADER, requestFaults, type RequestFaults } from './faults.js'
 import { asHeaderError, parseStreamParams } from './params.js'
-import { newId } from './respond.js'
+import { newId } from './response-ids.js'
 import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
 import { tooManyUnits } from './stream-size.js'
 

@@ -109,27 +109,3 @@ export async function encodeHeld(frames: Iterable<TimedFrame>, headersAt: number
   })
   return { at, bytes, size, fail, ...(headersAt > 0 ? { headersAt } : {}) }
 }
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-/**
- * A fresh id in a vendor's style: `prefix` and `length` random letters and digits (Web Crypto, on every runtime).
- * The random bytes are drawn 4 KiB at a time: a call into the system's source for every id (three or four a
- * request) cost more than the rest of the id's work put together.
- */
-export function newId(prefix: string, length = 24): string {
-  if (pooled + length > POOL.length) {
-    crypto.getRandomValues(POOL)
-    pooled = 0
-  }
-  let id = prefix
-  for (let i = pooled; i < pooled + length; i++) id += ALPHABET[POOL[i]! % ALPHABET.length]
-  pooled += length
-  return id
-}
-
-const POOL = new Uint8Array(4096)
-let pooled = POOL.length
-
-/** Now, in Unix seconds, for `created` fields. */
-export const unixSeconds = (): number => Math.floor(Date.now() / 1000)
