@@ -33,6 +33,7 @@ function run(file: string, args: readonly string[], cwd: string): Promise<Output
 
 /** A strict TypeScript file against the package's types: what it may do, and (ts-expect-error) what it may not. */
 const CONSUMER = `import { createApp, OptionError, start, type AppOptions, type StartOptions, type Tokensim } from 'tokensim'
+import { createApp as createNeutralApp } from 'tokensim/app'
 
 const options: StartOptions = { port: 0, unit: 'word', delay: 0, ttft: 0, maxBody: 100_000, cors: ['http://localhost:5173'] }
 const sim: Tokensim = await start(options)
@@ -71,7 +72,8 @@ const badDelay: AppOptions = { delay: 'fast' }
 const unknown: StartOptions = { colour: 'red' }
 // @ts-expect-error: the url is a string
 const notNumber: number = sim.url
-void [badUnit, badDelay, unknown, notNumber]
+const sameApp: typeof createApp = createNeutralApp
+void [badUnit, badDelay, unknown, notNumber, sameApp]
 
 console.log(
   JSON.stringify({
@@ -168,6 +170,24 @@ describe('tokensim as a package', () => {
       expect(tokensOf(result.app.body).join('')).toBe('hi')
     },
   )
+
+  it('tokensim/app bundles for a runtime without node:* (esbuild, platform neutral) and answers there', { timeout: STEP_MS }, async () => {
+    writeFileSync(
+      join(app, 'neutral.js'),
+      [
+        "import { createApp } from 'tokensim/app'",
+        "const response = await createApp({ unit: 'word', delay: 0, ttft: 0 }).fetch(new Request('http://tokensim/stream?text=on%20any%20runtime'))",
+        'console.log(JSON.stringify({ status: response.status, body: await response.text() }))',
+      ].join('\n'),
+    )
+    const esbuild = join(ROOT, 'node_modules/esbuild/bin/esbuild')
+    const flags = ['--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main', '--outfile=out/neutral.mjs']
+    await step('esbuild', () => run(esbuild, ['neutral.js', ...flags], app))
+    const { stdout } = await run(process.execPath, [join(app, 'out/neutral.mjs')], app)
+    const { status, body } = JSON.parse(stdout) as { status: number; body: string }
+    expect(status).toBe(200)
+    expect(tokensOf(body)).toEqual(['on ', 'any ', 'runtime'])
+  })
 
   it('installs the tokensim command', { timeout: STEP_MS }, async () => {
     const { stdout } = await run(join(app, 'node_modules/.bin/tokensim'), ['--version'], app)
