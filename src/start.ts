@@ -52,8 +52,8 @@ export interface StartSettings extends AppSettingsOf {
   readonly files: DataFiles
 }
 
-export const DEFAULT_PORT = 8787
-export const DEFAULT_HOST = '127.0.0.1'
+const DEFAULT_PORT = 8787
+const DEFAULT_HOST = '127.0.0.1'
 
 export function resolveStartOptions(given: Given<StartOptions>, names: OptionNames = CODE_NAMES): StartSettings {
   const port = wholeNumber(names, 'port', given.port ?? DEFAULT_PORT, 0, 65535)
