@@ -3,8 +3,7 @@
  * is the same plan from unit k + 1 on, shifted so that unit k's offset is the new start: nothing is kept on the
  * server between the two connections, so any process can resume any stream.
  */
-import { createRandom } from './random.js'
-import { schedule, scheduleStart } from './schedule.js'
+import { checkChunk, chunks, timeline } from './schedule.js'
 import type { Plan, PlannedEvent, Timing, UnitKind } from './types.js'
 
 export interface PlanOptions {
@@ -22,18 +21,16 @@ export function plan(units: readonly string[], { unit, timing, seed, chunk, afte
   if (!Number.isInteger(after) || after < -1 || (after !== -1 && after >= units.length)) {
     throw new RangeError(`after must lie in [-1, ${units.length - 1}], got ${after}`)
   }
-  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
-  const random = createRandom(seed)
-  const offsets = schedule(units.length, timing, random)
+  checkChunk(chunk)
+  const { offsets, moments: fresh } = timeline(units.length, timing, seed)
   // A resumed stream goes on at once, as a fresh one without start moments: its client has seen the start.
-  const moments = after >= 0 ? {} : scheduleStart(timing, offsets[0] ?? 0, random)
+  const moments = after >= 0 ? {} : fresh
   const start = after >= 0 ? offsets[after]! : 0
   // The events are made as they are read: a megabyte of text is 100,000 of them, which a stream encodes as it
   // plays them (src/server/lazy-frames.ts) rather than all before its first byte.
   const events: Iterable<PlannedEvent> = {
     *[Symbol.iterator]() {
-      for (let first = after + 1; first < units.length; first += chunk) {
-        const last = Math.min(first + chunk, units.length) - 1
+      for (const [first, last] of chunks(after + 1, units.length, chunk)) {
         yield { first, last, text: chunk === 1 ? units[first]! : units.slice(first, last + 1).join(''), at: offsets[last]! - start }
       }
     },

@@ -5,8 +5,31 @@
  * its mean; a profile draws each from its distributions (src/core/latency.ts).
  */
 import { drawGap, drawStart, drawTtft } from './latency.js'
-import type { Random } from './random.js'
+import { createRandom, type Random } from './random.js'
 import type { StartMoments, Timing } from './types.js'
+
+/**
+ * What every plan is made from, /stream's and a vendor answer's alike: the due offset of each of `count` units
+ * and the start moments, drawn from `seed` in that order, so the same seed gives the same stream on every route.
+ */
+export function timeline(count: number, timing: Timing, seed: number): { offsets: number[]; moments: StartMoments } {
+  const random = createRandom(seed)
+  const offsets = schedule(count, timing, random)
+  return { offsets, moments: scheduleStart(timing, offsets[0] ?? 0, random) }
+}
+
+/** Throws unless `chunk`, the units per event, is a whole number of at least 1. */
+export function checkChunk(chunk: number): void {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
+}
+
+/**
+ * Units `from` to `to - 1` in groups of `chunk` (the last may be shorter), each as the indexes of its first and
+ * last unit: what one event or delta carries.
+ */
+export function* chunks(from: number, to: number, chunk: number): Generator<readonly [first: number, last: number], void> {
+  for (let first = from; first < to; first += chunk) yield [first, Math.min(first + chunk, to) - 1]
+}
 
 /** The due offset of each of `count` units, non-decreasing; the same random source gives the same offsets. */
 export function schedule(count: number, timing: Timing, random: Random): number[] {

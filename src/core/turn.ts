@@ -4,8 +4,7 @@
  * the first unit of the answer, whatever part it is in, comes after ttft, and the gap between two units is the
  * same whether or not they are in the same part. Units are grouped `chunk` at a time, never across parts.
  */
-import { createRandom } from './random.js'
-import { schedule, scheduleStart } from './schedule.js'
+import { checkChunk, chunks, timeline } from './schedule.js'
 import { split as splitText } from './split.js'
 import { countTokens } from './tokens.js'
 import type { Answer, FinishReason, Part, PlannedPart, Timing, TurnDelta, TurnPlan, UnitKind } from './types.js'
@@ -27,21 +26,18 @@ export const streamedText = (part: Part): string => (part.kind === 'tool_call' ?
 
 /** The whole vendor stream as data; the same answer and options always give the same plan. */
 export function planTurn(answer: Answer, { unit, timing, seed, chunk, inputTokens, split = splitText }: TurnOptions): TurnPlan {
-  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a whole number of at least 1, got ${chunk}`)
+  checkChunk(chunk)
   const pieces = answer.parts.map((part) => split(streamedText(part), unit))
   let count = 0
   for (const units of pieces) count += units.length
-  const random = createRandom(seed)
-  const offsets = schedule(count, timing, random)
-  const moments = scheduleStart(timing, offsets[0] ?? 0, random)
+  const { offsets, moments } = timeline(count, timing, seed)
 
   const parts: PlannedPart[] = []
   let next = 0
   let previousEnd = offsets[0] ?? 0
   pieces.forEach((units, index) => {
     const deltas: TurnDelta[] = []
-    for (let first = 0; first < units.length; first += chunk) {
-      const last = Math.min(first + chunk, units.length) - 1
+    for (const [first, last] of chunks(0, units.length, chunk)) {
       deltas.push({ text: units.slice(first, last + 1).join(''), at: offsets[next + last]!, last: next + last })
     }
     next += units.length
