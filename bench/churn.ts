@@ -25,7 +25,7 @@
  *
  * A FIN looks the same to the server whether the client half-closed or closed for good, so a closed client is
  * found out by a write, which it answers with a reset: a stream sends a `: ping` at the FIN and in any silence
- * over 1 s after it (src/server/player.ts), and a held head goes out when it is due; the held head and the
+ * over 1 s after it (src/app/player.ts), and a held head goes out when it is due; the held head and the
  * stall are 2 s, short enough for a destroyed client's connection to be gone while the test settles.
  *
  * Run as a script (bench/run.ts does) it prints one JSON line, the ChurnReport. `installProbe` is the other

@@ -1,7 +1,7 @@
 /**
  * The server's own lateness over a window, for every route alike: GET /metrics's histogram
  * `tokensim_clock_lateness_seconds` (how long after its due moment each stream's timer fired, observed by the
- * clock that plays every stream, src/server/clock.ts), read before and after the window and subtracted.
+ * clock that plays every stream, src/app/clock.ts), read before and after the window and subtracted.
  *
  * The vendor formats carry no scheduled offset (`t`) for a client or bench/lateness-probe.ts to read, so this
  * is the one lateness figure the vendor series can show for each route, /stream's row included. It is not

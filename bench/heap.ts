@@ -1,6 +1,6 @@
 /**
  * npm run bench:heap: what an open stream keeps on the server's heap, by route. The server runs in this process
- * (the real Node server, src/server/node.ts) with `--expose-gc`; a client in a child process opens N streams of
+ * (the real Node server, src/node/server.ts) with `--expose-gc`; a client in a child process opens N streams of
  * the `long` reply on each route, with the first token a minute away so that nothing is sent meanwhile; the
  * heap after a forced collection, before and with the streams open, gives the bytes each one keeps. RSS moves
  * with the heap's headroom and garbage not yet collected, which is why the cadence and vendor series' RSS per
@@ -56,7 +56,7 @@ if (values.client !== undefined) {
 } else {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error('run with --expose-gc (npm run bench:heap does)')
-  const { createServer } = await import('../src/server/node.js')
+  const { createServer } = await import('../src/node/server.js')
   const server = createServer({ maxStreams: 1_000_000, maxStreamsPerClient: 1_000_000 })
   await server.listen({ port: 0, host: '127.0.0.1' })
   const port = (server.http.address() as { port: number }).port

@@ -11,11 +11,11 @@ import { FLAG_NAMES, parseFlags, UsageError } from './cli/flags.js'
 import { helpText } from './cli/help.js'
 import { dataFilePaths, loadDataFiles } from './data-files.js'
 import { asOptionError, OptionError } from './options.js'
-import { watchFiles } from './server/watch-files.js'
-import { SHUTDOWN_GRACE_MS, SHUTDOWN_MS } from './server/node.js'
+import { watchFiles } from './cli/watch-files.js'
+import { SHUTDOWN_GRACE_MS, SHUTDOWN_MS } from './node/server.js'
 import { createTokensimServer, listenOn, urlOf, type StartSettings } from './start.js'
-import { record, RecordFailure, RecordUsageError } from './record.js'
-import { FATAL_EXIT_CODE, primaryRateLimits, runPrimary, workerPeers, type FatalMessage } from './workers.js'
+import { record, RecordFailure, RecordUsageError } from './cli/record.js'
+import { FATAL_EXIT_CODE, primaryRateLimits, runPrimary, workerPeers, type FatalMessage } from './node/cluster.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const files = dataFilePaths(settings.files)
   if (files.length > 0) watchFiles(files, () => reload())
   // SIGHUP reloads the data files, as servers conventionally do (its default would end the process at once,
-  // streams and all); with --workers the primary passes it on to every worker (src/workers.ts).
+  // streams and all); with --workers the primary passes it on to every worker (src/node/cluster.ts).
   process.on('SIGHUP', () => reload('SIGHUP'))
   // A worker takes the runtime rules the others hold before it listens, and reloads its files if a SIGHUP came
   // while it started (it may have read them before they changed).

@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono'
 import { asOptionError, CODE_NAMES, resolveAppOptions, type AppOptions } from './options.js'
-import { createApp as createHonoApp } from './server/app.js'
+import { createApp as createHonoApp } from './app/app.js'
 
 /** The app the options describe; its `fetch(request)` answers requests. A bad option throws an OptionError naming it. */
 export function createApp(options: AppOptions = {}): Hono {

@@ -5,12 +5,12 @@
 import { BUILTIN_REPLIES } from './core/replies/builtin.js'
 import { createProfileSet } from './core/profiles.js'
 import { OptionError, type OptionNames } from './options.js'
-import type { AppData } from './server/app.js'
-import { loadCaptures } from './server/captures-file.js'
-import { DataFileError } from './server/data-file.js'
-import { loadProfilesFile } from './server/profiles-file.js'
-import { loadRepliesFile } from './server/replies-file.js'
-import { loadScenariosFile } from './server/scenarios-file.js'
+import type { AppData } from './app/app.js'
+import { loadCaptures } from './node/captures-file.js'
+import { DataFileError } from './node/data-file.js'
+import { loadProfilesFile } from './node/profiles-file.js'
+import { loadRepliesFile } from './node/replies-file.js'
+import { loadScenariosFile } from './node/scenarios-file.js'
 
 /** Where the data files are; none: only the built-in replies and profiles, no scenarios, no captures. */
 export interface DataFiles {

@@ -9,10 +9,10 @@ import { parseFaults } from './core/faults.js'
 import { parseRateLimit } from './core/rate-limit-flag.js'
 import type { RateLimitConfig } from './core/rate-limit.js'
 import type { UnitKind } from './core/types.js'
-import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS, type AppOptions as AppSettings } from './server/app.js'
-import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './server/limits.js'
-import { parseOrigins } from './server/origins.js'
-import { parseStreamParams, type StreamDefaults } from './server/params.js'
+import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS, type AppOptions as AppSettings } from './app/app.js'
+import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './app/limits.js'
+import { parseOrigins } from './app/origins.js'
+import { parseStreamParams, type StreamDefaults } from './app/params.js'
 
 /** A tokensim option that cannot be used as given; its message names the option and says what it takes. */
 export class OptionError extends Error {
@@ -89,7 +89,7 @@ export const CODE_NAMES: OptionNames = (option) => option
  */
 export type Given<T> = { readonly [K in keyof T]?: T[K] | string | undefined }
 
-/** The app's settings the options make (src/server/app.ts), with what the Node server and the CLI add later. */
+/** The app's settings the options make (src/app/app.ts), with what the Node server and the CLI add later. */
 export type AppSettingsOf = Pick<
   AppSettings,
   | 'defaults'

@@ -17,8 +17,8 @@ import {
   type Given,
   type OptionNames,
 } from './options.js'
-import type { RateLimitStore } from './server/rate-limits.js'
-import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type NodeServerOptions, type TokensimServer } from './server/node.js'
+import type { RateLimitStore } from './app/request-rate-limits.js'
+import { createServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type NodeServerOptions, type TokensimServer } from './node/server.js'
 
 /** Every option of the command line but `--workers`, in camelCase, with the same defaults. */
 export interface StartOptions extends AppOptions, DataFiles {

@@ -1,7 +1,7 @@
 /** `tokensim --help`: every flag, with its default. */
-import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS } from '../server/app.js'
-import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from '../server/limits.js'
-import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../server/node.js'
+import { DEFAULTS, HEARTBEAT_MS, JOURNAL_ENTRIES, LIMITS } from '../app/app.js'
+import { MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from '../app/limits.js'
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../node/server.js'
 
 export const helpText = (version: string): string => `tokensim ${version}: simulates an AI model's token stream as Server-Sent Events.
 

@@ -4,7 +4,7 @@
  * these messages; everything that decides an answer (scenario rules, sequences, templates, the default after
  * tool results) reads only this, so it is the same on every route and needs no state kept between requests.
  */
-import { countTokens, spanTokens } from './tokens.js'
+import { spanTokens } from './tokens.js'
 import type { Answer } from './types.js'
 
 /** A tool call of an earlier answer: its id, the tool's name and its arguments as sent (JSON text, or a value). */

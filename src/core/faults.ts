@@ -55,7 +55,7 @@ export const MAX_FAULT_MS = 600_000
 
 /**
  * The most pieces `split:N` may cut a frame into, and how many a bare `split` means. Each piece after the first
- * costs the stream a millisecond when its frames fall due together (src/server/frames.ts): at 16 a frame, a
+ * costs the stream a millisecond when its frames fall due together (src/app/encoded-frames.ts): at 16 a frame, a
  * stream of 100,000 frames (--max-units) still plans under half an hour, within the default --max-duration.
  */
 export const MAX_SPLIT_PIECES = 16

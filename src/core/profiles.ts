@@ -2,7 +2,7 @@
  * Named latency profiles: distributions of the time to first token and of the gaps (and, optionally, of when the
  * headers and the first byte go out), with a name and a line on what they feel like. They are the model names
  * tokensim offers (`tokensim-NAME`), so a client that can only choose a model can still choose a latency, and
- * `profile=NAME` on /stream. Users add or replace them with `--profiles PATH` (src/server/profiles-file.ts).
+ * `profile=NAME` on /stream. Users add or replace them with `--profiles PATH` (src/node/profiles-file.ts).
  */
 import { withMedian } from './distribution.js'
 import type { LatencyShape, Timing } from './types.js'

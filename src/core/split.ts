@@ -25,7 +25,7 @@ export function split(text: string, unit: UnitKind, max = Infinity): string[] {
 
 /**
  * The units of `text` one at a time, so that a caller can stop early (a limit) or take a long text a slice at
- * a time (src/server/slices.ts) without this module knowing about either.
+ * a time (src/app/slices.ts) without this module knowing about either.
  */
 export function unitsOf(text: string, unit: UnitKind): Generator<string, void> {
   switch (unit) {

@@ -15,7 +15,7 @@ const NO_SPECIAL_TOKENS = new Set<string>()
 /**
  * The longest span tokenized in one go, in UTF-16 code units. A span of a run with no space costs the square of
  * its length: 4096 characters of CJK text took 40 to 80 ms, which a server counting a 4 MB prompt a span at a
- * time (src/server/slices.ts) could not stay under its 50 ms slices with; 1024 take about 5 ms, and a 4 MB run
+ * time (src/app/slices.ts) could not stay under its 50 ms slices with; 1024 take about 5 ms, and a 4 MB run
  * a quarter of the time in all (15 s became 3.5 s here), for at most a token of difference per cut.
  */
 export const SPAN = 1024

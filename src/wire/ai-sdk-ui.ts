@@ -106,7 +106,7 @@ const chunk = (value: object): string => sseJsonData(JSON.stringify(value))
  */
 export const encodeAiSdkUi = (plan: TurnPlan, meta: AiSdkUiMeta): TimedFrame[] => [...aiSdkUiFrames(plan, meta)]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* aiSdkUiFrames(plan: TurnPlan, { messageId }: AiSdkUiMeta): Generator<TimedFrame, void> {
   const first = plan.firstByteAt ?? plan.headersAt ?? 0
   yield { at: first, text: chunk({ type: 'start', messageId }) + chunk({ type: 'start-step' }) }

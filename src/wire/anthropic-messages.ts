@@ -113,7 +113,7 @@ function message(
 /** The stream as timed frames; `plan` as shapeAnthropicTurn gives it. */
 export const encodeAnthropicMessages = (plan: TurnPlan, meta: AnthropicMeta): TimedFrame[] => [...anthropicMessagesFrames(plan, meta)]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* anthropicMessagesFrames(plan: TurnPlan, meta: AnthropicMeta): Generator<TimedFrame, void> {
   const event = (data: { readonly type: string; readonly [field: string]: unknown }): string =>
     sseEvent({ event: data.type, data: JSON.stringify(data) })

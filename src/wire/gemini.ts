@@ -206,7 +206,7 @@ function* geminiChunks(plan: TurnPlan, { id, model, includeThoughts }: GeminiOpt
 /** `alt=sse`: one `data:` event per chunk. */
 export const encodeGemini = (plan: TurnPlan, options: GeminiOptions): TimedFrame[] => [...geminiFrames(plan, options)]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* geminiFrames(plan: TurnPlan, options: GeminiOptions): Generator<TimedFrame, void> {
   // The hot path, written out: a text piece's chunk as googleJson gives it, byte for byte (a test compares them).
   const tail = `,"modelVersion": ${JSON.stringify(options.model)},"responseId": ${JSON.stringify(options.id)}}`

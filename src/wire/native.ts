@@ -69,12 +69,12 @@ const NO_STALLS: FaultPlan['stalls'] = []
  * The plan as timed SSE frames: `retry` first, at the first byte (at once, without a profile's first-byte
  * moment), each token event at its offset, `done` with the last one; every one of them later by the `delays`
  * before it. A stall moves what follows the event that carries its unit, as applyFaults moves the frames of
- * every other format (src/wire/faults.ts): a stall after the last unit delays `done`, and one after a unit
+ * every other format (src/wire/fault-frames.ts): a stall after the last unit delays `done`, and one after a unit
  * past the plan's last (a truncated answer's) moves nothing.
  */
 export const encodeNative = (plan: Plan, options: NativeOptions): TimedFrame[] => [...nativeFrames(plan, options)]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* nativeFrames(plan: Plan, { retry, delays }: NativeOptions): Generator<TimedFrame, void> {
   const lead = delays?.headersDelay ?? 0
   const stalls = delays?.stalls ?? NO_STALLS // in the order of their units (planFaults)

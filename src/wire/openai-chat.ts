@@ -55,7 +55,7 @@ export function openAIUsage({ input, output, reasoning }: Usage) {
 /** The stream as timed frames. */
 export const encodeOpenAIChat = (plan: TurnPlan, options: OpenAIChatOptions): TimedFrame[] => [...openAIChatFrames(plan, options)]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* openAIChatFrames(plan: TurnPlan, { id, created, model, includeUsage }: OpenAIChatOptions): Generator<TimedFrame, void> {
   const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":`
   const tail = includeUsage ? ',"usage":null}' : '}'

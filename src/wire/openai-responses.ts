@@ -173,11 +173,11 @@ export const encodeOpenAIResponses = (plan: TurnPlan, options: OpenAIResponsesOp
   ...openAIResponsesFrames(plan, options),
 ]
 
-/** The frames one at a time, each made when it is pulled (src/server/lazy-frames.ts plays them so). */
+/** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
 export function* openAIResponsesFrames(plan: TurnPlan, options: OpenAIResponsesOptions): Generator<TimedFrame, void> {
   let sequence = 0
   // Obfuscation is random padding in the API; here it is drawn from a fixed seed, so a plan encodes the same way
-  // twice, and every response of an answer pads it alike (they share their frames: src/server/shared-frames.ts).
+  // twice, and every response of an answer pads it alike (they share their frames: src/app/shared-frames.ts).
   const random = createRandom(OBFUSCATION_SEED)
   // Pads a delta's payload towards a multiple of 16 characters, as the captured streams do for short deltas: a
   // stretch of PADDING from a drawn place, one draw a delta rather than one a character (it is made per event).

@@ -13,7 +13,7 @@
 import type { IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'puppeteer-core'
-import { PAGE_CSP } from '../../src/server/routes/static.js'
+import { PAGE_CSP } from '../../src/app/routes/page.js'
 import { firefoxAvailable, launchFirefox } from '../helpers/firefox.js'
 import {
   expectStreamedFrameByFrame,

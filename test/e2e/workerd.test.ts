@@ -1,6 +1,6 @@
 /**
  * The same app on the workerd runtime (the open-source runtime of Cloudflare Workers, from the `workerd`
- * package): src/worker.ts bundled by esbuild as one ES module, served by a real workerd process on a free
+ * package): src/workerd.ts bundled by esbuild as one ES module, served by a real workerd process on a free
  * loopback port, streamed and resumed through it, and every vendor route read by its official SDK.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -15,7 +15,7 @@ import { build } from 'esbuild'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
-import { EXPOSED_HEADERS } from '../../src/server/cors.js'
+import { EXPOSED_HEADERS } from '../../src/app/cors.js'
 import { readSse, until } from '../helpers/sse.js'
 import { freePort } from '../helpers/ports.js'
 
@@ -30,7 +30,7 @@ let log = ''
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokensim-workerd-'))
   await build({
-    entryPoints: [join(root, 'src/worker.ts')],
+    entryPoints: [join(root, 'src/workerd.ts')],
     bundle: true,
     format: 'esm',
     platform: 'neutral', // fails the build if anything reaches for node:*

@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, expect } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
-import type { NodeServerOptions } from '../../src/server/node.js'
-import { PAGE_CSP } from '../../src/server/routes/static.js'
+import type { NodeServerOptions } from '../../src/node/server.js'
+import { PAGE_CSP } from '../../src/app/routes/page.js'
 import { launchBrowser } from './browser.js'
 import { startServer, type RunningServer } from './server.js'
 

@@ -1,6 +1,6 @@
 /** Starts the real tokensim server on an ephemeral loopback port for a test, and stops it afterwards. */
 import type { AddressInfo } from 'node:net'
-import { createServer, type NodeServerOptions, type TokensimServer } from '../../src/server/node.js'
+import { createServer, type NodeServerOptions, type TokensimServer } from '../../src/node/server.js'
 
 export interface RunningServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */

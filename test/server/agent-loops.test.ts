@@ -22,7 +22,7 @@ import OpenAI from 'openai'
 import type { ResponseInputItem } from 'openai/resources/responses/responses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { parseScenarios } from '../../src/server/scenario-rules.js'
+import { parseScenarios } from '../../src/app/scenario-rules.js'
 import { PlainChat } from '../helpers/chat.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 

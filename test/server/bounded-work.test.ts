@@ -8,7 +8,7 @@
 import { request } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { MAX_BODY_BYTES } from '../../src/server/limits.js'
+import { MAX_BODY_BYTES } from '../../src/app/limits.js'
 import { killChildren, startCli } from '../helpers/cli.js'
 import { until } from '../helpers/sse.js'
 

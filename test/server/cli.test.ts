@@ -17,7 +17,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { FLAG_NAMES, parseFlags, UsageError } from '../../src/cli/flags.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { OptionError } from '../../src/options.js'
-import type { TokensimServer } from '../../src/server/node.js'
+import type { TokensimServer } from '../../src/node/server.js'
 import { createTokensimServer, listenOn, urlOf } from '../../src/start.js'
 import { freePort } from '../helpers/ports.js'
 

@@ -5,8 +5,8 @@
 import { EventSource, type FetchLike } from 'eventsource'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
-import { createClock } from '../../src/server/clock.js'
-import { createStreamRegistry } from '../../src/server/streams.js'
+import { createClock } from '../../src/app/clock.js'
+import { createStreamRegistry } from '../../src/app/streams.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { chunks, readSse, until } from '../helpers/sse.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createClock, createTimer, type Clock } from '../../src/server/clock.js'
+import { createClock, createTimer, type Clock } from '../../src/app/clock.js'
 import { until } from '../helpers/sse.js'
 
 /** Runs `task` once at `due` on `clock`; returns a function that cancels it. */

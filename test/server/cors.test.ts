@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TokensimError } from '../../src/core/errors.js'
-import { EXPOSED_HEADERS } from '../../src/server/cors.js'
+import { EXPOSED_HEADERS } from '../../src/app/cors.js'
 import { renderAnthropicError, renderGeminiError, renderNativeError, renderOpenAIError } from '../../src/wire/errors.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 

@@ -1,5 +1,5 @@
 /**
- * The Node fast path detaches a stream's socket from node:http once the head is out (src/server/deliver-node.ts),
+ * The Node fast path detaches a stream's socket from node:http once the head is out (src/node/deliver-node.ts),
  * so that the parser, the request and the response can be collected while the stream plays on. These tests
  * check that it really is detached, and that what node:http used to do for the socket still happens: a client
  * that goes away (reset, close) stops its stream and its timer, one that only half-closes gets its whole stream,
@@ -7,8 +7,8 @@
  */
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createClock } from '../../src/server/clock.js'
-import { createStreamRegistry } from '../../src/server/streams.js'
+import { createClock } from '../../src/app/clock.js'
+import { createStreamRegistry } from '../../src/app/streams.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { until } from '../helpers/sse.js'
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 const app = createApp()

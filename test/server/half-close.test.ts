@@ -70,7 +70,7 @@ const cases: [string, (fault: string[]) => string, RegExp][] = [
 describe('a client that half-closes after its request', () => {
   it.each(cases)('%s: gets the whole answer, then the server closes', async (_name, request, whole) => {
     for (const fault of [[], ['x-tokensim-fault: slow-headers:150']]) {
-      // A `: ping` may come at the FIN (src/server/player.ts, probe): SSE parsers skip comments.
+      // A `: ping` may come at the FIN (src/app/player.ts, probe): SSE parsers skip comments.
       const answer = (await halfClose(request(fault))).replaceAll(': ping\n\n', '')
       expect(answer, fault.join('')).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
       expect(answer, fault.join('')).toMatch(whole)

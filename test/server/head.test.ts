@@ -1,13 +1,13 @@
 /**
  * HEAD on every GET route, through a real socket: the status and headers the GET gets, no body byte, and no
  * stream played or kept (the registry stays empty), also on the stream routes, whose body is written straight to
- * the socket (src/server/deliver-node.ts) and so never passes through Hono's HEAD handling.
+ * the socket (src/node/deliver-node.ts) and so never passes through Hono's HEAD handling.
  */
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadCaptures } from '../../src/server/captures-file.js'
+import { loadCaptures } from '../../src/node/captures-file.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { until } from '../helpers/sse.js'
 

@@ -1,7 +1,7 @@
 /** GET and DELETE /journal through a real socket: what an agent loop sent and got back, filters, bounds, and every process's entries. */
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JournalEntry } from '../../src/server/journal.js'
+import type { JournalEntry } from '../../src/app/journal.js'
 import { killChildren, startCli } from '../helpers/cli.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 

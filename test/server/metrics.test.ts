@@ -6,8 +6,8 @@
  */
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LATENESS_BUCKETS } from '../../src/server/clock.js'
-import type { JournalEntry } from '../../src/server/journal.js'
+import { LATENESS_BUCKETS } from '../../src/app/clock.js'
+import type { JournalEntry } from '../../src/app/journal.js'
 import { killChildren, startCli } from '../helpers/cli.js'
 import { get, scrape } from '../helpers/prometheus.js'
 import { startServer, type RunningServer } from '../helpers/server.js'

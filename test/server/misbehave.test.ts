@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Misbehaviour } from '../../src/core/faults.js'
 import { REFUSAL_TEXT, UNKNOWN_TOOL } from '../../src/core/misbehave.js'
-import { parseScenarios } from '../../src/server/scenario-rules.js'
+import { parseScenarios } from '../../src/app/scenario-rules.js'
 import { PlainChat } from '../helpers/chat.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 

@@ -8,7 +8,7 @@ import { plan } from '../../src/core/plan.js'
 import { PROFILES, profileTiming } from '../../src/core/profiles.js'
 import { split } from '../../src/core/split.js'
 import { planTurn } from '../../src/core/turn.js'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import type { DoneData } from '../../src/wire/native.js'
 import { chunks } from '../helpers/sse.js'
 

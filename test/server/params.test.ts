@@ -1,8 +1,8 @@
 /** withHeaderKnobs and asHeaderError: GET /stream's knob headers merged under its query, and errors blamed on them. */
 import { describe, expect, it } from 'vitest'
 import { TokensimError } from '../../src/core/errors.js'
-import { KNOB_HEADERS } from '../../src/server/chat.js'
-import { asHeaderError, withHeaderKnobs } from '../../src/server/params.js'
+import { KNOB_HEADERS } from '../../src/app/vendor-turn.js'
+import { asHeaderError, withHeaderKnobs } from '../../src/app/params.js'
 
 const reader = (headers: Record<string, string>) => (name: string) => headers[name]
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { planTurn } from '../../src/core/turn.js'
 import type { Answer } from '../../src/core/types.js'
-import { createPlanCache } from '../../src/server/plan-cache.js'
+import { createPlanCache } from '../../src/app/plan-cache.js'
 
 const options = { unit: 'word', timing: { ttft: 0, delay: 10, jitter: 0 }, seed: 0, chunk: 1, inputTokens: 0 } as const
 const withCall = (id: string): Answer => ({

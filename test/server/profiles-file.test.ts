@@ -1,8 +1,8 @@
 /** loadProfilesFile on real files: the accepted shapes, and one ProfilesFileError naming the file, the profile and the problem. */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadProfilesFile, ProfilesFileError } from '../../src/server/profiles-file.js'
-import { loadScenariosFile, ScenariosFileError } from '../../src/server/scenarios-file.js'
+import { loadProfilesFile, ProfilesFileError } from '../../src/node/profiles-file.js'
+import { loadScenariosFile, ScenariosFileError } from '../../src/node/scenarios-file.js'
 import { loadFailure, tempFiles } from '../helpers/data-files.js'
 
 const { root, write } = tempFiles('tokensim-profiles-')

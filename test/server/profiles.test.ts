@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { PROFILES, profileTiming, type Profile } from '../../src/core/profiles.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { planTurn } from '../../src/core/turn.js'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import { chunks } from '../helpers/sse.js'
 
 const steady: Profile = { name: 'steady', description: 'a metronome', ttft: { median: 5, p99: 5 }, gap: { median: 2, p99: 2 } }

@@ -3,7 +3,7 @@
  * also aborts `closing` and ends any stream added after.
  */
 import { describe, expect, it } from 'vitest'
-import { createStreamRegistry, type OpenStream } from '../../src/server/streams.js'
+import { createStreamRegistry, type OpenStream } from '../../src/app/streams.js'
 
 const stream = (ended: string[], name: string): OpenStream => ({ end: (reason) => void ended.push(`${name}: ${reason}`) })
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import type { Reply } from '../../src/core/types.js'
-import { loadRepliesFile, RepliesFileError } from '../../src/server/replies-file.js'
+import { loadRepliesFile, RepliesFileError } from '../../src/node/replies-file.js'
 import { readSse } from '../helpers/sse.js'
 import { startServer } from '../helpers/server.js'
 

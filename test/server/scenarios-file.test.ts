@@ -1,7 +1,7 @@
 /** loadScenariosFile on real files: the accepted shapes, and one ScenariosFileError naming the file and the rule for each problem. */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadScenariosFile, ScenariosFileError } from '../../src/server/scenarios-file.js'
+import { loadScenariosFile, ScenariosFileError } from '../../src/node/scenarios-file.js'
 import { loadFailure, tempFiles } from '../helpers/data-files.js'
 
 const { root, write } = tempFiles('tokensim-scenarios-')

@@ -1,14 +1,14 @@
 /**
- * Encode once, play many, on the vendor routes (src/server/shared-frames.ts): an answer asked for again plays
+ * Encode once, play many, on the vendor routes (src/app/shared-frames.ts): an answer asked for again plays
  * from frames encoded once for all its responses, each response's own ids written into them. Through a real
  * socket, the same request three times on every route: the first plays as it is made, the next two from the
  * shared frames; the three bodies are the same byte for byte but for their own ids and times, and no response
  * carries another's ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Deliver } from '../../src/server/deliver.js'
-import { deliverNode } from '../../src/server/deliver-node.js'
-import { isLazy, isShared } from '../../src/server/frames.js'
+import type { Deliver } from '../../src/app/deliver.js'
+import { deliverNode } from '../../src/node/deliver-node.js'
+import { isLazy, isShared } from '../../src/app/encoded-frames.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { TEST_SCENARIOS } from '../helpers/scenarios.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { promptTokens, type Conversation } from '../../src/core/conversation.js'
-import { countPrompt } from '../../src/server/chat.js'
-import { eachInSlices, sumInSlices, takeInSlices } from '../../src/server/slices.js'
+import { countPrompt } from '../../src/app/vendor-turn.js'
+import { eachInSlices, sumInSlices, takeInSlices } from '../../src/app/slices.js'
 
 describe('sumInSlices', () => {
   it('sums what promptTokens sums, and lets timers run between slices', async () => {

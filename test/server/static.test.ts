@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../src/server/app.js'
-import { PAGE_CSP } from '../../src/server/routes/static.js'
-import { loadStaticFiles } from '../../src/server/static.js'
+import { createApp } from '../../src/app/app.js'
+import { PAGE_CSP } from '../../src/app/routes/page.js'
+import { loadStaticFiles } from '../../src/node/page-files.js'
 import { startServer } from '../helpers/server.js'
 
 const app = createApp({ staticFiles: loadStaticFiles() })

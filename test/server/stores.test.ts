@@ -1,8 +1,8 @@
 /** The bounded stores: conversations kept for previous_response_id and threads, and the runtime rules' scopes. */
 import { describe, expect, it } from 'vitest'
 import type { Scenario } from '../../src/core/scenarios.js'
-import { createConversationStore } from '../../src/server/conversation-store.js'
-import { createScenarioStore, MAX_SCOPES } from '../../src/server/scenario-store.js'
+import { createConversationStore } from '../../src/app/conversation-store.js'
+import { createScenarioStore, MAX_SCOPES } from '../../src/app/scenario-store.js'
 
 const said = (text: string) => ({ messages: [{ role: 'user' as const, text }], tools: [] })
 const rule = (name: string): Scenario => ({ name, match: {}, answers: [{ text: name }] })

@@ -5,7 +5,7 @@
  */
 import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import type { DoneData, TokenData } from '../../src/wire/native.js'
 import { chunks, readSse } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'

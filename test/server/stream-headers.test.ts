@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import { readSse } from '../helpers/sse.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 

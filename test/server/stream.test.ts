@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { UNIT_KINDS } from '../../src/core/types.js'
-import { createApp } from '../../src/server/app.js'
+import { createApp } from '../../src/app/app.js'
 import { readSse } from '../helpers/sse.js'
 
 const app = createApp()

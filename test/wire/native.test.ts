@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { planFaults, type Fault } from '../../src/core/faults.js'
 import { plan } from '../../src/core/plan.js'
 import { split } from '../../src/core/split.js'
-import { applyFaults } from '../../src/wire/faults.js'
+import { applyFaults } from '../../src/wire/fault-frames.js'
 import { encodeNative, type DoneData, type TokenData } from '../../src/wire/native.js'
 
 const timing = { ttft: 100, delay: 20, jitter: 0 }
