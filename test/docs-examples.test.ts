@@ -1,7 +1,7 @@
 /**
- * Every example in README.md and docs/*.md, run against a real tokensim (issue 13), so an example that stops
- * working turns the suite red. Each fenced block is run, or listed in NOT_RUN with the reason; a block that is
- * neither fails the first test, so a new example cannot slip in untested.
+ * Every example in README.md, docs/*.md and CONTRIBUTING.md, run against a real tokensim (issue 13), so an
+ * example that stops working turns the suite red. Each fenced block is run, or listed in NOT_RUN with the reason;
+ * a block that is neither fails the first test, so a new example cannot slip in untested.
  *
  * - `sh`: each `curl` is sent with fetch (test/helpers/curl.ts; no curl binary) to a server on a free port in place
  *   of http://127.0.0.1:8787, and must succeed, or fail with the status its fault asks for or its sample shows;
@@ -13,8 +13,8 @@
  * - `yaml`/`json`: scenario rules, profiles or replies, read by the loaders the CLI uses; profiles and captures
  *   (`jsonl`, and a plain SSE file as `text`) are then served and read back.
  * - `ts`: written to a temporary .mts file under test/.docs-examples/ with the server's URL in place of
- *   http://127.0.0.1:8787 and run with tsx, each against a server of its own (with the README's Scenarios file
- *   rules when it says it needs a scenario): it must exit with 0, and every request it made must have succeeded
+ *   http://127.0.0.1:8787 and run with tsx, each against a server of its own (with the rules of docs/scenarios.md's
+ *   file example when it says it needs a scenario): it must exit with 0, and every request it made must have succeeded
  *   (the server's journal), which catches the calls whose failure a snippet would not notice, such as a
  *   `streamText` nobody reads.
  * - CLAIMS: where the text says what an example answers, a check that it does.
@@ -27,10 +27,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import type { Scenario } from '../src/core/scenarios.js'
 import { BUILTIN_REPLIES } from '../src/core/replies/builtin.js'
-import { loadCaptureFile } from '../src/server/captures-file.js'
-import { loadProfilesFile } from '../src/server/profiles-file.js'
-import { loadRepliesFile } from '../src/server/replies-file.js'
-import { loadScenariosFile } from '../src/server/scenarios-file.js'
+import { loadCaptureFile } from '../src/node/captures-file.js'
+import { loadProfilesFile } from '../src/node/profiles-file.js'
+import { loadRepliesFile } from '../src/node/replies-file.js'
+import { loadScenariosFile } from '../src/node/scenarios-file.js'
 import { killChildren, startCli } from './helpers/cli.js'
 import { CurlOptionError, parseCurl } from './helpers/curl.js'
 import { parseSample, SampleSyntaxError, sampleMismatch, type Sample } from './helpers/json-sample.js'
@@ -46,6 +46,7 @@ const PROCESS_MS = 45_000
 
 const FILES = [
   'README.md',
+  'CONTRIBUTING.md',
   ...readdirSync(join(ROOT, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .sort()
@@ -57,16 +58,16 @@ const BLOCKS = FILES.flatMap((file) => fencedBlocks(readFileSync(join(ROOT, file
 const NOT_RUN: Record<string, string> = {
   'README.md: // The AI SDK in the browser: useChat streams from tokensim ':
     'useChat needs React; test/server/ai-sdk-ui.test.ts drives the same DefaultChatTransport through AbstractChat',
-  'README.md: retry: 1000': 'a wire transcript: what GET /stream sends',
-  "README.md: const source = new EventSource('http://127.0.0.1:8787/stream":
+  'docs/endpoints.md: retry: 1000': 'a wire transcript: what GET /stream sends',
+  "docs/endpoints.md: const source = new EventSource('http://127.0.0.1:8787/stream":
     'browser code: it appends to a page element (`output`), and `long` at 40 tokens/s plays for over 100 s',
-  'README.md: data: {"id":"chatcmpl-…","object":"chat.completion.chunk","c': 'a wire transcript: what Chat Completions streams',
-  'README.md: data: {"candidates": [{"content": {"parts": [{"text": "Hello': 'a wire transcript: what Gemini streams (labelled sh)',
-  'README.md: { "finishReason": "stop", "usage": { "inputTokens": 5, "outp':
+  'docs/endpoints.md: data: {"id":"chatcmpl-…","object":"chat.completion.chunk","c': 'a wire transcript: what Chat Completions streams',
+  'docs/endpoints.md: data: {"candidates": [{"content": {"parts": [{"text": "Hello': 'a wire transcript: what Gemini streams (labelled sh)',
+  'docs/endpoints.md: { "finishReason": "stop", "usage": { "inputTokens": 5, "outp':
     "the shape of /api/chat's finish.messageMetadata, with illustrative numbers rather than one request's",
-  'README.md: npm run build:worker      # dist/worker.js: one ES module, n':
-    'writes dist/worker.js; test/e2e/workerd.test.ts bundles src/worker.ts with the same esbuild options and serves it with workerd',
-  'README.md: npm test             # tsc --noEmit over src, test and bench':
+  'docs/deployment.md: npm run build:worker      # dist/worker.js: one ES module, n':
+    'writes dist/worker.js; test/e2e/workerd.test.ts bundles src/workerd.ts with the same esbuild options and serves it with workerd',
+  'CONTRIBUTING.md: npm test             # tsc --noEmit over src, test and bench':
     'the test suite (this test included), the Node 24 SDK suite, prettier and the benchmark: run by npm test and CI, not from here',
 }
 
@@ -85,7 +86,7 @@ interface BlockRun {
 /** Where the text says what an example answers: a check that it does, by marker. */
 const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
   // "all end in two steps: the call, then a text built on the result"
-  'docs/conversations.md: - name: weather': async ({ url = '' }) => {
+  'docs/scenarios.md: - name: weather': async ({ url = '' }) => {
     const question = user("What's the weather in Paris?")
     const call = await chat(url, [question])
     expect(call.message.content, 'the question').toBe('Let me check.')
@@ -100,7 +101,7 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
       'stop',
     ])
   },
-  'docs/conversations.md: - name: refuse-when-the-tool-fails': async ({ url = '' }) => {
+  'docs/scenarios.md: - name: refuse-when-the-tool-fails': async ({ url = '' }) => {
     const search = { type: 'tool_use', id: 'toolu_01', name: 'search', input: { q: 'cats' } }
     const failed = { type: 'tool_result', tool_use_id: 'toolu_01', content: 'timed out', is_error: true }
     expect(
@@ -109,7 +110,7 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
     expect(await anthropicText(url, { system: 'You are a pirate.', messages: [user('Hello')] })).toBe('Arr!')
   },
   // "Turn 1 gets the greeting; turn 2 the search call, whose result gets `found`; turn 3 and later "Anything else?"."
-  'docs/conversations.md: - name: chat': async ({ url = '' }) => {
+  'docs/scenarios.md: - name: chat': async ({ url = '' }) => {
     const conversation: unknown[] = [user('Hi')]
     const turn1 = await chat(url, conversation)
     expect(turn1.message.content, 'turn 1').toBe('Hello! What can I do for you?')
@@ -129,7 +130,7 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
     expect((await chat(url, conversation)).message.content, 'turn 4').toBe('Anything else?')
   },
   // The scope's rule answers its request; DELETE clears the scope.
-  "docs/conversations.md: curl -X PUT http://127.0.0.1:8787/scenarios -H 'x-tokensim-s": ({ outputs }) => {
+  "docs/scenarios.md: curl -X PUT http://127.0.0.1:8787/scenarios -H 'x-tokensim-s": ({ outputs }) => {
     expect(JSON.parse(outputs[1]!)).toMatchObject({ choices: [{ message: { content: 'Hi from test 42.' } }] })
     expect(JSON.parse(outputs[2]!)).toMatchObject({ scope: 'test-42', scenarios: [] })
   },
@@ -145,15 +146,15 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
     ])
   },
   // "Not streamed, with tool calls from a scenario: response.functionCalls is [{ name, args }]"
-  "README.md: import { GoogleGenAI } from '@google/genai'": ({ outputs }) => {
+  "docs/endpoints.md: import { GoogleGenAI } from '@google/genai'": ({ outputs }) => {
     expect(outputs[0]).toMatch(/\[ \{ name: 'get_weather', args: \{ city: 'Paris', unit: 'celsius' \} \} \]/)
   },
   // "console.log(text) // the greeting reply", streamed from the tokensim the snippet starts
-  'README.md: // tokensim in a test: start it on a free port, point the SD': ({ outputs }) => {
+  'docs/library.md: // tokensim in a test: start it on a free port, point the SD': ({ outputs }) => {
     expect(outputs[0]).toBe(`${BUILTIN_REPLIES[0]!.text}\n`)
   },
   // "[step-start, text], { finishReason: 'stop', usage: {...} }"
-  'README.md: import { DefaultChatTransport, readUIMessageStream, type UIM': ({ outputs }) => {
+  'docs/endpoints.md: import { DefaultChatTransport, readUIMessageStream, type UIM': ({ outputs }) => {
     expect(outputs[0]).toMatch(/\[\s*\{ type: 'step-start' \},\s*\{\s*type: 'text'[^]*\]\s*\{\s*finishReason: 'stop',\s*usage: \{/)
   },
 }
@@ -323,7 +324,7 @@ async function runCapture(block: FencedBlock): Promise<BlockRun> {
 /** A snippet run with tsx against a server of its own; it must exit with 0, and every request it made succeed. */
 async function runScript(block: FencedBlock): Promise<BlockRun> {
   if (/^import .* from 'tokensim'$/m.test(block.body)) return runOwnServer(block)
-  const scenarios = /\bscenario/i.test(block.body) ? readmeScenarios() : []
+  const scenarios = /\bscenario/i.test(block.body) ? fileScenarios() : []
   const server = await serve({ scenarios })
   const others = [...block.body.matchAll(EXAMPLE_HOST)].filter((match) => match[1] !== '8787')
   if (others.length > 0) throw new Error(`the snippet names ${others[0]![0]}; only http://127.0.0.1:8787 is put in a server's place`)
@@ -351,10 +352,10 @@ async function runOwnServer(block: FencedBlock): Promise<BlockRun> {
   return { outputs: [exit.stdout] }
 }
 
-/** The rules of the README's Scenarios file example, which the snippets that need a scenario are served with. */
-function readmeScenarios(): Scenario[] {
-  const block = BLOCKS.find((b) => b.file === 'README.md' && b.heading === 'Scenarios file' && b.lang === 'yaml')
-  if (block === undefined) throw new Error('README.md has no yaml block under "Scenarios file"')
+/** The rules of the scenarios file example (docs/scenarios.md), which the snippets that need a scenario are served with. */
+function fileScenarios(): Scenario[] {
+  const block = BLOCKS.find((b) => b.file === 'docs/scenarios.md' && b.heading === '`--scenarios PATH`' && b.lang === 'yaml')
+  if (block === undefined) throw new Error('docs/scenarios.md has no yaml block under "`--scenarios PATH`"')
   return loadScenarios(block)
 }
 
@@ -603,7 +604,7 @@ const runnable = BLOCKS.flatMap((block) => {
 })
 const runs = new Map<FencedBlock, Promise<{ error?: unknown }>>()
 
-describe('the examples in README.md and docs/*.md', () => {
+describe('the examples in README.md, docs/*.md and CONTRIBUTING.md', () => {
   beforeAll(() => {
     mkdirSync(join(ROOT, 'test/.docs-examples'), { recursive: true })
     work = mkdtempSync(join(ROOT, 'test/.docs-examples/run-'))
