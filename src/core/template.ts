@@ -66,6 +66,7 @@ function valueOf(name: string, state: ConversationState): string | undefined {
       return state.model
     case 'turn':
       return String(state.turn)
+    default: // the other roots name a tool, read below
   }
   if (tool === undefined) return undefined
   if (root === 'args') {

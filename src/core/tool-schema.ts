@@ -12,7 +12,7 @@ const isObject = (value: unknown): value is Schema => typeof value === 'object' 
 
 /** A schema's type in lower case (the first that is not null, for a list of types), if it names one. */
 function typeOf(schema: Schema): string | undefined {
-  const type = Array.isArray(schema['type']) ? schema['type'].find((t) => t !== 'null' && t !== 'NULL') : schema['type']
+  const type: unknown = Array.isArray(schema['type']) ? schema['type'].find((t) => t !== 'null' && t !== 'NULL') : schema['type']
   if (typeof type === 'string') return type.toLowerCase()
   return isObject(schema['properties']) ? 'object' : undefined
 }
