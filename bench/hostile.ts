@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
 const url = await new Promise<string>((resolve) => {
-  createInterface({ input: cli.stdout! }).on('line', (line) => {
+  createInterface({ input: cli.stdout }).on('line', (line) => {
     const match = /serving (http:\/\/\S+)/.exec(line)
     if (match) resolve(match[1]!)
   })

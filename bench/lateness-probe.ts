@@ -39,6 +39,7 @@ export function installLatencyProbe(): void {
     if (accepted++ % SAMPLE_EVERY === 0) sampled.set((message as { socket: Socket }).socket, [])
   })
 
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the original write, called below with its socket as this
   const write = Socket.prototype.write as (this: Socket, ...args: unknown[]) => boolean
   Socket.prototype.write = function (this: Socket, ...args: unknown[]): boolean {
     if (measuring) {
@@ -51,7 +52,7 @@ export function installLatencyProbe(): void {
       }
     }
     return write.apply(this, args)
-  } as typeof Socket.prototype.write
+  }
 
   let gcPauses = 0
   let gcMaxMs = 0

@@ -727,7 +727,7 @@ async function churnClient(port: number, streams: number, seed: number, concurre
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let report: ChurnReport | undefined
-  for await (const line of createInterface({ input: client.stdout! })) if (line.startsWith('{')) report = JSON.parse(line) as ChurnReport
+  for await (const line of createInterface({ input: client.stdout })) if (line.startsWith('{')) report = JSON.parse(line) as ChurnReport
   if (report === undefined) throw new Error('the churn client gave no report')
   for (const failure of report.failures) console.error(`churn: ${failure}`)
   return report
