@@ -620,7 +620,7 @@ const comparing = initCompare(persist, initial.compare)
 if (initial.compare.length >= 2) wire.setOpen(false)
 const demoing = initDemos(persist)
 describeDemo(chosenFormat())
-Promise.all([loadReplies(initial.reply), comparing, picking, demoing, faulting]).then(() => {
+void Promise.all([loadReplies(initial.reply), comparing, picking, demoing, faulting]).then(() => {
   syncPanel() // the latency fields the picked profile filled
   persist()
   app.dataset.ready = 'true'

@@ -107,7 +107,7 @@ export function setFooter(msg, text, raw) {
   const copy = el('button', 'btn btn-tiny', 'Copy')
   copy.type = 'button'
   copy.title = 'Copy the raw reply text'
-  copy.addEventListener('click', async () => {
+  const copyRaw = async () => {
     try {
       await navigator.clipboard.writeText(raw)
       copy.textContent = 'Copied'
@@ -115,6 +115,7 @@ export function setFooter(msg, text, raw) {
       copy.textContent = 'Copy failed'
     }
     setTimeout(() => (copy.textContent = 'Copy'), 1500)
-  })
+  }
+  copy.addEventListener('click', () => void copyRaw())
   msg.footer.replaceChildren(el('span', 'msg-summary', text), ...(raw ? [copy] : []))
 }

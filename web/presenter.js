@@ -53,7 +53,8 @@ document.addEventListener('keydown', (event) => {
 /** @type {number | undefined} */
 let shareTimer
 
-share.addEventListener('click', async () => {
+/** Copies the page's link, or shows it selected where there is no clipboard. */
+async function shareLink() {
   const link = location.href
   let copied = false
   try {
@@ -76,7 +77,8 @@ share.addEventListener('click', async () => {
     shareLabel.textContent = 'Share link'
     delete share.dataset.copied
   }, 2500)
-})
+}
+share.addEventListener('click', () => void shareLink())
 
 shareField.addEventListener('blur', () => {
   shareField.hidden = true

@@ -105,12 +105,12 @@ export function openStream(url, handlers) {
     } else if (report.kind === 'connection' && report.state === 'closed') {
       finish()
       if (opens === 0) {
-        describeFailure(url, 'The stream failed to open, but the server accepts it now: try again.').then(handlers.onError)
+        void describeFailure(url, 'The stream failed to open, but the server accepts it now: try again.').then(handlers.onError)
       } else {
         // the browser's reconnection was refused: ask the same question (with the unit we had) to learn why
         const resume = new URL(url, location.href)
         if (lastId !== '') resume.searchParams.set('lastEventId', lastId)
-        describeFailure(resume.href, `The connection dropped after unit ${lastId || 'none'} and could not be resumed.`).then(
+        void describeFailure(resume.href, `The connection dropped after unit ${lastId || 'none'} and could not be resumed.`).then(
           handlers.onError,
         )
       }

@@ -80,6 +80,9 @@ export function openVendorStream({ format, input, headers, unitsPerEvent, total 
       case 'end':
         if (!done) return fail({ message: `The stream ended before its end (${format.endEvent}).`, param: null })
         return close()
+      case 'event':
+      case 'connection':
+        return // the native stream's reports: a vendor stream has none
     }
   }
 
