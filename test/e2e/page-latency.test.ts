@@ -31,7 +31,6 @@ import {
   pickedLatency,
   raw,
   wireLines,
-  distribution,
   panelDistribution,
   figureMs,
   recordRequests,

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, expect } from 'vitest'
 
 /** A temp folder removed after the file's tests; `write` puts each file under a fresh name in it. */
-export function tempFiles(prefix: string): { readonly root: string; write(name: string, content: string): string } {
+export function tempFiles(prefix: string): { readonly root: string; write: (name: string, content: string) => string } {
   const root = mkdtempSync(join(tmpdir(), prefix))
   let counter = 0
   afterAll(() => rmSync(root, { recursive: true, force: true }))

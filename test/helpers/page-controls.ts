@@ -37,7 +37,7 @@ export async function pickFormat(page: Page, format: string): Promise<void> {
 }
 
 /** Picks a tile of the Latency card: a profile by name, or Custom. */
-export async function pickLatency(page: Page, name: string | 'Custom'): Promise<void> {
+export async function pickLatency(page: Page, name: string): Promise<void> {
   await page.click(name === 'Custom' ? '#latency-picker label[data-custom]' : `#latency-picker label[data-profile="${name}"]`)
 }
 

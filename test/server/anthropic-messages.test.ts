@@ -1,5 +1,5 @@
 /** POST /v1/messages through the official @anthropic-ai/sdk and the AI SDK's Anthropic provider, against the real server. */
-import Anthropic, { APIError } from '@anthropic-ai/sdk'
+import Anthropic, { type APIError } from '@anthropic-ai/sdk'
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { streamText } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -5,25 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as replies from '../../src/core/replies/builtin.js'
-
-interface Pace {
-  ratio: number | null
-  readerWords: number
-  share: number
-}
-interface ReadingPaceModule {
-  READING_WPM: number
-  READING_SOURCE: string
-  countWords(text: string): number
-  wordCounter(): (text: string) => number
-  readingPace(words: number, ms: number, wpm?: number): Pace
-  formatPace(ratio: number | null, short?: boolean): string
-}
-
-const web = (file: string): string => new URL(`../../web/${file}`, import.meta.url).href
-const { READING_WPM, READING_SOURCE, countWords, wordCounter, readingPace, formatPace } = (await import(
-  web('reading-pace.js')
-)) as ReadingPaceModule
+import { countWords, formatPace, READING_SOURCE, READING_WPM, readingPace, wordCounter } from '../../web/reading-pace.js'
 
 describe('the reading pace', () => {
   it('reads at the cited pace: 238 words a minute, silent reading of English non-fiction (Brysbaert 2019)', () => {

@@ -5,43 +5,10 @@
  * The page draws exactly these numbers; test/e2e/live.test.ts checks the drawing in a browser.
  */
 import { describe, expect, it } from 'vitest'
+import { STALL_FLOOR_MS, stallThreshold, StallWatch } from '../../web/stall-indicator.js'
+import { CAP_FACTOR, timelineBars } from '../../web/timeline.js'
 
-type GapKind = 'first' | 'gap' | 'resume'
-interface Gap {
-  gap: number
-  kind: GapKind
-}
-interface Bar {
-  gap: number
-  kind: GapKind
-  height: number
-  clipped: boolean
-  stall: boolean
-  from: number
-  to: number
-}
-interface TimelineModule {
-  CAP_FACTOR: number
-  timelineBars(gaps: readonly Gap[], options: { columns: number; reference?: number }): { max: number; threshold: number; bars: Bar[] }
-}
-interface Stall {
-  ms: number
-  after: number
-}
-interface StallModule {
-  STALL_FLOOR_MS: number
-  stallThreshold(median: number | null): number
-  StallWatch: new (expectedGap?: number) => {
-    arrive(at: number, units?: number): Stall | null
-    silence(now: number): number | null
-    median(): number | null
-    stalls: Stall[]
-  }
-}
-
-const web = (file: string): string => new URL(`../../web/${file}`, import.meta.url).href
-const { timelineBars, CAP_FACTOR } = (await import(web('timeline.js'))) as TimelineModule
-const { stallThreshold, StallWatch, STALL_FLOOR_MS } = (await import(web('stall-indicator.js'))) as StallModule
+type Gap = Parameters<typeof timelineBars>[0][number]
 
 /** A stream's gaps: its first event after `first` ms, then `gaps`. */
 const stream = (first: number, gaps: readonly number[]): Gap[] => [
