@@ -48,7 +48,6 @@ const MISBEHAVIOURS: readonly Misbehaviour[] = [
   'cut-in-tool',
   ...ANSWER_MISBEHAVIOURS,
 ]
-const isMisbehaviour = (name: string): name is Misbehaviour => (MISBEHAVIOURS as readonly string[]).includes(name)
 
 /** The longest stall or header delay a fault may ask for, in ms. */
 export const MAX_FAULT_MS = 600_000
