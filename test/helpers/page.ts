@@ -136,7 +136,7 @@ export interface PageBench {
   /** Closes `closable` (a page, a context) after the block's tests, before the browser. */
   keep<T extends { close(): Promise<void> }>(closable: T): T
   /** Opens the page with `query` (`?…`) in a new page, kept until the block is over. */
-  openPage(query?: string, options?: OpenOptions): Promise<OpenPage>
+  openPage: (query?: string, options?: OpenOptions) => Promise<OpenPage>
 }
 
 /**
@@ -259,7 +259,7 @@ export interface Burst {
 
 /** The page's buffering detector, as `loadBuffering` puts it on the page's `window.__buffering`. */
 export interface Buffering {
-  findBursts(events: { t: number; at: number }[], startAt?: number): Burst[]
+  findBursts: (events: { t: number; at: number }[], startAt?: number) => Burst[]
 }
 
 /** Puts the page's own buffering detector (web/buffering.js, as the page loads it) on its `window.__buffering`. */

@@ -9,15 +9,7 @@ import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema'
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import { GoogleGenAI, type Content } from '@google/genai'
-import {
-  DefaultChatTransport,
-  lastAssistantMessageIsCompleteWithToolCalls,
-  stepCountIs,
-  streamText,
-  tool,
-  type LanguageModel,
-  type UIMessage,
-} from 'ai'
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, stepCountIs, streamText, tool, type LanguageModel } from 'ai'
 import OpenAI from 'openai'
 import type { ResponseInputItem } from 'openai/resources/responses/responses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

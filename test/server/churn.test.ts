@@ -73,7 +73,7 @@ async function collectGarbage(): Promise<void> {
 
 /** Waits (generously) for the server to have no stream, timer or connection left, and collects. */
 async function settle(): Promise<void> {
-  let open = -1
+  let open: number
   const deadline = Date.now() + 15_000
   while ((open = await connections()) > 0 || registry.size > 0 || clock.pending > 0) {
     if (Date.now() > deadline) break

@@ -38,10 +38,10 @@ function streamWithEventSource(path: string, cutAfter: number[] = []): Promise<R
   const received: Received = { texts: [], ids: [], lastEventIds: [], opens: 0 }
   let connection = 0
   const flakyFetch: FetchLike = async (url, init) => {
-    const headers = new Headers(init.headers as HeadersInit)
+    const headers = new Headers(init.headers)
     received.lastEventIds.push(headers.get('last-event-id') ?? undefined)
     const limit = cutAfter[connection++]
-    const response = await fetch(url, init as RequestInit)
+    const response = await fetch(url, init)
     if (limit === undefined || response.body === null) return response
     const reader = response.body.getReader()
     let sent = 0

@@ -194,8 +194,10 @@ describe('split through real sockets', { timeout: 20_000 }, () => {
       const started = performance.now()
       const arrivals: number[] = []
       const parts: Uint8Array[] = []
-      for await (const chunk of chunks((await fetch(url('stall-after:3:600,split,error-after:8'))).body!))
-        (parts.push(chunk), arrivals.push(performance.now() - started))
+      for await (const chunk of chunks((await fetch(url('stall-after:3:600,split,error-after:8'))).body!)) {
+        parts.push(chunk)
+        arrivals.push(performance.now() - started)
+      }
       const read = await readSse(new Response(joined(parts)))
       expect(read.text).toBe(words.slice(0, 9).join(''))
       expect(read.events.at(-1)).toMatchObject({ event: 'error' })

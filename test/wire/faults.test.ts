@@ -76,7 +76,10 @@ describe('applyFaults', () => {
     const moments = [...new Set(frames.map((f) => f.at))]
     expect(moments.length).toBeLessThan(frames.length / 2) // several frames a write
     const gaps = moments.slice(2).map((at, i) => at - moments[i + 1]!)
-    for (const gap of gaps) (expect(gap).toBeGreaterThanOrEqual(25 - 1e-9), expect(gap).toBeLessThanOrEqual(75 * 2 + 1e-9))
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(25 - 1e-9)
+      expect(gap).toBeLessThanOrEqual(75 * 2 + 1e-9)
+    }
     expect(new Set(gaps.map((g) => g.toFixed(3))).size).toBeGreaterThan(1) // irregular
     expect(applyFaults(long, faults('coalesce:50'), error)).toEqual(frames) // the same run again
   })
