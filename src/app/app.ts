@@ -4,9 +4,8 @@
  * unchanged. Nothing here or below imports node:*; the Node adapter passes in what needs the file system.
  */
 import { Hono, type Context } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { cors } from 'hono/cors'
-import type { NamedCapture } from '../core/capture.js'
+import type { NamedCapture } from '../core/captured-stream.js'
 import { TokensimError } from '../core/errors.js'
 import { createProfileSet, type Profile } from '../core/profiles.js'
 import type { Fault } from '../core/faults.js'
@@ -21,7 +20,7 @@ import { createClock, type Clock } from './clock.js'
 import type { AppContext } from './context.js'
 import { createKeyCheck } from './auth.js'
 import { EXPOSED_HEADERS, varyOrigin } from './cors.js'
-import { asTokensimError } from './error-responses.js'
+import { errorResponse } from './error-responses.js'
 import { guard } from './guard.js'
 import { limitStreams, MAX_BODY_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CLIENT } from './limits.js'
 import { ECHO } from './vendor-turn.js'
@@ -50,9 +49,8 @@ import { countRefusals, countRequests, countStreams, createMetrics } from './met
 import { metricsRoute } from './routes/metrics.js'
 import { newId } from './response-ids.js'
 import { localRateLimits, type RateLimitStore } from './request-rate-limits.js'
-import { staticRoute } from './routes/page.js'
+import { staticRoute, type StaticFile } from './routes/page.js'
 import { streamRoute } from './routes/stream.js'
-import type { StaticFile } from '../node/page-files.js'
 import { capacityOf, releaseAdmissions } from './request-capacity.js'
 import { createStreamRegistry, type StreamRegistry } from './streams.js'
 import { MAX_DURATION_MS, MAX_UNITS } from './stream-size.js'
@@ -226,16 +224,10 @@ export function createApp({
   if (staticFiles !== undefined) staticRoute(app, staticFiles)
 
   app.notFound((c) =>
-    c.json(
-      {
-        error: {
-          message: `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`,
-          type: 'invalid_request_error',
-          param: null,
-          code: 'not_found',
-        },
-      },
-      404,
+    errorResponse(
+      c,
+      renderNativeError,
+      new TokensimError('not_found', `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`),
     ),
   )
   reloaders.set(app, (next) => {
@@ -247,10 +239,7 @@ export function createApp({
     context.shared = createSharedFrames()
     context.scenarios.setServer(loaded.scenarios)
   })
-  app.onError((error, c) => {
-    const { status, body, headers } = renderNativeError(asTokensimError(error))
-    return c.json(body, status as ContentfulStatusCode, headers)
-  })
+  app.onError((error, c) => errorResponse(c, renderNativeError, error))
   return app
 }
 

@@ -10,24 +10,16 @@
  * routes Hono matched for it (`matchedRoutes`, hono/route), and renders with that group's renderer; any other
  * request (GET /stream, /replies, /profiles, /v1/models, /captures, an unknown path) gets the native shape.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { limitBody } from './body-limit.js'
 import { matchedRoutes } from 'hono/route'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { TokensimError } from '../core/errors.js'
 import { renderNativeError } from '../wire/errors.js'
-import type { KeyCheck, KeyScheme } from './auth.js'
-import type { RenderError } from './error-responses.js'
+import type { KeyCheck } from './auth.js'
+import { errorResponse, type GroupShape, type RenderError } from './error-responses.js'
 import { bodyTooLarge } from './limits.js'
 import { readQuery } from './query.js'
 import { shuttingDown } from './streams.js'
-
-/** A vendor's route group: its routes, how it renders errors and where its clients send the key. */
-export interface GroupShape {
-  readonly group: Hono
-  readonly render: RenderError
-  readonly scheme: KeyScheme
-}
 
 export interface GuardOptions {
   readonly groups: readonly GroupShape[]
@@ -53,10 +45,7 @@ export function guard({ groups, keys, maxBodyBytes, isStatic, closing, allowHost
     }
     return undefined
   }
-  const reply = (c: Context, render: RenderError, error: TokensimError): Response => {
-    const { status, body, headers } = render(error)
-    return c.json(body as object, status as ContentfulStatusCode, headers)
-  }
+  const reply = (c: Context, render: RenderError, error: unknown): Response => errorResponse(c, render, error)
   // One body limit per shape: it checks content-length, or counts a chunked body's bytes as they come.
   const limits = new Map<RenderError, MiddlewareHandler>()
   const limitFor = (render: RenderError): MiddlewareHandler => {
@@ -85,14 +74,14 @@ export function guard({ groups, keys, maxBodyBytes, isStatic, closing, allowHost
       try {
         readQuery(c.req.url)
       } catch (error) {
-        return reply(c, render, error as TokensimError)
+        return reply(c, render, error)
       }
     }
     if (keys !== undefined) {
       try {
         await keys.check(c, owner?.scheme ?? (c.req.path === '/stream' ? 'stream' : 'any'))
       } catch (error) {
-        return reply(c, render, error as TokensimError)
+        return reply(c, render, error)
       }
     }
     // A GET or HEAD has no body to limit (Hono's bodyLimit lets them through too; so does limitBody), and asking the request for

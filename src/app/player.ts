@@ -16,7 +16,16 @@
  */
 import { sseComment } from '../wire/sse.js'
 import type { Clock, Timer } from './clock.js'
-import { fillFrame, isLazy, isShared, utf8Length, type EncodedFrames, type Frames, type LazyFrames, type SharedFrames } from './encoded-frames.js'
+import {
+  fillFrame,
+  isLazy,
+  isShared,
+  utf8Length,
+  type EncodedFrames,
+  type Frames,
+  type LazyFrames,
+  type SharedFrames,
+} from './encoded-frames.js'
 import type { OpenStream, StreamRegistry } from './streams.js'
 
 /**

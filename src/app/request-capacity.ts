@@ -5,10 +5,9 @@
  * then: streams that open or close later do not move it, so it stays deterministic and resumable.
  */
 import type { MiddlewareHandler } from 'hono'
-import { underLoad } from '../core/capacity.js'
+import { underLoad, type LoadLimits } from '../core/capacity.js'
 import { TokensimError } from '../core/errors.js'
 import type { Timing } from '../core/types.js'
-import type { AppContext } from './context.js'
 
 /** The simulated model's capacity: streams served at full speed, and how many more may queue (none: any). */
 export interface Capacity {
@@ -22,13 +21,18 @@ export interface Capacity {
   readonly admitting: Set<Request>
 }
 
+/** What the load is read from: the app's capacity, none without `--capacity`. */
+interface WithCapacity {
+  readonly capacity?: Capacity | undefined
+}
+
 /**
  * The streams open as a request starts, itself included (0 without --capacity: no load is taken). Beyond
  * capacity + queue limit, the overload refusal: Anthropic's 529 `overloaded_error`, a 503 elsewhere (OpenAI's
  * "engine is overloaded", Gemini's UNAVAILABLE "The model is overloaded"), with retry-after, which the SDKs
  * honour when they retry (src/wire/errors.ts renders it per vendor).
  */
-export function openStreams(context: Pick<AppContext, 'capacity' | 'registry'>, request: Request): number {
+export function openStreams(context: WithCapacity & { readonly registry: { readonly size: number } }, request: Request): number {
   const capacity = context.capacity
   if (capacity === undefined) return 0
   const { streams, queueLimit, admitting } = capacity
@@ -60,14 +64,14 @@ export function releaseAdmissions(capacity: Capacity): MiddlewareHandler {
 const count = (n: number): string => `${n} stream${n === 1 ? '' : 's'}`
 
 /** A stream's timing at the load it started with (`open` from openStreams), for `units` units. */
-export function timingAtLoad(timing: Timing, units: number, open: number, context: Pick<AppContext, 'capacity' | 'limits'>): Timing {
+export function timingAtLoad(timing: Timing, units: number, open: number, context: WithCapacity & { readonly limits: LoadLimits }): Timing {
   const capacity = context.capacity
   if (capacity === undefined) return timing
   return underLoad(timing, units, open, capacity.streams, context.limits)
 }
 
 /** What a cache key must add for a stream's load: nothing at or below capacity, where the load changes nothing. */
-export function loadKey(open: number, context: Pick<AppContext, 'capacity'>): string {
+export function loadKey(open: number, context: WithCapacity): string {
   const capacity = context.capacity
   return capacity === undefined || open <= capacity.streams ? '' : ` load=${open}`
 }

@@ -5,18 +5,9 @@
  * and what happens before the first byte: a slow start (slow-headers, and a latency profile's headers moment,
  * which add up) and an injected status.
  */
-import { derivedPlan } from './plan-cache.js'
-import type { Context } from 'hono'
 import { TokensimError } from '../core/errors.js'
 import { parseFaults, planFaults, type Fault, type FaultPlan } from '../core/faults.js'
 import type { Random } from '../core/random.js'
-import { truncateAfterUnit } from '../core/truncate.js'
-import type { TurnPlan } from '../core/types.js'
-import type { ResolvedTurn } from './vendor-turn.js'
-import type { AppContext } from './context.js'
-import { journalEntry, noteTurn } from './journal.js'
-import { limitRate, withRateLimit } from './request-rate-limits.js'
-import { checkDuration } from './stream-size.js'
 import { shuttingDown, type StreamRegistry } from './streams.js'
 
 export const FAULT_HEADER = 'x-tokensim-fault'
@@ -114,37 +105,6 @@ export async function beforeResponse(
       retryAfter === undefined ? { status } : { status, retryAfter },
     )
   }
-}
-
-/**
- * A vendor route's faults for this request (read with its answer, which a misbehaving model has changed
- * already: resolveTurn), after its key's `--rate-limit` buckets (src/app/request-rate-limits.ts, a 429 when they
- * have no room), done with what comes before the first byte (slow-headers, the profile's headers moment
- * on a streamed response, status) and with `plan` cut as truncate-after asks; a response that is not streamed
- * and asks for error-after or drop-after gets an injected 500 instead. A response that is not streamed keeps no
- * latency at all, as before: it has no moments to tell apart.
- */
-export async function faultTurn(
-  c: Context,
-  context: AppContext,
-  resolved: ResolvedTurn,
-  stream: boolean,
-): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
-  const { plan, faults } = resolved
-  const entry = journalEntry(c)
-  if (entry !== undefined) noteTurn(entry, resolved, stream)
-  // --rate-limit: the key's buckets, before anything of the answer, as the vendors refuse before they run the model.
-  const limited = await limitRate(c, context, resolved)
-  // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
-  const cut =
-    faults.cut?.how === 'truncate' ? derivedPlan(truncateAfterUnit(plan, faults.cut.after), plan, `truncate ${faults.cut.after}`) : plan
-  if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
-  const headersAt = stream ? (plan.headersAt ?? 0) : 0
-  await beforeResponse(faults, c.req.raw, headersAt, context.registry).catch((error: unknown) => {
-    throw withRateLimit(error, limited)
-  })
-  if (!stream) refuseUnstreamed(faults)
-  return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }
 
 /** The error a response that is not streamed gets for error-after and drop-after: it has no middle to break in. */

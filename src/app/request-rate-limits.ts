@@ -22,9 +22,9 @@ import type { Context } from 'hono'
 import { TokensimError } from '../core/errors.js'
 import { createRateLimiter, type Decision, type RateLimitConfig, type RateLimitReport } from '../core/rate-limit.js'
 import { rateLimitHeaders, type RateLimitVendor } from '../wire/rate-limits.js'
+import type { Conversation } from '../core/conversation.js'
+import type { TurnPlan } from '../core/types.js'
 import { presentedKeys, type KeyScheme } from './auth.js'
-import type { ResolvedTurn } from './vendor-turn.js'
-import type { AppContext } from './context.js'
 
 /** Where the buckets are kept: in this process, or (with `--workers`) in the primary, for the whole server (src/node/cluster.ts). */
 export interface RateLimitStore {
@@ -45,8 +45,14 @@ function vendorOf(path: string): { vendor: RateLimitVendor; scheme: KeyScheme; c
   return { vendor: 'openai', scheme: 'bearer', countsOutput: true }
 }
 
+/** What a request's cost is read from: its answer's plan and what it asked for (a resolved vendor turn). */
+export interface CostedTurn {
+  readonly plan: Pick<TurnPlan, 'usage'>
+  readonly conversation: Pick<Conversation, 'maxTokens' | 'model'>
+}
+
 /** The tokens a request costs (see the top of this file). */
-export function requestTokens(turn: Pick<ResolvedTurn, 'plan' | 'conversation'>, countsOutput: boolean): number {
+export function requestTokens(turn: CostedTurn, countsOutput: boolean): number {
   return turn.plan.usage.input + (countsOutput ? (turn.conversation.maxTokens ?? 0) : 0)
 }
 
@@ -54,8 +60,7 @@ export function requestTokens(turn: Pick<ResolvedTurn, 'plan' | 'conversation'>,
  * Takes `turn`'s request from its key's buckets and sets the vendor's rate-limit headers on the response;
  * throws a `rate_limited` TokensimError (the route renders it) when it does not fit. Nothing without `--rate-limit`.
  */
-export async function limitRate(c: Context, context: AppContext, turn: ResolvedTurn): Promise<RateLimitReport | undefined> {
-  const store = context.rateLimits
+export async function limitRate(c: Context, store: RateLimitStore | undefined, turn: CostedTurn): Promise<RateLimitReport | undefined> {
   if (store === undefined) return undefined
   const { vendor, scheme, countsOutput } = vendorOf(c.req.path)
   const key = presentedKeys(c, scheme)[0] ?? ''

@@ -2,23 +2,29 @@
  * From a vendor request to the plan of its answer, the same for every wire format: which reply (a scenario
  * rule, the `x-tokensim-reply` header, or the default), which latency (the server's defaults, or a profile
  * named by `x-tokensim-profile`, the scenario or a `tokensim-NAME` model, with the `x-tokensim-*` knobs applied),
- * and the usage counts. Each vendor route reads its own body as a Conversation and encodes the plan in its own format.
+ * and the usage counts (resolveTurn); then what comes before its first byte: the key's `--rate-limit` buckets and
+ * the request's faults (faultTurn). Each vendor route reads its own body as a Conversation and encodes the plan in
+ * its own format.
  */
 import { defaultToolAnswer, promptTokenSpans, readConversation, type Conversation, type ConversationState } from '../core/conversation.js'
 import { misbehave } from '../core/misbehave.js'
 import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
-import { truncateTurn } from '../core/truncate.js'
+import { truncateAfterUnit, truncateTurn } from '../core/truncate.js'
 import { planTurn, streamedText } from '../core/turn.js'
 import type { Part, TurnPlan, UnitKind } from '../core/types.js'
+import type { Context } from 'hono'
 import type { AppContext } from './context.js'
 import { sumInSlices } from './slices.js'
 import { loadKey, openStreams, timingAtLoad } from './request-capacity.js'
-import { FAULT_HEADER, requestFaults, type RequestFaults } from './request-faults.js'
+import { beforeResponse, FAULT_HEADER, refuseUnstreamed, requestFaults, type RequestFaults, type ResponseFaults } from './request-faults.js'
+import { journalEntry, noteTurn } from './journal.js'
+import { derivedPlan } from './plan-cache.js'
+import { limitRate, withRateLimit } from './request-rate-limits.js'
 import { asHeaderError, parseStreamParams } from './params.js'
 import { newId } from './response-ids.js'
 import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
-import { tooManyUnits } from './stream-size.js'
+import { checkDuration, tooManyUnits } from './stream-size.js'
 
 /** The request headers that tune one answer, and the /stream parameter each stands for. */
 export const KNOB_HEADERS = {
@@ -42,7 +48,7 @@ export type HeaderReader = (name: string) => string | undefined
 
 /**
  * The answer to a request, with what its faults (header, scenario, server) make the model do wrong already done
- * to it; the rest of the faults (src/app/request-faults.ts applies them); and the rule that chose it.
+ * to it; the rest of the faults (faultTurn applies them); and the rule that chose it.
  */
 export interface ResolvedTurn {
   readonly plan: TurnPlan
@@ -137,6 +143,37 @@ export async function resolveTurn(
     return maxTokens === undefined ? planned : truncateTurn(planned, maxTokens)
   })
   return { plan, faults, choice, conversation, state, knobs }
+}
+
+/**
+ * A vendor route's faults for this request (read with its answer, which a misbehaving model has changed
+ * already: resolveTurn), after its key's `--rate-limit` buckets (src/app/request-rate-limits.ts, a 429 when they
+ * have no room), done with what comes before the first byte (slow-headers, the profile's headers moment
+ * on a streamed response, status) and with `plan` cut as truncate-after asks; a response that is not streamed
+ * and asks for error-after or drop-after gets an injected 500 instead. A response that is not streamed keeps no
+ * latency at all, as before: it has no moments to tell apart.
+ */
+export async function faultTurn(
+  c: Context,
+  context: AppContext,
+  resolved: ResolvedTurn,
+  stream: boolean,
+): Promise<{ plan: TurnPlan; faults: ResponseFaults }> {
+  const { plan, faults } = resolved
+  const entry = journalEntry(c)
+  if (entry !== undefined) noteTurn(entry, resolved, stream)
+  // --rate-limit: the key's buckets, before anything of the answer, as the vendors refuse before they run the model.
+  const limited = await limitRate(c, context.rateLimits, resolved)
+  // A truncated answer is a shorter one, as on /stream: its duration is the truncated plan's.
+  const cut =
+    faults.cut?.how === 'truncate' ? derivedPlan(truncateAfterUnit(plan, faults.cut.after), plan, `truncate ${faults.cut.after}`) : plan
+  if (stream) checkDuration(cut.end, faults, context.limits, { schedule: null, stalls: FAULT_HEADER })
+  const headersAt = stream ? (plan.headersAt ?? 0) : 0
+  await beforeResponse(faults, c.req.raw, headersAt, context.registry).catch((error: unknown) => {
+    throw withRateLimit(error, limited)
+  })
+  if (!stream) refuseUnstreamed(faults)
+  return { plan: cut, faults: headersAt > 0 ? { ...faults, headersAt } : faults }
 }
 
 /** A canned reply's text, or the user's own message for `echo`. */

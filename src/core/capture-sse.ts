@@ -5,7 +5,7 @@
  * lines themselves are not replayed. Without any, the file is untimed: one read per event, which the replay
  * plays a fixed gap apart. Comments and `retry:` blocks go out with the event after them.
  */
-import { CaptureError, type Capture, type CaptureRead } from './capture.js'
+import { CaptureError, type Capture, type CaptureRead } from './captured-stream.js'
 
 const TIMING = /^: ?t=(\d+(?:\.\d+)?)$/
 /** A field line the spec knows, or a comment; anything else means the file is not an event stream. */

@@ -5,7 +5,8 @@
  */
 import { readdirSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
-import { CAPTURE_NAME, CAPTURE_NAME_RULE, CaptureError, parseCapture, type NamedCapture } from '../core/capture.js'
+import { CAPTURE_NAME, CAPTURE_NAME_RULE, parseCapture } from '../core/capture.js'
+import { CaptureError, type NamedCapture } from '../core/captured-stream.js'
 import { DataFileError, readText } from './data-file.js'
 
 export class CapturesFileError extends DataFileError {

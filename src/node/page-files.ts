@@ -7,11 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-
-export interface StaticFile {
-  readonly body: Uint8Array
-  readonly type: string
-}
+import type { StaticFile } from '../app/routes/page.js'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

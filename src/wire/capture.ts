@@ -1,5 +1,5 @@
 /** A capture as the timed frames the player plays: each read at its recorded offset, scaled by the replay's speed. */
-import type { Capture } from '../core/capture.js'
+import type { Capture } from '../core/captured-stream.js'
 import type { TimedFrame } from './frames.js'
 
 export interface ReplayOptions {

@@ -14,12 +14,11 @@ import { aiSdkUiFrames, aiSdkUiStreamError } from '../../wire/ai-sdk-ui.js'
 import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
-import { resolveTurn } from '../vendor-turn.js'
+import { faultTurn, resolveTurn } from '../vendor-turn.js'
 import { createChatStreams, type ChatAnswer } from '../chat-streams.js'
 import { isShifted } from '../encoded-frames.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../error-responses.js'
-import { faultTurn } from '../request-faults.js'
 import { answerFrames, framesToPlay, SSE_HEADERS } from '../respond.js'
 import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
@@ -60,7 +59,7 @@ const BODY = z.looseObject({
 export function aiSdkUiRoute(app: Hono, context: AppContext): void {
   // Per app, as the app's other state: two apps in one process do not see each other's chats.
   const streams = createChatStreams(context.clock)
-  const group = routeGroup(renderNativeError, context)
+  const group = routeGroup(renderNativeError, context.routeGroups)
 
   group.post('/api/chat', async (c) => {
     const body = await readBody(c, BODY)

@@ -1,6 +1,5 @@
 /** POST /v1/messages: Anthropic Messages, streamed (`stream: true`) and not. */
 import type { Context, Hono } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
 import { TokensimError } from '../../core/errors.js'
 import {
@@ -13,11 +12,10 @@ import {
 import { renderAnthropicError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
-import { countPrompt, resolveTurn } from '../vendor-turn.js'
+import { countPrompt, faultTurn, resolveTurn } from '../vendor-turn.js'
 import type { AppContext } from '../context.js'
 import { createConversationStore, type ConversationStore, type StoredConversation } from '../conversation-store.js'
-import { asTokensimError, routeGroup } from '../error-responses.js'
-import { faultTurn } from '../request-faults.js'
+import { errorResponse, routeGroup } from '../error-responses.js'
 import { streamAnswer, type StreamError } from '../respond.js'
 import { newId, OwnIds, type Ids } from '../response-ids.js'
 import { derivedPlan } from '../plan-cache.js'
@@ -101,7 +99,7 @@ const BODY = COUNT_BODY.extend({
 })
 
 export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup((error) => renderError(error, requestId()), context, 'anthropic')
+  const group = routeGroup((error) => renderError(error, requestId()), context.routeGroups, 'anthropic')
   const threads = createConversationStore()
   // The API names every response, errors included, with a `request-id` header (the SDK's `_request_id` and
   // APIError.requestID); an error body repeats it as `request_id`.
@@ -111,8 +109,7 @@ export function anthropicMessagesRoute(app: Hono, context: AppContext): void {
     try {
       return await handle(c, id)
     } catch (error) {
-      const { status, body, headers } = renderError(asTokensimError(error), id)
-      return c.json(body, status as ContentfulStatusCode, headers)
+      return errorResponse(c, (tokensimError) => renderError(tokensimError, id), error)
     }
   }
   group.post(

@@ -5,7 +5,8 @@
  * so its timing, backpressure and cancellation are every stream's; `speed` scales its offsets.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono'
-import { captureDuration, countEvents, type NamedCapture } from '../../core/capture.js'
+import { captureDuration, countEvents } from '../../core/capture.js'
+import type { NamedCapture } from '../../core/captured-stream.js'
 import { TokensimError } from '../../core/errors.js'
 import { captureFrames, type ReplayOptions } from '../../wire/capture.js'
 import type { AppContext } from '../context.js'

@@ -11,10 +11,9 @@ import { foldGemini, geminiFrames, geminiJsonArrayFrames, geminiStreamError } fr
 import { renderGeminiError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message } from '../../core/conversation.js'
-import { countPrompt, resolveTurn } from '../vendor-turn.js'
+import { countPrompt, faultTurn, resolveTurn } from '../vendor-turn.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../error-responses.js'
-import { faultTurn } from '../request-faults.js'
 import { streamAnswer } from '../respond.js'
 import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
@@ -73,7 +72,7 @@ const COUNT_BODY = z.looseObject({
 const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens']
 
 export function geminiRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderGeminiError, context, 'google')
+  const group = routeGroup(renderGeminiError, context.routeGroups, 'google')
   group.post('/:version{v1beta|v1}/models/:call', async (c) => {
     const call = c.req.param('call')
     const colon = call.lastIndexOf(':')

@@ -5,10 +5,9 @@ import { foldOpenAIChat, openAIChatFrames, openAIChatStreamError } from '../../w
 import { renderOpenAIError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, type Conversation, type Message } from '../../core/conversation.js'
-import { resolveTurn } from '../vendor-turn.js'
+import { faultTurn, resolveTurn } from '../vendor-turn.js'
 import type { AppContext } from '../context.js'
 import { routeGroup, setOpenAIRequestId } from '../error-responses.js'
-import { faultTurn } from '../request-faults.js'
 import { streamAnswer } from '../respond.js'
 import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
@@ -59,7 +58,7 @@ const BODY = z.looseObject({
 type Body = z.output<typeof BODY>
 
 export function openAIChatRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderOpenAIError, context)
+  const group = routeGroup(renderOpenAIError, context.routeGroups)
   group.post('/v1/chat/completions', async (c) => {
     setOpenAIRequestId(c)
     const body = await readBody(c, BODY)

@@ -12,11 +12,10 @@ import {
 } from '../../wire/openai-responses.js'
 import { readBody } from '../body.js'
 import { answerMessage, normalize, type Conversation, type Message } from '../../core/conversation.js'
-import { resolveTurn } from '../vendor-turn.js'
+import { faultTurn, resolveTurn } from '../vendor-turn.js'
 import type { AppContext } from '../context.js'
 import { routeGroup, setOpenAIRequestId } from '../error-responses.js'
 import { createConversationStore, type ConversationStore } from '../conversation-store.js'
-import { faultTurn } from '../request-faults.js'
 import { streamAnswer } from '../respond.js'
 import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
@@ -73,7 +72,7 @@ type Body = z.output<typeof BODY>
 const CALL_ID = (id: string): string => `call_${id}`
 
 export function openAIResponsesRoute(app: Hono, context: AppContext): void {
-  const group = routeGroup(renderOpenAIError, context)
+  const group = routeGroup(renderOpenAIError, context.routeGroups)
   const stored = createConversationStore()
   group.post('/v1/responses', async (c) => {
     setOpenAIRequestId(c)

@@ -5,7 +5,12 @@
  * text can run as code even if a bug ever let it into the DOM as HTML.
  */
 import type { Hono } from 'hono'
-import type { StaticFile } from '../../node/page-files.js'
+
+/** One of the page's files, as the app serves it (src/node/page-files.ts loads them from web/ on Node). */
+export interface StaticFile {
+  readonly body: Uint8Array
+  readonly type: string
+}
 
 export const PAGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
