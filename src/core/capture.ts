@@ -10,7 +10,7 @@
 import { CaptureError, type Capture, type CaptureRead } from './captured-stream.js'
 import { parseSseCapture } from './capture-sse.js'
 
-export const CAPTURE_VERSION = 1
+const CAPTURE_VERSION = 1
 
 /** What a capture's name may be: it goes in a URL path and a header. */
 export const CAPTURE_NAME = /^[A-Za-z0-9][\w.-]{0,99}$/
@@ -23,7 +23,7 @@ export function parseCapture(text: string): Capture {
 
 const HEADER_FIELDS = ['tokensim_capture', 'name', 'status', 'content_type', 'method', 'path', 'recorded_at'] as const
 
-export function parseJsonLinesCapture(text: string): Capture {
+function parseJsonLinesCapture(text: string): Capture {
   const lines = text.split(/\r?\n/)
   const header = object(lines[0] ?? '', 1, 'the capture header')
   const version = header['tokensim_capture']

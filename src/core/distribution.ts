@@ -11,10 +11,10 @@ import type { LogNormal } from './types.js'
 const Z99 = 2.3263478740408408
 
 /** The default cap, when a distribution gives no `max`: its 99.9th percentile. */
-export const DEFAULT_CAP_QUANTILE = 0.999
+const DEFAULT_CAP_QUANTILE = 0.999
 
 /** The spread of ln(draw): 0 for a constant (p99 = median, or median 0). */
-export function sigmaOf({ median, p99 }: LogNormal): number {
+function sigmaOf({ median, p99 }: LogNormal): number {
   return median > 0 && p99 > median ? Math.log(p99 / median) / Z99 : 0
 }
 

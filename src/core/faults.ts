@@ -50,18 +50,18 @@ const MISBEHAVIOURS: readonly Misbehaviour[] = [
 ]
 
 /** The longest stall or header delay a fault may ask for, in ms. */
-export const MAX_FAULT_MS = 600_000
+const MAX_FAULT_MS = 600_000
 
 /**
  * The most pieces `split:N` may cut a frame into, and how many a bare `split` means. Each piece after the first
  * costs the stream a millisecond when its frames fall due together (src/app/encoded-frames.ts): at 16 a frame, a
  * stream of 100,000 frames (--max-units) still plans under half an hour, within the default --max-duration.
  */
-export const MAX_SPLIT_PIECES = 16
-export const DEFAULT_SPLIT_PIECES = 4
+const MAX_SPLIT_PIECES = 16
+const DEFAULT_SPLIT_PIECES = 4
 
 /** One value a fault takes, as the grammar table describes it. */
-export interface FaultArgSyntax {
+interface FaultArgSyntax {
   /** Its name: the key GET /faults gives it (and the page's field). */
   readonly name: string
   /** How the usage line writes it: `N`, `MS`, `CODE`. */

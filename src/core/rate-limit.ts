@@ -26,9 +26,9 @@ export const MAX_LIMIT = 1_000_000_000
 export const MIN_WINDOW_MS = 100
 export const MAX_WINDOW_MS = 3_600_000
 /** Keys whose buckets are remembered at once; past it the least recently used go (as if full again). */
-export const MAX_KEYS = 100_000
+const MAX_KEYS = 100_000
 
-export type Dimension = 'requests' | 'tokens'
+type Dimension = 'requests' | 'tokens'
 
 /** A bucket as the response headers tell it. */
 export interface Meter {
@@ -40,7 +40,7 @@ export interface Meter {
 }
 
 /** Why a request was refused; nothing was taken from either bucket. */
-export interface Refusal {
+interface Refusal {
   readonly which: Dimension
   /** The limit less what is left of it: the "Used" of OpenAI's message. */
   readonly used: number
@@ -135,7 +135,7 @@ function meterOf(limit: number, ticks: number, windowMs: number): Meter {
 }
 
 /** Whether a key's buckets are full at `now`, so that forgetting them changes nothing. */
-export function isFull(config: RateLimitConfig, buckets: KeyBuckets, now: number): boolean {
+function isFull(config: RateLimitConfig, buckets: KeyBuckets, now: number): boolean {
   return (['requests', 'tokens'] as const).every((which) => {
     const limit = which === 'requests' ? config.rpm : config.tpm
     return limit === undefined || levelAt(buckets[which], limit, config.windowMs, now) === limit * config.windowMs

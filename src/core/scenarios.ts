@@ -36,7 +36,7 @@ export interface ScenarioMatch {
   readonly tools?: readonly string[] | undefined
 }
 
-export interface ScenarioToolCall {
+interface ScenarioToolCall {
   readonly name: string
   /** The call's arguments: streamed as their JSON text; strings inside may be templates. */
   readonly arguments: Readonly<Record<string, unknown>>
@@ -74,7 +74,7 @@ export interface Choice {
 }
 
 /** Whether a rule answers the step a conversation is at. */
-export function fits(match: ScenarioMatch, state: ConversationState): boolean {
+function fits(match: ScenarioMatch, state: ConversationState): boolean {
   if (match.model !== undefined && match.model !== state.model) return false
   if (match.turn !== undefined && match.turn !== state.turn) return false
   const after = match.after ?? (resultCondition(match) ? 'tool_results' : 'user')

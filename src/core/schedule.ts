@@ -51,7 +51,7 @@ export function schedule(count: number, timing: Timing, random: Random): number[
  * When the headers and the first byte are due, given the first unit's offset: a profile's draws (taken from the
  * same source after the units'), none for the uniform model.
  */
-export function scheduleStart(timing: Timing, firstUnit: number, random: Random): StartMoments {
+function scheduleStart(timing: Timing, firstUnit: number, random: Random): StartMoments {
   return timing.kind === 'profile' ? drawStart(timing, firstUnit, random) : {}
 }
 

@@ -15,7 +15,7 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
 const SCALARS = ['user', 'model', 'turn']
 
 /** The names a text uses, e.g. ['user', 'result.get_weather.temp']. */
-export function templateNames(text: string): string[] {
+function templateNames(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!)
 }
 
@@ -23,7 +23,7 @@ export function templateNames(text: string): string[] {
  * Why a name cannot be filled in a rule that is sure to have results of `tools` (its `match.tool_result`), or
  * undefined when it can.
  */
-export function checkTemplateName(name: string, tools: readonly string[]): string | undefined {
+function checkTemplateName(name: string, tools: readonly string[]): string | undefined {
   const [root, tool, ...path] = name.split('.')
   if (root !== undefined && SCALARS.includes(root) && tool === undefined) return undefined
   if (root !== 'args' && root !== 'result') {

@@ -50,10 +50,10 @@ const FINISH: Record<FinishReason, AiSdkFinishReason> = {
 type AiSdkFinishReason = 'stop' | 'tool-calls' | 'length' | 'content-filter'
 
 /** Tool call ids in OpenAI's style: what streamText over an OpenAI model passes through to the UI stream. */
-export const TOOL_CALL_PREFIX = 'call_'
+const TOOL_CALL_PREFIX = 'call_'
 
 /** What the finish chunk's messageMetadata holds: the UIMessage's `metadata` on the client. */
-export interface AiSdkUiMetadata {
+interface AiSdkUiMetadata {
   readonly finishReason: AiSdkFinishReason
   /** Named as the AI SDK's LanguageModelUsage. */
   readonly usage: {
@@ -64,7 +64,7 @@ export interface AiSdkUiMetadata {
   }
 }
 
-export function aiSdkUiMetadata(finish: FinishReason, { input, output, reasoning }: Usage): AiSdkUiMetadata {
+function aiSdkUiMetadata(finish: FinishReason, { input, output, reasoning }: Usage): AiSdkUiMetadata {
   return {
     finishReason: FINISH[finish],
     usage: { inputTokens: input, outputTokens: output, totalTokens: input + output, reasoningTokens: reasoning },
@@ -140,7 +140,7 @@ export function* aiSdkUiFrames(plan: TurnPlan, { messageId }: AiSdkUiMeta): Gene
 }
 
 /** A UIMessage part, as the client's processUIMessageStream builds it. */
-export type AiSdkUiPart =
+type AiSdkUiPart =
   | { readonly type: 'step-start' }
   | { readonly type: 'text' | 'reasoning'; readonly text: string; readonly state: 'done' }
   | { readonly type: `tool-${string}`; readonly toolCallId: string; readonly state: 'input-available'; readonly input: unknown }

@@ -98,7 +98,10 @@ export function renderOpenAIError(error: TokensimError): ErrorResponse<OpenAIErr
   }
 }
 
-/** The native routes speak the OpenAI shape. */
+/**
+ * The native routes speak the OpenAI shape.
+ * @alias
+ */
 export const renderNativeError = renderOpenAIError
 
 export interface AnthropicErrorBody {

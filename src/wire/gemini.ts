@@ -42,7 +42,7 @@ export interface GeminiOptions extends Pick<ResponseMeta, 'id' | 'model'> {
   readonly includeThoughts: boolean
 }
 
-export type GeminiPart =
+type GeminiPart =
   | { readonly text: string; readonly thought?: true }
   | { readonly functionCall: { readonly name: string; readonly args: Record<string, unknown> } }
 
@@ -99,7 +99,7 @@ function blocked(plan: TurnPlan, id: string, model: string): object {
 }
 
 /** Usage in the API's form, zero counts left out. */
-export function geminiUsage({ input, output, reasoning }: Usage): Record<string, unknown> {
+function geminiUsage({ input, output, reasoning }: Usage): Record<string, unknown> {
   const candidates = output - reasoning
   return omitZeros({
     promptTokenCount: input,

@@ -27,7 +27,7 @@ export interface OpenAIChatOptions extends ResponseMeta {
 }
 
 /** A fixed fingerprint: the backend configuration is always the same one. */
-export const SYSTEM_FINGERPRINT = 'fp_tokensim'
+const SYSTEM_FINGERPRINT = 'fp_tokensim'
 
 const FINISH: Record<FinishReason, string> = {
   stop: 'stop',
@@ -37,7 +37,7 @@ const FINISH: Record<FinishReason, string> = {
   content_filter: 'content_filter',
 }
 
-export function openAIUsage({ input, output, reasoning }: Usage) {
+function openAIUsage({ input, output, reasoning }: Usage) {
   return {
     prompt_tokens: input,
     completion_tokens: output,

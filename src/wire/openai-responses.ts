@@ -51,7 +51,7 @@ export interface OpenAIResponsesOptions extends ResponseMeta {
  * is its call id's (`fc_X` for `call_X`), and a second call with the same call id (the dup-call-id fault) gets
  * its index after it, as item ids stay unique whatever a model does to call ids.
  */
-export function itemId(plan: TurnPlan, responseId: string, index: number): string {
+function itemId(plan: TurnPlan, responseId: string, index: number): string {
   const part = plan.parts[index]!.part
   if (part.kind === 'tool_call') {
     const again = plan.parts.slice(0, index).some((p) => p.part.kind === 'tool_call' && p.part.id === part.id)
@@ -61,7 +61,7 @@ export function itemId(plan: TurnPlan, responseId: string, index: number): strin
   return `${part.kind === 'reasoning' ? 'rs' : 'msg'}_${body}${index.toString(16).padStart(2, '0')}`
 }
 
-export function responsesUsage({ input, output, reasoning }: Usage) {
+function responsesUsage({ input, output, reasoning }: Usage) {
   return {
     input_tokens: input,
     input_tokens_details: { cached_tokens: 0 },
