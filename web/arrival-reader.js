@@ -42,7 +42,7 @@ import { readSse } from './sse.js'
  */
 
 /** Now, on the clock the page and its workers share (ms). */
-export const sharedNow = () => performance.timeOrigin + performance.now()
+const sharedNow = () => performance.timeOrigin + performance.now()
 
 /**
  * A reader of any number of streams at once: each command in, its reports out through `post`.

@@ -28,7 +28,7 @@ const TOOL_CALL = {
  */
 
 /** @type {readonly Demo[]} */
-export const DEMOS = [
+const DEMOS = [
   { id: 'none', label: 'None: the reply only', rule: null },
   { id: 'reasoning', label: 'Reasoning, then the reply', rule: { name: 'page-demo-reasoning', reasoning: REASONING } },
   { id: 'tool-call', label: 'The reply, then a tool call', rule: { name: 'page-demo-tool-call', tool_calls: [TOOL_CALL] } },
@@ -54,7 +54,7 @@ let held = false
 let refused = ''
 
 /** The demo picked. */
-export function chosenDemo() {
+function chosenDemo() {
   return DEMOS.find((d) => d.id === select.value) ?? /** @type {Demo} */ (DEMOS[0])
 }
 

@@ -27,7 +27,7 @@ import { measure } from './percentiles.js'
  */
 
 /** The export format's version. */
-export const EXPORT_VERSION = 1
+const EXPORT_VERSION = 1
 
 /** ms to the microsecond: the clock gives no more, and floats would print noise. @param {number | null} ms */
 const round = (ms) => (ms === null || !Number.isFinite(ms) ? null : Math.round(ms * 1000) / 1000)
@@ -85,21 +85,21 @@ export function runRecord(info, stats, outcome, now) {
  * The record as JSON: indented, with one event a line.
  * @param {RunRecord} record
  */
-export function toJson(record) {
+function toJson(record) {
   const { events, ...rest } = record
   const head = JSON.stringify(rest, null, 2).replace(/\n}$/, '')
   return `${head},\n  "events": [${events.map((e) => `\n    ${JSON.stringify(e)}`).join(',')}\n  ]\n}\n`
 }
 
 /** The CSV's columns, one row per token event. */
-export const CSV_COLUMNS = /** @type {const} */ (['index', 'units', 'at', 'gap', 't', 'resumed'])
+const CSV_COLUMNS = /** @type {const} */ (['index', 'units', 'at', 'gap', 't', 'resumed'])
 
 /**
  * The record's events as CSV (RFC 4180: a header line, comma-separated, CRLF line ends): a missing value is an
  * empty cell, `resumed` is 1 or 0.
  * @param {RunRecord} record
  */
-export function toCsv(record) {
+function toCsv(record) {
   const lines = [CSV_COLUMNS.join(',')]
   for (const event of record.events)
     lines.push(CSV_COLUMNS.map((c) => (c === 'resumed' ? (event.resumed ? '1' : '0') : String(event[c] ?? ''))).join(','))
@@ -111,7 +111,7 @@ export function toCsv(record) {
  * @param {RunRecord} record
  * @param {'json' | 'csv'} kind
  */
-export function fileName(record, kind) {
+function fileName(record, kind) {
   const d = new Date(record.started_at)
   const two = (/** @type {number} */ n) => String(n).padStart(2, '0')
   const stamp = `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`

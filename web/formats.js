@@ -274,8 +274,6 @@ export const FORMATS = [
   },
 ]
 
-export const DEFAULT_FORMAT = 'native'
-
 /**
  * The format of that id, or the native one.
  * @param {string | null} id

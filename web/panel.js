@@ -76,7 +76,7 @@ function describeFormat() {
 const formatRate = (rate) => (rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1).replace(/\.0$/, ''))
 
 /** @param {boolean} open */
-export function setPanel(open) {
+function setPanel(open) {
   app.dataset.panel = open ? 'open' : 'closed'
   toggle.setAttribute('aria-expanded', String(open))
 }

@@ -127,7 +127,7 @@ export function loadFromUrl() {
  */
 
 /** The page URL key of presenter mode (presenter.js): `presenter=1`, left out when off. */
-export const PRESENTER_URL_KEY = 'presenter'
+const PRESENTER_URL_KEY = 'presenter'
 
 /** Whether the page URL asks for presenter mode. */
 export const presenterInUrl = () => new URLSearchParams(location.search).get(PRESENTER_URL_KEY) === '1'

@@ -13,7 +13,7 @@ import { everyTick } from './ticker.js'
 /** No silence shorter than this is a stall, however steady the stream. */
 export const STALL_FLOOR_MS = 500
 /** A silence is a stall past this many times the stream's median gap. */
-export const STALL_FACTOR = 3
+const STALL_FACTOR = 3
 
 /** A tick this late (its timer is every 100 ms) finds the page itself held up: it shows nothing. */
 const LATE_TICK_MS = 300

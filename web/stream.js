@@ -132,7 +132,7 @@ export function openStream(url, handlers) {
  * @param {string} whenOk  the message when the server does answer with a stream this time
  * @returns {Promise<StreamFailure>}
  */
-export async function describeFailure(url, whenOk) {
+async function describeFailure(url, whenOk) {
   const controller = new AbortController()
   try {
     const response = await fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } })

@@ -145,7 +145,7 @@ export class ToolCards {
  * The text as indented JSON, or null when it is not JSON.
  * @param {string} text
  */
-export function prettyJson(text) {
+function prettyJson(text) {
   try {
     return JSON.stringify(JSON.parse(text), null, 2)
   } catch {

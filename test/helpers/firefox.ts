@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs'
 import puppeteer, { type Browser } from 'puppeteer-core'
 
-export const FIREFOX_PATH = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
+const FIREFOX_PATH = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
 
 /** Whether the Firefox tests can run here; throws under CI when they cannot. */
 export const firefoxAvailable: boolean = checkFirefox()

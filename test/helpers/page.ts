@@ -34,7 +34,7 @@ export const REPLY = '.msg-assistant:last-of-type'
 export const FINISHED = `${REPLY}:is([data-state="done"], [data-state="stopped"], [data-state="error"])`
 
 /** The last compare view, and its panes. */
-export const COMPARE = '.msg-compare:last-of-type'
+const COMPARE = '.msg-compare:last-of-type'
 export const PANES = `${COMPARE} .pane`
 
 /** A reply's (or a pane's) `data-state`. */
@@ -65,7 +65,7 @@ export interface OpenPage {
 }
 
 /** The page's size unless a test sets another, and a projector's. */
-export const VIEWPORT = { width: 1280, height: 800 } as const
+const VIEWPORT = { width: 1280, height: 800 } as const
 export const PROJECTOR = { width: 1280, height: 720 } as const
 
 export interface Viewport {
@@ -95,7 +95,7 @@ export async function recordErrors(page: Page): Promise<string[]> {
 }
 
 /** Records the dialogs a page opens (`alert: …`), and dismisses each. */
-export function recordDialogs(page: Page): string[] {
+function recordDialogs(page: Page): string[] {
   const dialogs: string[] = []
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`)
@@ -249,7 +249,7 @@ export function expectStreamedFrameByFrame(frames: readonly ReplyFrame[], expect
 }
 
 /** A burst the page's buffering detector found (web/buffering.js). */
-export interface Burst {
+interface Burst {
   readonly first: number
   readonly count: number
   readonly scheduledMs: number

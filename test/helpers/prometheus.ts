@@ -18,7 +18,7 @@ export async function scrape(url: string, headers: Record<string, string> = {}):
   return read(text)
 }
 
-export function read(text: string): Scrape {
+function read(text: string): Scrape {
   const families = parsePrometheusTextFormat(text)
   const family = (name: string): PromFamily => {
     const found = families.find((f) => f.name === name)
