@@ -85,7 +85,7 @@ export interface StartMoments {
 }
 
 /** Everything a stream will send, fixed before the first byte: the pipeline is data. */
-export interface Plan extends StartMoments {
+export interface StreamPlan extends StartMoments {
   /** Units in the whole reply, whatever part of it this plan sends. */
   readonly total: number
   /** Characters (UTF-16 code units) in the whole reply. */

@@ -8,7 +8,7 @@
  * comes back with N gets 204, which tells EventSource to stop reconnecting.
  */
 import type { FaultPlan } from '../core/faults.js'
-import type { Plan } from '../core/types.js'
+import type { StreamPlan } from '../core/types.js'
 import type { TimedFrame } from './frames.js'
 import { sseEvent, sseRetry } from './sse.js'
 
@@ -47,7 +47,7 @@ export interface DoneData {
   readonly sent: number
   readonly events: number
   readonly chars: number
-  readonly unit: Plan['unit']
+  readonly unit: StreamPlan['unit']
   /** Scheduled offset of the end of this response, in ms, stalls and slow-headers included. */
   readonly duration_ms: number
   /** The unit this response resumed after, or -1. */
@@ -72,10 +72,10 @@ const NO_STALLS: FaultPlan['stalls'] = []
  * every other format (src/wire/fault-frames.ts): a stall after the last unit delays `done`, and one after a unit
  * past the plan's last (a truncated answer's) moves nothing.
  */
-export const encodeNative = (plan: Plan, options: NativeOptions): TimedFrame[] => [...nativeFrames(plan, options)]
+export const encodeNative = (plan: StreamPlan, options: NativeOptions): TimedFrame[] => [...nativeFrames(plan, options)]
 
 /** The frames one at a time, each made when it is pulled (src/app/player.ts plays them so). */
-export function* nativeFrames(plan: Plan, { retry, delays }: NativeOptions): Generator<TimedFrame, void> {
+export function* nativeFrames(plan: StreamPlan, { retry, delays }: NativeOptions): Generator<TimedFrame, void> {
   const lead = delays?.headersDelay ?? 0
   const stalls = delays?.stalls ?? NO_STALLS // in the order of their units (planFaults)
   const headers = (plan.headersAt ?? 0) + lead

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { applySlowdown, NO_SLOWDOWN, slowdown, underLoad } from '../../src/core/capacity.js'
 import { capOf } from '../../src/core/distribution.js'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { PROFILES, profileTiming } from '../../src/core/profiles.js'
 import type { ProfileTiming, Timing, UniformTiming } from '../../src/core/types.js'
 
@@ -141,12 +141,12 @@ describe('slowdown: properties', () => {
         const words = Array.from({ length: n }, (_, i) => `w${i} `)
         const loaded = underLoad(t, n, cap * 3, cap, LIMITS)
         const options = { unit: 'word', seed, chunk: 1, after: -1 } as const
-        const a = plan(words, { ...options, timing: loaded })
-        const b = plan(words, { ...options, timing: loaded })
+        const a = planStream(words, { ...options, timing: loaded })
+        const b = planStream(words, { ...options, timing: loaded })
         expect([...a.events]).toEqual([...b.events])
         // The uniform model draws the same numbers loaded or not, so each unit is no earlier than it was.
         if (t.kind !== 'profile') {
-          const base = [...plan(words, { ...options, timing: t }).events]
+          const base = [...planStream(words, { ...options, timing: t }).events]
           ;[...a.events].forEach((e, i) => expect(e.at).toBeGreaterThanOrEqual(base[i]!.at - 1e-9))
         }
       }),

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { PROFILES, profileTiming } from '../../src/core/profiles.js'
 import { planTurn } from '../../src/core/turn.js'
 import type { LogNormal, ProfileTiming } from '../../src/core/types.js'
@@ -39,7 +39,7 @@ describe('start moments', () => {
     fc.assert(
       fc.property(timing, seed, (t, s) => {
         for (const p of [
-          plan(units, options(t, s)),
+          planStream(units, options(t, s)),
           planTurn({ parts: [{ kind: 'text', text: 'abcde' }] }, { ...options(t, s), inputTokens: 0 }),
         ]) {
           const first = 'events' in p ? p.firstAt! : p.start
@@ -56,8 +56,8 @@ describe('start moments', () => {
   it('are the same for the same seed', () => {
     fc.assert(
       fc.property(timing, seed, (t, s) => {
-        const a = plan(units, options(t, s))
-        const b = plan(units, options(t, s))
+        const a = planStream(units, options(t, s))
+        const b = planStream(units, options(t, s))
         expect([a.headersAt, a.firstByteAt]).toEqual([b.headersAt, b.firstByteAt])
       }),
     )
@@ -67,8 +67,8 @@ describe('start moments', () => {
     fc.assert(
       fc.property(timing, seed, (t, s) => {
         const { headers: _h, firstByte: _f, ...bare } = t
-        const without = plan(units, options(bare, s))
-        expect([...plan(units, options(t, s)).events]).toEqual([...without.events])
+        const without = planStream(units, options(bare, s))
+        expect([...planStream(units, options(t, s)).events]).toEqual([...without.events])
         expect(Object.keys(without)).not.toContain('headersAt')
         expect(Object.keys(without)).not.toContain('firstByteAt')
       }),
@@ -85,7 +85,7 @@ describe('start moments', () => {
       PROFILES.find((p) => p.name === 'reasoning')!,
       {},
     )
-    const resumed = plan(units, { unit: 'char', timing: reasoning, seed: 3, chunk: 1, after: 1 })
+    const resumed = planStream(units, { unit: 'char', timing: reasoning, seed: 3, chunk: 1, after: 1 })
     expect([resumed.headersAt, resumed.firstByteAt]).toEqual([undefined, undefined])
   })
 
@@ -94,7 +94,7 @@ describe('start moments', () => {
       PROFILES.find((p) => p.name === 'reasoning')!,
       {},
     )
-    const p = plan(units, { unit: 'char', timing: reasoning, seed: 1, chunk: 1, after: -1 })
+    const p = planStream(units, { unit: 'char', timing: reasoning, seed: 1, chunk: 1, after: -1 })
     expect(p.headersAt!).toBeGreaterThan(0)
     expect(p.firstByteAt!).toBeGreaterThan(p.headersAt!)
     expect(p.firstByteAt!).toBeLessThan(1000)
@@ -106,7 +106,7 @@ describe('start moments', () => {
       PROFILES.find((p) => p.name === 'reasoning')!,
       { ttft: 0 },
     )
-    const p = plan(units, { unit: 'char', timing: reasoning, seed: 1, chunk: 1, after: -1 })
+    const p = planStream(units, { unit: 'char', timing: reasoning, seed: 1, chunk: 1, after: -1 })
     expect([p.headersAt, p.firstByteAt, p.firstAt!]).toEqual([0, 0, 0])
   })
 })

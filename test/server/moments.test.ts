@@ -4,7 +4,7 @@
  * each as the plan scheduled it (generous bounds: a loaded machine is late, never early).
  */
 import { describe, expect, it } from 'vitest'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { PROFILES, profileTiming } from '../../src/core/profiles.js'
 import { split } from '../../src/core/split.js'
 import { planTurn } from '../../src/core/turn.js'
@@ -38,7 +38,7 @@ const near = (measured: number, scheduled: number): void => {
 
 describe('headers, first byte and first text, for the reasoning profile', () => {
   it('GET /stream: each moment when scheduled, and done reports them', { timeout: 15_000 }, async () => {
-    const expected = plan(split(TEXT, 'word'), {
+    const expected = planStream(split(TEXT, 'word'), {
       unit: 'word',
       timing: profileTiming(reasoning, { ttft: TTFT }),
       seed: SEED,

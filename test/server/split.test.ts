@@ -7,7 +7,7 @@
 import { connect } from 'node:net'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
 import { createApp } from '../../src/app/app.js'
@@ -23,7 +23,7 @@ const multilingual = BUILTIN_REPLIES.find((reply) => reply.name === 'multilingua
 const words = split(multilingual, 'word')
 const native = (delay: number) =>
   encodeFrames(
-    encodeNative(plan(words, { unit: 'word', timing: { ttft: 0, delay, jitter: 0 }, seed: 0, chunk: 1, after: -1 }), { retry: 1000 }),
+    encodeNative(planStream(words, { unit: 'word', timing: { ttft: 0, delay, jitter: 0 }, seed: 0, chunk: 1, after: -1 }), { retry: 1000 }),
   )
 const joined = (parts: readonly Uint8Array[]) => Buffer.concat(parts)
 /** Where each piece (or frame) starts in the bytes joined, and where the last one ends. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseFaults, planFaults } from '../../src/core/faults.js'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { createRandom } from '../../src/core/random.js'
 import { planTurn } from '../../src/core/turn.js'
 import { applyFaults, splitPoints } from '../../src/wire/fault-frames.js'
@@ -15,7 +15,7 @@ import { parseInPieces } from '../helpers/sse.js'
 
 const timing = { ttft: 100, delay: 10, jitter: 0 }
 const native = (after = -1) =>
-  encodeNative(plan(['a', 'b', 'c', 'd', 'e'], { unit: 'char', timing, seed: 0, chunk: 1, after }), { retry: 1000 })
+  encodeNative(planStream(['a', 'b', 'c', 'd', 'e'], { unit: 'char', timing, seed: 0, chunk: 1, after }), { retry: 1000 })
 const faults = (spec: string, after = -1) => planFaults(parseFaults(spec, 'fault'), after)
 const error = () => nativeStreamError('boom')
 
@@ -67,7 +67,7 @@ describe('applyFaults', () => {
   })
 
   it('coalesce moves every frame to the next of irregular flush moments about MS apart, never earlier', () => {
-    const long = encodeNative(plan([...'abcdefghijklmnopqrstuvwxyz'], { unit: 'char', timing, seed: 0, chunk: 1, after: -1 }), {
+    const long = encodeNative(planStream([...'abcdefghijklmnopqrstuvwxyz'], { unit: 'char', timing, seed: 0, chunk: 1, after: -1 }), {
       retry: 1000,
     })
     const frames = applyFaults(long, faults('coalesce:50'), error)

@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { planFaults, type Fault } from '../../src/core/faults.js'
-import { plan } from '../../src/core/plan.js'
+import { planStream } from '../../src/core/stream-plan.js'
 import { split } from '../../src/core/split.js'
 import { applyFaults } from '../../src/wire/fault-frames.js'
 import { encodeNative, type DoneData, type TokenData } from '../../src/wire/native.js'
@@ -18,7 +18,7 @@ const DISTINCT = {
 
 describe('encodeNative', () => {
   it('writes retry, one token event per unit and a done event (golden transcript)', () => {
-    const frames = encodeNative(plan(['Hi', ' there', '!'], { unit: 'token', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
+    const frames = encodeNative(planStream(['Hi', ' there', '!'], { unit: 'token', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
     expect(frames.map((f) => f.at)).toEqual([0, 100, 120, 140, 140])
     expect(frames.map((f) => f.text).join('')).toBe(
       [
@@ -47,7 +47,7 @@ describe('encodeNative', () => {
 
   it('puts retry at the first byte and reports the three moments in done, for a profile with distinct ones (golden)', () => {
     const timing = { kind: 'profile', name: 'moments', ...DISTINCT } as const
-    const frames = encodeNative(plan(['Hi', '!'], { unit: 'token', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
+    const frames = encodeNative(planStream(['Hi', '!'], { unit: 'token', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
     expect(frames.map((f) => f.at)).toEqual([80, 100, 120, 120])
     expect(frames.map((f) => f.text).join('')).toBe(
       [
@@ -72,7 +72,7 @@ describe('encodeNative', () => {
 
   it('gives a chunked event the id of its last unit, so Last-Event-ID resumes right after it', () => {
     const units = split('one two three four five', 'word')
-    const whole = encodeNative(plan(units, { unit: 'word', timing, seed: 0, chunk: 2, after: -1 }), { retry: 1000 })
+    const whole = encodeNative(planStream(units, { unit: 'word', timing, seed: 0, chunk: 2, after: -1 }), { retry: 1000 })
     const events = parse(whole.map((f) => f.text).join(''))
     expect(events.map((e) => [e.id, e.event])).toEqual([
       ['1', 'token'],
@@ -81,7 +81,7 @@ describe('encodeNative', () => {
       ['5', 'done'],
     ])
     const resumed = parse(
-      encodeNative(plan(units, { unit: 'word', timing, seed: 0, chunk: 2, after: 1 }), { retry: 1000 })
+      encodeNative(planStream(units, { unit: 'word', timing, seed: 0, chunk: 2, after: 1 }), { retry: 1000 })
         .map((f) => f.text)
         .join(''),
     )
@@ -95,7 +95,7 @@ describe('encodeNative', () => {
     const text = 'a\r\nb\0c\u2028d\ud800e"\\'
     const units = split(text, 'char')
     const events = parse(
-      encodeNative(plan(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
+      encodeNative(planStream(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 }), { retry: 1000 })
         .map((f) => f.text)
         .join(''),
     )
@@ -113,7 +113,7 @@ describe('encodeNative with the delays of faults', () => {
     parse(frames.map((f) => f.text).join('')).map((e) => JSON.parse(e.data) as object)
 
   it('counts slow-headers in every moment and a stall in what follows its unit: `t` jumps by the stall, done includes it', () => {
-    const planned = plan(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
+    const planned = planStream(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
     const frames = encodeNative(planned, { retry: 1000, delays: { headersDelay: 40, stalls: [{ after: 1, ms: 500 }] } })
     expect(frames.map((f) => f.at)).toEqual([40, 140, 160, 680, 700, 720, 720])
     const events = payloads(frames)
@@ -122,7 +122,7 @@ describe('encodeNative with the delays of faults', () => {
   })
 
   it('a stall after the last unit delays done; one past the last unit, or of 0 ms, moves nothing', () => {
-    const planned = plan(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
+    const planned = planStream(units, { unit: 'char', timing, seed: 0, chunk: 1, after: -1 })
     const plain = encodeNative(planned, { retry: 1000 })
     const last = encodeNative(planned, { retry: 1000, delays: { headersDelay: 0, stalls: [{ after: 4, ms: 300 }] } })
     expect(last.map((f) => f.at)).toEqual([...plain.slice(0, -1).map((f) => f.at), 480])
@@ -153,7 +153,7 @@ describe('encodeNative with the delays of faults', () => {
         (count, chunk, resumeAt, stalls, headersDelay, seed) => {
           const after = Math.min(resumeAt, count - 1)
           const some = units.concat(units, units, units).slice(0, count)
-          const planned = plan(some, { unit: 'char', timing: { ttft: 50, delay: 10, jitter: 1 }, seed, chunk, after })
+          const planned = planStream(some, { unit: 'char', timing: { ttft: 50, delay: 10, jitter: 1 }, seed, chunk, after })
           const faults: Fault[] = [
             { kind: 'slow-headers', ms: headersDelay },
             ...stalls.map((s) => ({ kind: 'stall-after' as const, ...s })),

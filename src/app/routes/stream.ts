@@ -1,7 +1,7 @@
 /** GET /stream: the native SSE endpoint, which EventSource reads and resumes. */
 import type { Hono } from 'hono'
 import { TokensimError } from '../../core/errors.js'
-import { plan } from '../../core/plan.js'
+import { planStream } from '../../core/stream-plan.js'
 import { nativeFrames, nativeStreamError } from '../../wire/native.js'
 import { timingAtLoad, openStreams } from '../request-capacity.js'
 import { KNOB_HEADERS } from '../vendor-turn.js'
@@ -58,7 +58,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
     ) {
       // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
       const frames = await context.frames.get(cacheKey(params), () => {
-        const planned = plan(units, params)
+        const planned = planStream(units, params)
         checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
         return encodeHeld(nativeFrames(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
       })
@@ -67,7 +67,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
     }
     // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
     const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
-    const planned = plan(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
+    const planned = planStream(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
     checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
     // slow-headers, then the profile's headers moment
     await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0, context.registry)

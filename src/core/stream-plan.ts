@@ -1,12 +1,12 @@
 /**
- * plan: units + latency model -> the events a stream sends. A stream resumed after unit k (`Last-Event-ID: k`)
+ * planStream: units + latency model -> the events a stream sends. A stream resumed after unit k (`Last-Event-ID: k`)
  * is the same plan from unit k + 1 on, shifted so that unit k's offset is the new start: nothing is kept on the
  * server between the two connections, so any process can resume any stream.
  */
 import { checkChunk, chunks, timeline } from './schedule.js'
-import type { Plan, PlannedEvent, Timing, UnitKind } from './types.js'
+import type { StreamPlan, PlannedEvent, Timing, UnitKind } from './types.js'
 
-export interface PlanOptions {
+export interface StreamPlanOptions {
   readonly unit: UnitKind
   readonly timing: Timing
   readonly seed: number
@@ -17,7 +17,7 @@ export interface PlanOptions {
 }
 
 /** The whole stream as data; the same units and options always give the same plan. */
-export function plan(units: readonly string[], { unit, timing, seed, chunk, after }: PlanOptions): Plan {
+export function planStream(units: readonly string[], { unit, timing, seed, chunk, after }: StreamPlanOptions): StreamPlan {
   if (!Number.isInteger(after) || after < -1 || (after !== -1 && after >= units.length)) {
     throw new RangeError(`after must lie in [-1, ${units.length - 1}], got ${after}`)
   }
