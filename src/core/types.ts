@@ -30,7 +30,7 @@ export interface LogNormal {
 }
 
 /** With probability `chance`, a gap is a stall drawn from this distribution instead of the usual gap. */
-export interface Stall extends LogNormal {
+interface Stall extends LogNormal {
   readonly chance: number
 }
 
