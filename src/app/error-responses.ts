@@ -25,7 +25,7 @@ export function errorResponse(c: Context, render: RenderError, error: unknown): 
   return c.json(body as object, status as ContentfulStatusCode, headers)
 }
 
-export function asTokensimError(error: unknown): TokensimError {
+function asTokensimError(error: unknown): TokensimError {
   if (error instanceof TokensimError) return error
   console.error(error)
   return new TokensimError('internal', 'The server failed to handle this request; this is a bug in tokensim.')

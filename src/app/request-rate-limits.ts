@@ -46,7 +46,7 @@ function vendorOf(path: string): { vendor: RateLimitVendor; scheme: KeyScheme; c
 }
 
 /** What a request's cost is read from: its answer's plan and what it asked for (a resolved vendor turn). */
-export interface CostedTurn {
+interface CostedTurn {
   readonly plan: Pick<TurnPlan, 'usage'>
   readonly conversation: Pick<Conversation, 'maxTokens' | 'model'>
 }
