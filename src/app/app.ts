@@ -102,12 +102,12 @@ export interface AppOptions {
    */
   readonly allowHost?: ((host: string) => boolean) | undefined
   /**
-   * Requests and tokens per minute per API key (`--rate-limit`, README "Rate limits"): the limits, kept in
+   * Requests and tokens per minute per API key (`--rate-limit`, docs/faults.md "Rate limits"): the limits, kept in
    * this process, or a store that keeps them elsewhere (the primary of `--workers`); none: no limits.
    */
   readonly rateLimit?: RateLimitConfig | RateLimitStore | undefined
   /**
-   * Streams the simulated model serves at full speed (`--capacity`, README "Capacity"): beyond them a new
+   * Streams the simulated model serves at full speed (`--capacity`, docs/latency.md "Capacity"): beyond them a new
    * stream waits longer for its first token and gets its tokens more slowly; none: any number (no slowdown).
    */
   readonly capacity?: number | undefined
@@ -227,7 +227,7 @@ export function createApp({
     errorResponse(
       c,
       renderNativeError,
-      new TokensimError('not_found', `No route for ${c.req.method} ${c.req.path}. See the README for the endpoints.`),
+      new TokensimError('not_found', `No route for ${c.req.method} ${c.req.path}. See docs/endpoints.md for the endpoints.`),
     ),
   )
   reloaders.set(app, (next) => {

@@ -25,7 +25,7 @@ Usage: tokensim [options]
   --profiles PATH  add or replace latency profiles (JSON or YAML): ttft and gap distributions, stalls, bursts
   --captures PATH  captured streams to replay (a capture file or a folder of .jsonl and .sse files): at
                    GET /captures/NAME, and on their endpoint with the header x-tokensim-capture: NAME
-  --fault SPEC     faults for every request, e.g. "status:503:1" or "error-after:20" (see the README's Faults)
+  --fault SPEC     faults for every request, e.g. "status:503:1" or "error-after:20" (see docs/faults.md)
   --fault-rate P   the probability, 0 to 1, that a request gets the --fault faults (default 1; drawn from --seed)
   --headers-timeout MS
                    longest a client may take to send a request's line and headers; then a 408 (default ${HEADERS_TIMEOUT_MS})
@@ -50,8 +50,8 @@ Usage: tokensim [options]
                    beyond them is a 429 in its vendor's shape, and every answer carries the vendor's
                    rate-limit headers (default: no limits)
   --capacity N     streams the simulated model serves at full speed; beyond them a new stream waits longer for
-                   its first token and gets its tokens more slowly, as a loaded model does (see the README's
-                   Capacity; default: no limit, no slowdown; per process with --workers)
+                   its first token and gets its tokens more slowly, as a loaded model does (see
+                   docs/latency.md, Capacity; default: no limit, no slowdown; per process with --workers)
   --queue-limit M  streams that may wait beyond --capacity; beyond them an overload refusal (Anthropic 529,
                    503 elsewhere) with retry-after (default: no limit)
   --journal N      requests GET /journal keeps, the oldest dropped first; 0 keeps none (default ${JOURNAL_ENTRIES})
@@ -59,10 +59,10 @@ Usage: tokensim [options]
   -h, --help       show this help
   -v, --version    show the version
 
-Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /captures, GET /v1/models,
-GET/POST/PUT/DELETE /scenarios, GET/DELETE /journal, and the vendor APIs POST /v1/chat/completions,
+Endpoints: GET / (the page), GET /stream, GET /replies, GET /profiles, GET /faults, GET /captures,
+GET /v1/models, GET/POST/PUT/DELETE /scenarios, GET/DELETE /journal, GET /metrics, and the vendor APIs POST /v1/chat/completions,
 /v1/responses, /v1/messages (and /count_tokens), /v1beta/models/{model}:streamGenerateContent,
-:generateContent and :countTokens, /api/chat. See the README for every parameter.
+:generateContent and :countTokens, /api/chat. See docs/endpoints.md for every parameter.
 
 Signals: SIGINT and SIGTERM stop it (streams end with a final comment; gone within 2 s), SIGHUP reloads the
 --replies, --scenarios, --profiles and --captures files.`

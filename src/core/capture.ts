@@ -1,6 +1,6 @@
 /**
  * Captured streams: the bytes a response delivered, read by read, with when each read arrived, so a stream can
- * be replayed as it was. Two input forms (README "Replay and record"):
+ * be replayed as it was. Two input forms (docs/replay.md):
  * - JSON Lines, what `tokensim record` writes: a header line `{"tokensim_capture":1,...}`, then one
  *   `{"t":MS,"data":TEXT}` line per network read;
  * - a plain `text/event-stream` file, untimed, or timed by `: t=MS` comment lines before its events

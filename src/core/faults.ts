@@ -39,7 +39,7 @@ export type Fault =
 export const TOOL_MISBEHAVIOURS = ['unknown-tool', 'bad-args', 'bad-json', 'dup-call-id', 'cut-in-tool'] as const
 export const ANSWER_MISBEHAVIOURS = ['refusal', 'content-filter', 'empty', 'reasoning-only'] as const
 export type Misbehaviour = (typeof TOOL_MISBEHAVIOURS)[number] | (typeof ANSWER_MISBEHAVIOURS)[number]
-/** Every misbehaviour, in the order the README lists them. */
+/** Every misbehaviour, in the order docs/faults.md lists them. */
 const MISBEHAVIOURS: readonly Misbehaviour[] = [
   'bad-json',
   'bad-args',

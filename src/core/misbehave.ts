@@ -1,7 +1,7 @@
 /**
  * A model that misbehaves on demand: the answer as the faults of src/core/faults.ts change it, before it is
  * planned, so the streamed and the folded forms of every format, and the usage, all show the same answer.
- * Each format then says it its own way (src/wire/); what each client makes of it is in the README's Faults.
+ * Each format then says it its own way (src/wire/); what each client makes of it is in docs/faults.md.
  *
  * Tool faults work on the answer's calls; an answer without one gets one first (to the first offered tool,
  * with arguments its schema accepts, or to a made-up tool when none is offered), so any question can ask for

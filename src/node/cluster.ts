@@ -175,7 +175,7 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
     if (alive.length === 0) process.exit(code)
     for (const worker of alive) worker?.process.kill('SIGTERM')
     // Each worker is gone within its own deadline; a worker that is not (stuck, or its exit not yet seen) is
-    // killed, so the whole server is gone within the time the README states.
+    // killed, so the whole server is gone within the time docs/deployment.md states.
     setTimeout(() => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
       process.exit(exitCode)

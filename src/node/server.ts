@@ -30,7 +30,7 @@ export interface TokensimServer {
 export const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 /**
- * Shutdown: the process is gone SHUTDOWN_MS after SIGTERM or SIGINT, as the README promises. Streams get
+ * Shutdown: the process is gone SHUTDOWN_MS after SIGTERM or SIGINT, as docs/deployment.md promises. Streams get
  * SHUTDOWN_GRACE_MS to take their final comment (a reader that has stopped reading never does); then every
  * connection is dropped, leaving the rest of the time to close them and exit, also on a busy machine and
  * through the primary of `--workers`. (A grace of the whole 2 s made 2 s the least a shutdown could take

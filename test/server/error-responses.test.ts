@@ -26,7 +26,7 @@ const get = async (path: string, headers: Record<string, string> = { authorizati
 describe('error responses', () => {
   it('an unknown path is a 404 as the native renderer renders not_found', async () => {
     const response = await get('/nowhere?x=1')
-    const message = 'No route for GET /nowhere. See the README for the endpoints.'
+    const message = 'No route for GET /nowhere. See docs/endpoints.md for the endpoints.'
     const rendered = renderNativeError(new TokensimError('not_found', message))
     expect(response).toEqual({ status: rendered.status, type: 'application/json', body: rendered.body })
     expect(response.status).toBe(404)
