@@ -14,11 +14,6 @@ export default tseslint.config(
   {
     ignores: ['dist/', 'coverage/', '**/node_modules/', 'test/.docs-examples/', 'web/assets/'],
   },
-  {
-    // TEMPORARY: the server, the CLI and the top-level entry points are being moved into their new layout; all of
-    // src/ but the core and the wire encoders is linted once it has settled.
-    ignores: ['src/*', '!src/core/', '!src/wire/'],
-  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -208,9 +208,7 @@ function streamDefaults(names: OptionNames, given: Given<AppOptions>, limits: ty
     ...{ unit: params.unit, delay: timing.delay, ttft: timing.ttft, jitter: timing.jitter, seed: params.seed, chunk: params.chunk },
     ...{ reply: given.reply, profile: given.profile },
   }
-  return Object.fromEntries(
-    Object.entries(values).filter(([key]) => given[key as keyof AppOptions] !== undefined),
-  ) as Partial<StreamDefaults>
+  return Object.fromEntries(Object.entries(values).filter(([key]) => given[key as keyof AppOptions] !== undefined))
 }
 
 /** `fault` and `faultRate`, checked with the same messages a request's faults get; seeded by `seed`. */

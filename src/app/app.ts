@@ -117,7 +117,7 @@ export interface AppOptions {
 
 export const DEFAULTS: StreamDefaults = { unit: 'char', delay: 30, ttft: 300, jitter: 0, seed: 0, chunk: 1, reply: 'greeting' }
 export const LIMITS: StreamLimits = { maxTextBytes: 1024 * 1024, maxDelay: 60_000, maxUnits: MAX_UNITS, maxDuration: MAX_DURATION_MS }
-export const RETRY_MS = 1000
+const RETRY_MS = 1000
 export const HEARTBEAT_MS = 15_000
 /** Requests the journal keeps by default. */
 export const JOURNAL_ENTRIES = 1000
@@ -181,7 +181,7 @@ export function createApp({
       spec: faults?.spec ?? '',
       rate: faults?.rate ?? 1,
       random: createRandom(faults?.seed ?? 0),
-      onApplied: metrics.faults,
+      onApplied: (applied) => metrics.faults(applied),
     },
     captures: data.captures,
     routeGroups: [],

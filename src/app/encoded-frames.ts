@@ -140,7 +140,7 @@ export function encodeFrames(frames: readonly TimedFrame[]): EncodedFrames {
  * clock of its own (a 1 ms slot, src/app/clock.ts), so Node sends it as its own TCP segment (node:http sets
  * TCP_NODELAY) and a reader on the other end, which reads what has arrived, gets it as its own chunk.
  */
-export const SPLIT_GAP_MS = 1
+const SPLIT_GAP_MS = 1
 
 /**
  * The split fault: each frame cut into 2 to `most` pieces at the byte offsets splitPoints picks (inside

@@ -45,7 +45,7 @@ export interface JournalEntry {
 }
 
 /** A message of the conversation as the journal shows it (the core's names in the wire style of the rest). */
-export type JournalMessage =
+type JournalMessage =
   | { readonly role: 'system' | 'user'; readonly text: string }
   | { readonly role: 'assistant'; readonly text: string; readonly tool_calls: readonly { id: string; name: string; arguments: unknown }[] }
   | { readonly role: 'tool'; readonly results: readonly { id: string; name: string; content: string; is_error: boolean }[] }
@@ -108,7 +108,11 @@ export function createJournal(limit: number, newId: () => string): Journal {
     list: (filter = {}) => [...entries.keys()].filter((entry) => fits(entry, filter)),
     clear(filter = {}) {
       let count = 0
-      for (const entry of [...entries.keys()]) if (fits(entry, filter)) (drop(entry), count++)
+      for (const entry of [...entries.keys()])
+        if (fits(entry, filter)) {
+          drop(entry)
+          count++
+        }
       return count
     },
   }
@@ -119,7 +123,7 @@ export function createJournal(limit: number, newId: () => string): Journal {
 const journalOf = new WeakMap<JournalEntry, Journal>()
 
 /** A conversation as the journal shows it, and its size in characters. */
-export function journalConversation(messages: readonly Message[]): { conversation: JournalMessage[]; chars: number } {
+function journalConversation(messages: readonly Message[]): { conversation: JournalMessage[]; chars: number } {
   let chars = 0
   const conversation = messages.map((message): JournalMessage => {
     switch (message.role) {
@@ -246,7 +250,7 @@ export function noteTurn(entry: JournalEntry, turn: JournaledTurn, stream: boole
 }
 
 /** A stream's scheduled moments, ms after its start: each as the plan has it, or where the stream puts it. */
-export function moments(headersAt: number | undefined, firstByteAt: number | undefined, firstText: number, end: number) {
+function moments(headersAt: number | undefined, firstByteAt: number | undefined, firstText: number, end: number) {
   const headers = headersAt ?? 0
   return { headers_ms: headers, first_byte_ms: firstByteAt ?? headers, first_text_ms: firstText, end_ms: end }
 }

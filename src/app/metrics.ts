@@ -67,7 +67,7 @@ export function createMetrics(): Metrics {
   return {
     request(route, status) {
       let byStatus = requests.get(route)
-      if (byStatus === undefined) requests.set(route, (byStatus = new Map()))
+      if (byStatus === undefined) requests.set(route, (byStatus = new Map<number, number>()))
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
     },
     streamOpened(route, stream) {
@@ -140,7 +140,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
  * What the metrics call a request's route: the journal's name (src/app/journal.ts routeName), and
  * `journal` and `metrics` for those two, which the journal does not keep.
  */
-export function metricsRoute(path: string): string {
+function metricsRoute(path: string): string {
   return path === '/journal' || path === '/metrics' ? path.slice(1) : routeName(path)
 }
 

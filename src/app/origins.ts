@@ -12,7 +12,9 @@ export function parseOrigins(value: string): '*' | string[] {
     let parsed: URL | undefined
     try {
       parsed = new URL(origin)
-    } catch {}
+    } catch {
+      // not a URL: refused below
+    }
     if (parsed === undefined || parsed.origin !== origin)
       throw new TokensimError(
         'invalid_param',

@@ -48,7 +48,7 @@ const INTEGER = /^\d+$/
  * What was sent, for a message: as the client wrote it (a number out of range is not echoed as what it parsed
  * to: `1` and 400 zeros is not "Infinity"), quoted, and cut short past 64 characters.
  */
-export const sent = (value: string): string => {
+const sent = (value: string): string => {
   const cut = value.length > 64 ? `${value.slice(0, 64)}…` : value
   // A number is shown as it was written (`got 600`), anything else quoted (`got "-5"`).
   return DECIMAL.test(value) ? cut : JSON.stringify(cut)
@@ -184,7 +184,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
  * spec's ByteString) reads each byte as one latin1 character, so UTF-8 `ü` arrives as `Ã¼`; a value whose bytes
  * are valid UTF-8 is read as UTF-8, anything else is left as it came.
  */
-export function headerText(value: string | undefined): string | undefined {
+function headerText(value: string | undefined): string | undefined {
+  // eslint-disable-next-line no-control-regex -- a byte range, NUL included: what is not Latin-1 is left as it came
   if (value === undefined || !/[\x80-\xff]/.test(value) || /[^\x00-\xff]/.test(value)) return value
   try {
     return strictUtf8.decode(Uint8Array.from(value, (char) => char.charCodeAt(0)))

@@ -41,13 +41,13 @@ export function createPlanCache({ entries = 256, units = 1_000_000 } = {}): Plan
   return {
     async get(answer, knobs, input, make) {
       const head = `${knobs}\0${answer.finish ?? ''}\0${answer.parts.map((part) => (part.kind === 'tool_call' ? `${part.kind} ${part.name}` : part.kind)).join('\0')}`
-      let level: Level = root.get(head) ?? new Map()
+      let level: Level = root.get(head) ?? new Map<string, Level | Entry>()
       root.set(head, level)
       const path: Array<[Map<string, unknown>, string]> = [[root, head]]
       const texts = answer.parts.map(streamedText)
       for (const text of texts.slice(0, -1)) {
         const found = level.get(text)
-        const next: Level = found instanceof Map ? found : new Map()
+        const next: Level = found instanceof Map ? found : new Map<string, Level | Entry>()
         level.set(text, next)
         path.push([level, text])
         level = next
@@ -105,7 +105,7 @@ export function derivedPlan(plan: TurnPlan, from: TurnPlan, how: string): TurnPl
   const shared = sharedPlans.get(from)
   if (shared === undefined || plan === from) return plan
   let ways = derivations.get(shared)
-  if (ways === undefined) derivations.set(shared, (ways = new Map()))
+  if (ways === undefined) derivations.set(shared, (ways = new Map<string, object>()))
   let made = ways.get(how)
   if (made === undefined) ways.set(how, (made = {}))
   sharedPlans.set(plan, made)

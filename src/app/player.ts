@@ -68,7 +68,7 @@ export interface Playing {
 }
 
 /** The heartbeat of a stream whose client has sent its FIN (see Playing.probe), ms. */
-export const PROBE_MS = 1000
+const PROBE_MS = 1000
 
 /** The most bytes written in one go; beyond it the player waits for the sink to take the batch. */
 const BATCH_BYTES = 64 * 1024

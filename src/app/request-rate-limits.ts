@@ -52,7 +52,7 @@ interface CostedTurn {
 }
 
 /** The tokens a request costs (see the top of this file). */
-export function requestTokens(turn: CostedTurn, countsOutput: boolean): number {
+function requestTokens(turn: CostedTurn, countsOutput: boolean): number {
   return turn.plan.usage.input + (countsOutput ? (turn.conversation.maxTokens ?? 0) : 0)
 }
 

@@ -62,7 +62,7 @@ export async function framesToPlay(
   error: StreamError,
 ): Promise<Frames> {
   if (!reworksFrames(faults)) return playedLazily(frames, faults.headersAt ?? 0, error)
-  return await encodeFaulted(await takeInSlices(frames, Infinity), faults, error)
+  return encodeFaulted(await takeInSlices(frames, Infinity), faults, error)
 }
 
 /** Frames made as they fall due, played from the moment the headers go out, `headersAt` after the start. */

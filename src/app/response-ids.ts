@@ -112,4 +112,4 @@ const POOL = new Uint8Array(4096)
 let pooled = POOL.length
 
 /** Now, in Unix seconds, for `created` fields. */
-export const unixSeconds = (): number => Math.floor(Date.now() / 1000)
+const unixSeconds = (): number => Math.floor(Date.now() / 1000)

@@ -12,7 +12,7 @@ import { BUILTIN_PROFILES } from '../core/profiles.js'
 import type { Scenario, ScenarioAnswer, ScenarioMatch } from '../core/scenarios.js'
 import { checkTemplate } from '../core/template.js'
 
-export class ScenarioRulesError extends Error {
+class ScenarioRulesError extends Error {
   override readonly name: string = 'ScenarioRulesError'
 }
 
@@ -126,7 +126,7 @@ export function parseScenarios(
       fail(`${path === '' ? '' : `${path}: `}${issue?.message ?? 'unexpected shape'}`)
     }
     const rule = result.data as Rule
-    const scenario = toScenario(rule, rawName === undefined ? `#${index + 1}` : String(rawName))
+    const scenario = toScenario(rule, typeof rawName === 'string' ? rawName : `#${index + 1}`)
     scenario.answers.forEach((answer, i) => {
       const where = rule.answers === undefined ? '' : `answers.${i}.`
       if (replies !== undefined && answer.reply !== undefined && answer.reply !== 'echo' && !replies.includes(answer.reply)) {

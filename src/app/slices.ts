@@ -6,7 +6,7 @@
  */
 
 /** How long a slice of work runs before the event loop gets a turn, ms. */
-export const SLICE_MS = 10
+const SLICE_MS = 10
 
 /**
  * The sum of `counts`, taken a slice at a time; once `signal` aborts (the client went away) the rest is not

@@ -12,7 +12,7 @@ import { choose, type Choice } from '../core/scenarios.js'
 import { renderArguments, renderTemplate } from '../core/template.js'
 import { truncateAfterUnit, truncateTurn } from '../core/truncate.js'
 import { planTurn, streamedText } from '../core/turn.js'
-import type { Part, TurnPlan, UnitKind } from '../core/types.js'
+import type { Part, TurnPlan } from '../core/types.js'
 import type { Context } from 'hono'
 import type { AppContext } from './context.js'
 import { sumInSlices } from './slices.js'
@@ -39,7 +39,7 @@ export const KNOB_HEADERS = {
   'x-tokensim-chunk': 'chunk',
 } as const
 
-export const PROFILE_HEADER = 'x-tokensim-profile'
+const PROFILE_HEADER = 'x-tokensim-profile'
 
 /** The reply name that repeats the last user message. */
 export const ECHO = 'echo'

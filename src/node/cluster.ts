@@ -28,7 +28,7 @@ export interface PrimaryOptions {
   /** `--rate-limit`: the buckets the primary keeps for every worker. */
   readonly rateLimit?: RateLimitConfig | undefined
   /** Called once, when the first worker listens, with the port it got. */
-  onListening(port: number): void
+  readonly onListening: (port: number) => void
 }
 
 /**

@@ -119,9 +119,11 @@ function detach(response: ServerResponse, socket: HttpSocket, httpListeners: Arr
   // node:http also made the socket's on, addListener and prependListener closures of its own, which put
   // net.Socket's back at their first call once the parser is gone; put them back now, so they can be freed.
   if (Object.hasOwn(socket, 'on')) {
+    /* eslint-disable @typescript-eslint/unbound-method -- net.Socket's own methods put back, called on the socket */
     socket.on = Socket.prototype.on
     socket.addListener = Socket.prototype.addListener
     socket.prependListener = Socket.prototype.prependListener
+    /* eslint-enable @typescript-eslint/unbound-method */
   }
   // Our own listeners again, after node:http's are gone: removing them leaves the listener arrays at the size
   // they had with node:http's in them, added afresh they are just what the stream needs.

@@ -9,7 +9,7 @@ import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 
 /** The host name of a Host header (`[::1]:8787` -> `::1`, `LocalHost.:80` -> `localhost`). */
-export function hostnameOf(host: string): string {
+function hostnameOf(host: string): string {
   let name = host.trim().toLowerCase()
   if (name.startsWith('[')) name = name.slice(1, name.indexOf(']') === -1 ? undefined : name.indexOf(']'))
   else if (name.split(':').length === 2) name = name.slice(0, name.indexOf(':'))

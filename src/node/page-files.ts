@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
 }
 
 /** web/ beside src/ (and beside dist/, as the package ships both). */
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url))
+const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url))
 
 /** URL path -> file, for every file under `root` and the vendored browser modules. */
 export function loadStaticFiles(root: string = WEB_ROOT): ReadonlyMap<string, StaticFile> {

@@ -27,7 +27,7 @@ export interface TokensimServer {
  * Long enough for a 1 MiB `text` in the query even when every byte is percent-encoded (Node's default of
  * 16 KiB would refuse it with 431 before tokensim could say anything).
  */
-export const MAX_HEADER_BYTES = 4 * 1024 * 1024
+const MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 /**
  * Shutdown: the process is gone SHUTDOWN_MS after SIGTERM or SIGINT, as docs/deployment.md promises. Streams get

@@ -24,7 +24,7 @@ import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
 /** What streamText's toUIMessageStreamResponse sends besides the SSE headers (ai, UI_MESSAGE_STREAM_HEADERS). */
-export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = { ...SSE_HEADERS, 'x-vercel-ai-ui-message-stream': 'v1' }
+const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = { ...SSE_HEADERS, 'x-vercel-ai-ui-message-stream': 'v1' }
 
 /**
  * A UIMessage part: text, and tool parts (`tool-NAME`, `dynamic-tool`) in every state, make the conversation;

@@ -14,9 +14,9 @@ import { memoized } from '../memo.js'
 import { encodeFrames } from '../encoded-frames.js'
 import { SSE_HEADERS } from '../respond.js'
 
-export const CAPTURE_HEADER = 'x-tokensim-capture'
+const CAPTURE_HEADER = 'x-tokensim-capture'
 /** The gap between the events of an untimed capture when the request asks for none, ms. */
-export const DEFAULT_GAP = 30
+const DEFAULT_GAP = 30
 
 export function capturesRoute(app: Hono, context: AppContext): void {
   // Per set of captures (a reload makes a new one).

@@ -8,8 +8,8 @@ import type { AppContext } from '../context.js'
 import type { JournalEntry, JournalFilter } from '../journal.js'
 import { scopeOf, SCOPE_HEADER } from '../scenario-store.js'
 
-export const JOURNAL_READ = 'journal-read'
-export const JOURNAL_CLEAR = 'journal-clear'
+const JOURNAL_READ = 'journal-read'
+const JOURNAL_CLEAR = 'journal-clear'
 
 export function journalRoute(app: Hono, context: AppContext): void {
   const { journal, peers } = context

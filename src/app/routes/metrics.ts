@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js'
 import { mergeSnapshots, type MetricsSnapshot } from '../metrics.js'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../prometheus-text.js'
 
-export const METRICS_READ = 'metrics-read'
+const METRICS_READ = 'metrics-read'
 
 export function metricsRoute(app: Hono, context: AppContext): void {
   const { metrics, clock, peers } = context

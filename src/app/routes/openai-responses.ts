@@ -63,7 +63,7 @@ function echoOf(body: Body): ResponsesEcho {
   const { instructions, max_output_tokens, metadata, parallel_tool_calls, previous_response_id, service_tier, store } = body
   const { temperature, tool_choice, tools, top_p } = body
   const echo = { instructions, max_output_tokens, metadata, parallel_tool_calls, previous_response_id, service_tier, store }
-  return { ...echo, temperature, tool_choice, tools, top_p } as ResponsesEcho
+  return { ...echo, temperature, tool_choice, tools, top_p }
 }
 
 type Body = z.output<typeof BODY>
@@ -164,6 +164,7 @@ function messagesOf(body: Body, stored: ConversationStore): Message[] {
         messages.push({ role: 'tool', results: [{ id: output.call_id, name: '', content, isError: false }] })
         return
       }
+      default: // a message, or an item type that carries no turn (read below)
     }
     if (item.role === undefined || (item.type !== undefined && item.type !== 'message')) return
     const content = CONTENT.safeParse(item.content)
