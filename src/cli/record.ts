@@ -10,7 +10,7 @@ import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CAPTURE_NAME, CAPTURE_NAME_RULE, countEvents, formatCaptureHeader, formatCaptureRead } from '../core/capture.js'
 
-const RECORD_HELP = `Usage: tokensim record URL [options] --out FILE
+export const RECORD_HELP = `Usage: tokensim record URL [options] --out FILE
 
 Captures what URL streams into FILE (JSON Lines: a header, then {"t":MS,"data":TEXT} per network read), for
 tokensim --captures to replay with the same bytes and timing. Stops at the end of the stream, or on Ctrl-C
