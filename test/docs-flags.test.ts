@@ -2,11 +2,13 @@
  * The flags the documentation names, against the command's own parser and help: every `npm start -- FLAGS` it
  * writes inline is a command line tokensim accepts (the fenced examples are run by docs-examples.test.ts), and
  * the reference has a heading for every flag `tokensim --help` lists (its own, or the heading of the knob it sets,
- * which names it: "flag `--delay MS`"), and none for a flag it does not.
+ * which names it: "flag `--delay MS`"), and none for a flag it does not; and each knob of a stream has its heading,
+ * which gives all its spellings as src/core/knobs.ts names them.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseFlags } from '../src/cli/flags.js'
+import { KNOBS, type Knob } from '../src/core/knobs.js'
 import { helpText } from '../src/cli/help.js'
 import { RECORD_HELP } from '../src/cli/record.js'
 
@@ -40,4 +42,15 @@ describe('the flags the documentation names', () => {
     expect([...flags].filter((flag) => !headings.has(flag)).sort()).toEqual([])
     expect([...headings].filter((flag) => !flags.has(flag)).sort()).toEqual([])
   })
+
+  it.each(KNOBS.map((knob: Knob) => [knob.param, knob] as const))(
+    'the knob `%s` has a heading that names its header and flag',
+    (param, knob) => {
+      const sections = pages.flatMap((path) => text(path).split(/^(?=#+ )/m))
+      const section = sections.find((s) => s.startsWith('#') && s.split('\n')[0]!.includes(`\`${param}\``))
+      expect(section, `a heading for ${param}`).toBeDefined()
+      if (knob.header !== undefined) expect(section).toContain(`\`${knob.header}\``)
+      if (knob.option !== undefined) expect(section).toMatch(new RegExp(`flag\\s+\`--${knob.option}[ \`]`))
+    },
+  )
 })

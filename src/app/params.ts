@@ -202,7 +202,7 @@ export const readHeaders =
 
 /**
  * GET /stream's knobs from request headers too (`x-tokensim-delay: 20` for `delay=20`), for clients that cannot
- * change the URL: `knobs` maps each header to the parameter it stands for (chat.ts's KNOB_HEADERS). A query
+ * change the URL: `knobs` maps each header to the parameter it stands for (src/core/knobs.ts's KNOB_HEADERS). A query
  * parameter wins over its header (and over the header of its other spelling, see SAME_KNOB). Without any knob
  * header, `query` itself comes back.
  */

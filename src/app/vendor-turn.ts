@@ -22,22 +22,10 @@ import { journalEntry, noteTurn } from './journal.js'
 import { derivedPlan } from './plan-cache.js'
 import { limitRate, withRateLimit } from './request-rate-limits.js'
 import { asHeaderError, parseStreamParams } from './params.js'
+import { KNOB_HEADERS } from '../core/knobs.js'
 import { newId } from './response-ids.js'
 import { scopeOf, SCOPE_HEADER } from './scenario-store.js'
 import { checkDuration, tooManyUnits } from './stream-size.js'
-
-/** The request headers that tune one answer, and the /stream parameter each stands for. */
-export const KNOB_HEADERS = {
-  'x-tokensim-reply': 'reply',
-  'x-tokensim-profile': 'profile',
-  'x-tokensim-unit': 'unit',
-  'x-tokensim-delay': 'delay',
-  'x-tokensim-tps': 'tps',
-  'x-tokensim-ttft': 'ttft',
-  'x-tokensim-jitter': 'jitter',
-  'x-tokensim-seed': 'seed',
-  'x-tokensim-chunk': 'chunk',
-} as const
 
 const PROFILE_HEADER = 'x-tokensim-profile'
 

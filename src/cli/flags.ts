@@ -4,6 +4,7 @@
  * by the same rules (src/options.ts, src/start.ts) with messages that name the flag.
  */
 import { parseArgs } from 'node:util'
+import { KNOB_OPTIONS } from '../core/knobs.js'
 import type { OptionNames } from '../options.js'
 import { resolveStartOptions, type StartOptions, type StartSettings } from '../start.js'
 import { wholeNumber } from '../options.js'
@@ -32,7 +33,9 @@ export type Command =
 
 /** Every option a flag of the same name in kebab case sets, as start() takes it. */
 const OPTIONS = [
-  ...['port', 'host', 'unit', 'delay', 'ttft', 'jitter', 'seed', 'chunk', 'reply', 'profile'],
+  ...['port', 'host'],
+  // the knobs' defaults, as src/core/knobs.ts names them
+  ...KNOB_OPTIONS,
   ...['replies', 'scenarios', 'profiles', 'captures', 'fault', 'faultRate', 'heartbeat', 'headersTimeout', 'requestTimeout'],
   ...['maxText', 'maxUnits', 'maxDelay', 'maxDuration', 'maxBody', 'maxStreams', 'maxStreamsPerClient', 'journal'],
   ...['apiKey', 'cors', 'rateLimit', 'capacity', 'queueLimit'],

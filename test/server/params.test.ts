@@ -1,7 +1,7 @@
 /** withHeaderKnobs and asHeaderError: GET /stream's knob headers merged under its query, and errors blamed on them. */
 import { describe, expect, it } from 'vitest'
 import { TokensimError } from '../../src/core/errors.js'
-import { KNOB_HEADERS } from '../../src/app/vendor-turn.js'
+import { KNOB_HEADERS } from '../../src/core/knobs.js'
 import { asHeaderError, withHeaderKnobs } from '../../src/app/params.js'
 
 const reader = (headers: Record<string, string>) => (name: string) => headers[name]
