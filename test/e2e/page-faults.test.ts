@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { split } from '../../src/core/split.js'
 import { browserAvailable } from '../helpers/browser.js'
+import { FAULT_SPEC_CASES } from '../helpers/fault-cases.js'
 import { pageBench, pickReply, READY, REPLY, replyText, waitForReply } from '../helpers/page.js'
 import {
   openUnderCsp,
@@ -47,20 +48,7 @@ describe.skipIf(!browserAvailable)('the page, faults', { timeout: TIMEOUT }, () 
       await pickReply(page, 'greeting')
       await configure(page, { unit: 'word', delay: '0', ttft: '0', jitter: '0' })
       expect(await page.locator('#fault-spec').textContent()).toContain('No faults')
-      const cases: [Record<string, Record<string, string>>, string][] = [
-        [{ status: { code: '503', retry: '5' } }, 'status:503:5'],
-        [{ status: { code: '529', retry: '' } }, 'status:529'],
-        [{ 'slow-headers': { ms: '40' } }, 'slow-headers:40'],
-        [{ 'error-after': { n: '3' } }, 'error-after:3'],
-        [{ 'drop-after': { n: '3' } }, 'drop-after:3'],
-        [{ 'stall-after': { n: '2', ms: '30' } }, 'stall-after:2:30'],
-        [{ 'truncate-after': { n: '4' } }, 'truncate-after:4'],
-        [{ coalesce: { ms: '40' } }, 'coalesce:40'],
-        [
-          { coalesce: { ms: '30' }, 'stall-after': { n: '1', ms: '20' }, 'error-after': { n: '5' }, status: { code: '429', retry: '1' } },
-          'status:429:1,error-after:5,stall-after:1:20,coalesce:30',
-        ],
-      ]
+      const cases = FAULT_SPEC_CASES
       for (const [faults, spec] of cases) {
         await setFaults(page, faults)
         for (const format of ['native', 'openai-chat']) {

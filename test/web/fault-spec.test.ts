@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseFaults } from '../../src/core/faults.js'
 import { FAULT_WORDS, faultKinds, faultSpec, parseFaultSpec, type FaultState, type ListedFault } from '../../web/fault-spec.js'
+import { FAULT_SPEC_CASES } from '../helpers/fault-cases.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -53,21 +54,10 @@ describe("the page's fault list", () => {
 
   it('makes the lists the toggles made before, each one the server takes as the faults it names', () => {
     const kinds = faultKinds(listed)
-    const cases: [Record<string, Record<string, string>>, string][] = [
+    const cases: ReadonlyArray<readonly [Record<string, Record<string, string>>, string]> = [
       [{}, ''],
-      [{ status: { code: '503', retry: '5' } }, 'status:503:5'],
-      [{ status: { code: '529', retry: '' } }, 'status:529'],
       [{ status: { code: ' 429 ', retry: ' 2 ' } }, 'status:429:2'],
-      [{ 'slow-headers': { ms: '40' } }, 'slow-headers:40'],
-      [{ 'error-after': { n: '3' } }, 'error-after:3'],
-      [{ 'drop-after': { n: '3' } }, 'drop-after:3'],
-      [{ 'stall-after': { n: '2', ms: '30' } }, 'stall-after:2:30'],
-      [{ 'truncate-after': { n: '4' } }, 'truncate-after:4'],
-      [{ coalesce: { ms: '40' } }, 'coalesce:40'],
-      [
-        { coalesce: { ms: '30' }, 'stall-after': { n: '1', ms: '20' }, 'error-after': { n: '5' }, status: { code: '429', retry: '1' } },
-        'status:429:1,error-after:5,stall-after:1:20,coalesce:30',
-      ],
+      ...FAULT_SPEC_CASES,
     ]
     for (const [faults, spec] of cases) {
       expect(faultSpec(kinds, on(faults)), spec).toBe(spec)
