@@ -47,7 +47,10 @@ interface Entry {
   size: number
 }
 
-/** Least recently used entries go first once there are more than `entries`, or more than `bytes` in all. */
+/**
+ * Least recently used entries go first once there are more than `entries`, or more than `bytes` in all (their
+ * frames and their keys).
+ */
 export function createSharedFrames({ entries = 256, bytes = 64 * 1024 * 1024 } = {}): SharedFrameCache {
   const map = new Map<string, Entry>()
   let total = 0
@@ -70,7 +73,10 @@ export function createSharedFrames({ entries = 256, bytes = 64 * 1024 * 1024 } =
       let entry = map.get(key)
       if (entry === undefined) {
         // Its first response: noted, and played as it is made (an answer asked for once costs nothing more).
-        map.set(key, { size: 0 })
+        // Its key counts too: it holds the response's options (a Responses request's echoed tools can be large).
+        const noted = { size: key.length * 2 }
+        map.set(key, noted)
+        total += noted.size
         evict()
         return undefined
       }
@@ -81,7 +87,7 @@ export function createSharedFrames({ entries = 256, bytes = 64 * 1024 * 1024 } =
         made.template = makeTemplate(answer, standIns.values, standOptions, calls.ids).then(
           (template) => {
             if (template !== null && map.get(key) === made) {
-              made.size = template.size
+              made.size += template.size
               total += template.size
               evict()
             }

@@ -9,6 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Deliver } from '../../src/app/deliver.js'
 import { deliverNode } from '../../src/node/deliver-node.js'
 import { isLazy, isShared } from '../../src/app/encoded-frames.js'
+import { createPlanCache } from '../../src/app/plan-cache.js'
+import { OwnIds, type Ids } from '../../src/app/response-ids.js'
+import { createSharedFrames } from '../../src/app/shared-frames.js'
+import { planTurn } from '../../src/core/turn.js'
+import type { Answer } from '../../src/core/types.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 import { TEST_SCENARIOS } from '../helpers/scenarios.js'
 
@@ -153,5 +158,33 @@ describe('an answer asked for again plays from frames shared by its responses', 
     ])
     expect(faulted).toContain('tokensim: injected error after unit 3')
     expect(blanked(again)).toBe(blanked(plain))
+  })
+})
+
+describe('the shared frames cache', () => {
+  it('counts what its keys hold against its bound: options as large as a request may send do not pile up', async () => {
+    const answer: Answer = { parts: [{ kind: 'text', text: 'Hello there, general Kenobi.' }] }
+    const timing = { ttft: 0, delay: 0, jitter: 0 }
+    const plan = await createPlanCache().get(answer, 'knobs', 0, () =>
+      Promise.resolve(planTurn(answer, { unit: 'word', timing, seed: 1, chunk: 1, inputTokens: 0 })),
+    )
+    const frames = function* () {
+      yield { at: 0, text: 'data: {}\n\n' }
+    }
+    const ask = (cache: ReturnType<typeof createSharedFrames>, echo: string) => {
+      const optionsOf = (ids: Ids) => ({ id: ids.id('x_', 20), echo })
+      const ids = new OwnIds()
+      return cache.get({ format: 'test', plan, options: optionsOf(ids), ids, optionsOf, encode: frames })
+    }
+    // Ten answers whose options hold 500 characters each (a key of about a kilobyte): a 4 KB bound keeps three.
+    const bounded = createSharedFrames({ entries: 100, bytes: 4000 })
+    const unbounded = createSharedFrames({ entries: 100, bytes: 64 * 1024 * 1024 })
+    for (let i = 0; i < 10; i++) {
+      const echo = String(i).repeat(500)
+      expect(await ask(bounded, echo)).toBeUndefined()
+      expect(await ask(unbounded, echo)).toBeUndefined()
+    }
+    expect(bounded.size).toBe(3)
+    expect(unbounded.size).toBe(10)
   })
 })
