@@ -24,6 +24,12 @@ export type StreamError = (message: string, kept: number, internal: boolean) => 
 /** What a client is told when a stream fails inside tokensim; the server's log has the error. */
 export const INTERNAL_STREAM_MESSAGE = 'tokensim: internal error; this stream was ended (the server log has the details)'
 
+/** The format's in-stream error for a stream that fails inside tokensim after `sent` frames (the player sends it). */
+const internalFailure =
+  (error: StreamError) =>
+  (sent: number): Uint8Array =>
+    toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true))
+
 /**
  * Plays one response of an answer with the request's faults applied. Unfaulted, its frames are the answer's
  * shared ones once the answer is asked for again (src/app/shared-frames.ts), else made as they fall due.
@@ -49,8 +55,7 @@ export async function answerFrames<O>(
 ): Promise<Frames> {
   if (!reworksFrames(faults)) {
     const shared = await context.shared.get(answer)
-    if (shared !== undefined)
-      return { ...shared, shift: faults.headersAt ?? 0, fail: (sent) => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true)) }
+    if (shared !== undefined) return { ...shared, shift: faults.headersAt ?? 0, fail: internalFailure(error) }
   }
   return framesToPlay(answer.encode(answer.plan, answer.options), faults, error)
 }
@@ -67,7 +72,7 @@ export async function framesToPlay(
 
 /** Frames made as they fall due, played from the moment the headers go out, `headersAt` after the start. */
 function playedLazily(frames: Iterator<TimedFrame, unknown>, headersAt: number, error: StreamError): LazyFrames {
-  return { lazy: frames, shift: headersAt, fail: (sent) => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true)) }
+  return { lazy: frames, shift: headersAt, fail: internalFailure(error) }
 }
 
 /** Whether a request's faults move, cut, merge or split its frames (else they are played as encoded). */
@@ -96,7 +101,7 @@ export async function encodeFaulted(frames: readonly TimedFrame[], faults: Respo
  * inside tokensim (src/app/player.ts sends it).
  */
 export async function encodeHeld(frames: Iterable<TimedFrame>, headersAt: number, error: StreamError): Promise<EncodedFrames> {
-  const fail = (sent: number): Uint8Array => toBytes(error(INTERNAL_STREAM_MESSAGE, sent, true))
+  const fail = internalFailure(error)
   const at: number[] = []
   const bytes: Uint8Array[] = []
   let size = 0
