@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
 import { split } from '../../src/core/split.js'
+import { findBursts } from '../../web/buffering.js'
 import { browserAvailable } from '../helpers/browser.js'
 import {
   loadBuffering,
@@ -202,29 +203,42 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
   }, 400_000)
 
   it('takes each arrival apart from the main thread: a second of it held is in no measured gap, nor seen as buffering', async () => {
-    // 397 words 20 ms apart: about 8 s of stream
-    const { page, errors } = await openPage('?reply=markdown&unit=word&ttft=0&delay=20&jitter=0&seed=1')
-    await page.click('#send')
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units) >= 40)
-    // the page's own thread, busy for 1.2 s: the events keep arriving meanwhile, and are handled after
-    const held = await page.evaluate(() => {
-      const from = performance.now()
-      while (performance.now() - from < 1200);
-      return performance.now() - from
-    })
-    expect(held).toBeGreaterThanOrEqual(1200)
-    await waitForReply(page, 'done', TIMEOUT)
-    const run = JSON.parse((await download(page, '#figures-distribution [data-export="json"]')).text) as RunExport
-    expect(run.events).toHaveLength(split(replyText('markdown'), 'word').length)
-    // the events that came while the thread was held have their own arrivals, 20 ms apart, not one heap at
-    // its end after a gap of 1.2 s (which is what a page that takes them on its own thread measures)
-    const gaps = run.events.slice(1).map((e) => e.gap ?? 0)
-    expect(Math.max(...gaps)).toBeLessThan(600)
-    const measured = await measuredGaps(page, '#figures-distribution .dist')
-    expect(measured.max).toBeLessThan(600)
-    expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(0)
-    expect(errors).toEqual([])
-  })
+    // A loaded machine can itself hold the stream back for a moment and let it go in a heap (the server's writes,
+    // or the browser's network thread, late): the arrivals worker then records a burst, and the page rightly says
+    // so. The claim here is that the page's own thread held for a second makes none. So the notice must match what
+    // the recorded arrivals show, and a run whose arrivals show a burst is repeated (three at most): a page that
+    // took its arrivals on its own thread would show one every time.
+    for (let attempt = 1; ; attempt++) {
+      // 397 words 20 ms apart: about 8 s of stream
+      const { page, errors } = await openPage('?reply=markdown&unit=word&ttft=0&delay=20&jitter=0&seed=1')
+      await page.click('#send')
+      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.msg-assistant:last-of-type')?.dataset.units) >= 40)
+      // the page's own thread, busy for 1.2 s: the events keep arriving meanwhile, and are handled after
+      const held = await page.evaluate(() => {
+        const from = performance.now()
+        while (performance.now() - from < 1200);
+        return performance.now() - from
+      })
+      expect(held).toBeGreaterThanOrEqual(1200)
+      await waitForReply(page, 'done', TIMEOUT)
+      const run = JSON.parse((await download(page, '#figures-distribution [data-export="json"]')).text) as RunExport
+      expect(run.events).toHaveLength(split(replyText('markdown'), 'word').length)
+      const bursts = findBursts(run.events.map((e) => ({ t: e.t ?? Number.NaN, at: e.at })))
+      expect(await page.locator(`${REPLY} .notice-buffer`).count()).toBe(bursts.length > 0 ? 1 : 0)
+      expect(errors).toEqual([])
+      if (bursts.length > 0) {
+        expect(attempt, `run ${attempt}: the arrivals recorded held a burst: ${JSON.stringify(bursts)}`).toBeLessThan(3)
+        continue
+      }
+      // the events that came while the thread was held have their own arrivals, 20 ms apart, not one heap at
+      // its end after a gap of 1.2 s (which is what a page that takes them on its own thread measures)
+      const gaps = run.events.slice(1).map((e) => e.gap ?? 0)
+      expect(Math.max(...gaps)).toBeLessThan(600)
+      const measured = await measuredGaps(page, '#figures-distribution .dist')
+      expect(measured.max).toBeLessThan(600)
+      break
+    }
+  }, 120_000)
 
   it('sees a buffered flush as one burst though its reading is held up for a moment: a table of the pure function', async () => {
     const { page, errors } = await openPage('')
@@ -350,8 +364,10 @@ describe.skipIf(!browserAvailable)('what the page measures', { timeout: TIMEOUT 
     expect(run.request.headers).toMatchObject({ 'x-tokensim-reply': 'greeting', 'x-tokensim-profile': 'typical', 'x-tokensim-seed': '3' })
     expect(run.events.map((e) => e.index)).toEqual(Array.from({ length: 34 }, (_, i) => i))
     expect(run.events.every((e) => e.t === null && e.units === 1)).toBe(true)
-    // the pane's ttft, as its figures show it
-    expect(Math.round(run.start.ttft!)).toBe(Number.parseInt((await pane.locator('[data-figure="ttft"]').textContent()) ?? '', 10))
+    // the pane's ttft, as its figures show it (rounded to the ms there, to the µs in the file: 540.4996 shows as
+    // 540 and is written 540.5, so the two may differ by one)
+    const shown = Number.parseInt((await pane.locator('[data-figure="ttft"]').textContent()) ?? '', 10)
+    expect(Math.abs(run.start.ttft! - shown)).toBeLessThanOrEqual(0.5005)
     const csv = await download(page, `${PANES}:nth-child(2) [data-export="csv"]`)
     expect(csv.text.split('\r\n')).toHaveLength(34 + 2)
     expect(errors).toEqual([])
