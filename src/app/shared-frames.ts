@@ -9,8 +9,9 @@
  * An answer's first response plays as it is made (src/app/respond.ts); its second makes the shared frames,
  * a slice at a time, by encoding the answer twice side by side: with stand-ins for the own values, cut at the
  * stand-ins into pieces, and with the response's own values, which the pieces filled with them must give byte
- * for byte. An encoder that does more with a value than write it out (a signature made from an id) fails the
- * check, and that answer plays as it is made, as before.
+ * for byte. An encoder that does more with a value than write it out (a value encoded or hashed from an id)
+ * fails the check, and that answer plays as it is made, as before; the one that did (Anthropic's thinking
+ * signature) now writes the id out inside it.
  */
 import type { Part, TurnPlan } from '../core/types.js'
 import type { TimedFrame } from '../wire/frames.js'

@@ -59,12 +59,16 @@ export const toolUseId = (id: string): string => `toolu_${id}`
 
 /**
  * A thinking block's signature: opaque to clients, which must send it back unchanged; derived from the
- * response id so the encoder stays pure and the stream and the fold agree.
+ * response id so the encoder stays pure and the stream and the fold agree. In the base64 alphabet of the API's
+ * signatures, with the id's letters and digits written out as they are, so that the frames of an answer with
+ * thinking can be shared between its responses like any other holding the id (src/app/shared-frames.ts).
  */
 export function thinkingSignature(id: string, index: number): string {
-  const bytes = new TextEncoder().encode(`tokensim:${id}:${index}`)
-  return `Eq${btoa(String.fromCharCode(...bytes))}`
+  return `${SIGNATURE_PREFIX}${id.replace(/[^A-Za-z0-9]/g, '')}${String(index).padStart(2, '0')}`
 }
+
+/** `Eq`, as the API's signatures begin, then "tokensim:" in base64. */
+const SIGNATURE_PREFIX = `Eq${btoa('tokensim:')}`
 
 /**
  * `usage` of the Message, in the captured key order. In message_start `output` is at most 1 (the API counts the

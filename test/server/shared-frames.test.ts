@@ -115,7 +115,7 @@ describe('an answer asked for again plays from frames shared by its responses', 
     expect(tags.at(-1)).toBe('shared')
   })
 
-  it('an answer whose frames hold more than an id written out (a thinking signature made from it) plays as it is made', async () => {
+  it('an answer with thinking shares its frames too: each response its own signature, made from its own id', async () => {
     const request = {
       model: 'claude-x',
       max_tokens: 4000,
@@ -132,10 +132,17 @@ describe('an answer asked for again plays from frames shared by its responses', 
         headers: { ...fast, 'x-test-tag': tag },
         body: JSON.stringify(request),
       })
-      for (const match of (await response.text()).matchAll(/"signature":"([^"]+)"/g)) signatures.add(match[1]!)
+      const text = await response.text()
+      const id = /"id":"msg_([A-Za-z0-9]+)"/.exec(text)![1]!
+      const found = [...text.matchAll(/"signature":"([^"]+)"/g)].map((match) => match[1]!)
+      // one signature, in the closing signature_delta, the API's alphabet, this response's id inside it
+      expect(found).toHaveLength(1)
+      expect(found[0]).toMatch(/^Eq[A-Za-z0-9+/=]+$/)
+      expect(found[0]).toContain(id)
+      signatures.add(found[0]!)
       kinds.push(played.get(tag)!)
     }
-    expect(kinds).toEqual(['made as it plays', 'made as it plays', 'made as it plays'])
+    expect(kinds).toEqual(['made as it plays', 'shared', 'shared'])
     expect(signatures.size).toBe(3)
   })
 
