@@ -62,9 +62,18 @@ export interface ClockOptions {
   now?: () => number
   /** Called with what a timer threw; the other timers run on regardless. */
   onError?: (error: unknown) => void
+  /**
+   * Whether a timer waiting keeps a Node process running (default false: a server's open sockets do that; the MSW
+   * handlers of src/msw.ts have none, and a script's stream must play to its end).
+   */
+  keepAlive?: boolean
 }
 
-export function createClock({ now = () => performance.now(), onError = (e) => console.error(e) }: ClockOptions = {}): Clock {
+export function createClock({
+  now = () => performance.now(),
+  onError = (e) => console.error(e),
+  keepAlive = false,
+}: ClockOptions = {}): Clock {
   /** Slot key (a whole ms) -> the first of its timers, which are linked in the order they were scheduled. */
   const slots = new Map<number, Timer>()
   /** The keys of `slots`, as a binary min-heap. */
@@ -117,7 +126,7 @@ export function createClock({ now = () => performance.now(), onError = (e) => co
     armedFor = first
     // setTimeout never fires early, only late.
     handle = setTimeout(tick, Math.ceil(first - now()))
-    handle.unref?.()
+    if (!keepAlive) handle.unref?.()
   }
 
   /** Takes `timer` out of its slot's list. */
