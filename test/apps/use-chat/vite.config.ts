@@ -1,0 +1,29 @@
+/**
+ * The chat app's Vite config, as a frontend project has it: React, and the app's /api proxied to tokensim in
+ * development and in `vite preview` (the app calls its own /api/chat, which tokensim answers). The MSW mode's
+ * Service Worker script, mockServiceWorker.js, is copied from the msw package into the build's root.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import react from '@vitejs/plugin-react'
+import { defineConfig, type Plugin } from 'vite'
+
+const TOKENSIM = 'http://127.0.0.1:8787'
+
+/** Emits msw's own mockServiceWorker.js at the root of the build, where setupWorker().start() registers it. */
+function mockServiceWorker(): Plugin {
+  return {
+    name: 'mock-service-worker',
+    apply: 'build',
+    generateBundle() {
+      const file = createRequire(import.meta.url).resolve('msw/mockServiceWorker.js')
+      this.emitFile({ type: 'asset', fileName: 'mockServiceWorker.js', source: readFileSync(file, 'utf8') })
+    },
+  }
+}
+
+export default defineConfig({
+  plugins: [react(), mockServiceWorker()],
+  server: { proxy: { '/api': TOKENSIM } },
+  preview: { proxy: { '/api': TOKENSIM } },
+})
