@@ -32,4 +32,18 @@ describe('the current-majors suite', () => {
     expect(anthropic.createAnthropic).toBe((await import('@ai-sdk/anthropic-v4')).createAnthropic)
     expect(genai.GoogleGenAI).toBe((await import('@google/genai-v3')).GoogleGenAI)
   })
+
+  it('imports msw 3, in the tests and in src/msw.ts', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { version } = JSON.parse(readFileSync(new URL('../../node_modules/msw-v3/package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
+    expect(major(version)).toBe(3)
+    const msw = await import('msw')
+    expect(msw.http).toBe((await import('msw-v3')).http)
+    expect((await import('msw/node')).setupServer).toBe((await import('msw-v3/node')).setupServer)
+    // A handler of tokensim/msw is one of msw 3's.
+    const { handlers } = await import('../../src/msw.js')
+    expect(handlers[0]).toBeInstanceOf(msw.HttpHandler)
+  })
 })

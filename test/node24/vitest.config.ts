@@ -13,6 +13,8 @@ const CURRENT: Record<string, string> = {
   '@ai-sdk/openai': '@ai-sdk/openai-v4',
   '@ai-sdk/anthropic': '@ai-sdk/anthropic-v4',
   '@google/genai': '@google/genai-v3',
+  // msw 3 for tokensim/msw: src/msw.ts imports `msw`, and its test `msw/node`.
+  msw: 'msw-v3',
 }
 
 /** The test files that drive an SDK; each must import it by its plain name. */
@@ -25,6 +27,7 @@ export const SDK_TESTS = [
   'test/server/faults.test.ts',
   'test/server/agent-loops.test.ts',
   'test/server/misbehave.test.ts',
+  'test/msw/sdks.test.ts',
 ]
 
 export default defineConfig({
