@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // `tokensim/vitest` and the other subpaths as tsconfig.json's paths name them: the package's sources, unbuilt.
+  resolve: { tsconfigPaths: true },
   test: {
     include: ['test/**/*.test.ts'],
     // The current-majors SDK suite runs under Node 24 on its own (npm run test:current).
