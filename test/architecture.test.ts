@@ -1,9 +1,10 @@
 /**
  * The layout's rules, read from the imports of every file under src/ (type-only imports included):
  * - layers, each importing only inward: the pure core (src/core) <- the wire encoders (src/wire) <- the
- *   runtime-neutral app (src/app) <- the library's neutral face (src/options.ts, src/create-app.ts) and the
+ *   runtime-neutral app (src/app) <- the library's neutral face (src/options.ts, src/create-app.ts, src/msw.ts) and the
  *   Worker entry (src/workerd.ts); the Node adapter (src/node) <- tokensim on Node (src/start.ts,
- *   src/data-files.ts, src/index.ts) <- the command line (src/cli.ts, src/cli/);
+ *   src/data-files.ts, src/index.ts, and the test helpers src/vitest.ts, src/playwright.ts with their
+ *   src/scoped-client.ts) <- the command line (src/cli.ts, src/cli/);
  * - nothing that must run on any runtime (core, wire, app, the neutral face, the Worker entry) imports node:*
  *   or the Node server;
  * - no import cycles;
@@ -45,9 +46,9 @@ type Layer = 'core' | 'wire' | 'app' | 'face' | 'workerd' | 'node' | 'start' | '
 function layerOf(file: string): Layer | undefined {
   const [top, name] = file.split('/').slice(1)
   if (name !== undefined && ['core', 'wire', 'app', 'node', 'cli'].includes(top!)) return top as Layer
-  if (top === 'options.ts' || top === 'create-app.ts') return 'face'
+  if (top === 'options.ts' || top === 'create-app.ts' || top === 'msw.ts') return 'face'
   if (top === 'workerd.ts') return 'workerd'
-  if (top === 'start.ts' || top === 'data-files.ts' || top === 'index.ts') return 'start'
+  if (['start.ts', 'data-files.ts', 'index.ts', 'scoped-client.ts', 'vitest.ts', 'playwright.ts'].includes(top!)) return 'start'
   if (top === 'cli.ts') return 'cli'
   return undefined
 }
