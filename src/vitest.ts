@@ -12,7 +12,11 @@ export type { JournalEntry, JournalQuery, ScenarioRules, ScopedScenarios, Scoped
 
 /** What a test's context gives: the test (vitest's `TestContext`, or its `task`). */
 export interface TestContextLike {
-  readonly task: { readonly id: string; readonly name: string; readonly result?: { readonly repeatCount?: number } | undefined }
+  readonly task: {
+    readonly id: string
+    readonly name: string
+    readonly result?: { readonly retryCount?: number | undefined; readonly repeatCount?: number | undefined } | undefined
+  }
 }
 
 /** The running test's view of tokensim (`url`, `scope`, `headers`, `scenarios`, `journal()`), and the server. */
@@ -23,10 +27,11 @@ export interface VitestTokensim extends ScopedTokensim {
   for(context: TestContextLike): ScopedTokensim
 }
 
-/** The scope of a test: its id (unique in the run), its name to read it by, and the run of it (a retry gets a fresh one). */
+/** The scope of a test: its id (unique in the run), which run of it (a retry or repeat gets a fresh one), and its name to read it by. */
 function scopeOfTest({ task }: TestContextLike): string {
-  const run = task.result?.repeatCount ?? 0
-  return scopeFrom(`vitest:${task.id}${run > 0 ? `:${run}` : ''}:${task.name}`)
+  const retry = task.result?.retryCount ?? 0
+  const repeat = task.result?.repeatCount ?? 0
+  return scopeFrom(`vitest:${task.id}${retry + repeat > 0 ? `:${repeat}.${retry}` : ''}:${task.name}`)
 }
 
 /**

@@ -100,6 +100,20 @@ describe('useTokensim', () => {
     expect(await sim.scenarios.list()).toEqual([])
   })
 
+  const attempts: string[] = []
+  it("runs a retried test in a fresh scope, the failed try's rules cleared", { retry: 1 }, async () => {
+    attempts.push(sim.scope)
+    if (attempts.length === 1) {
+      await sim.scenarios.set([{ match: { contains: 'again' }, text: 'From the first try.' }])
+      throw new Error('the first try fails on purpose')
+    }
+    expect(attempts[1]).not.toBe(attempts[0])
+    expect(attempts[1]).toMatch(/^vitest:[^:]+:0\.1:/)
+    expect(await sim.scenarios.list()).toEqual([])
+    const listed = await (await fetch(`${sim.url}/scenarios`, { headers: { 'x-tokensim-scope': attempts[0]! } })).json()
+    expect(listed).toMatchObject({ scope: attempts[0], scenarios: [] })
+  })
+
   describe('two tests at once', () => {
     // Each test sets its rule, waits until the other has set its own, then asks: each gets its own answer.
     const ready: Record<string, () => void> = {}
