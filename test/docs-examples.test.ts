@@ -16,12 +16,13 @@
  *   http://127.0.0.1:8787 and run with tsx, each against a server of its own (with the rules of docs/scenarios.md's
  *   file example when it says it needs a scenario): it must exit with 0, and every request it made must have succeeded
  *   (the server's journal), which catches the calls whose failure a snippet would not notice, such as a
- *   `streamText` nobody reads.
+ *   `streamText` nobody reads. A vitest test file (`from 'tokensim/vitest'`) is run by vitest instead, and every
+ *   test in it must pass.
  * - CLAIMS: where the text says what an example answers, a check that it does.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -67,6 +68,12 @@ const NOT_RUN: Record<string, string> = {
     "the shape of /api/chat's finish.messageMetadata, with illustrative numbers rather than one request's",
   'docs/deployment.md: npm run build:worker      # dist/worker.js: one ES module, n':
     'writes dist/worker.js; test/e2e/workerd.test.ts bundles src/workerd.ts with the same esbuild options and serves it with workerd',
+  "README.md: // a Playwright spec: tokensim for the worker, each test's p":
+    "a spec for the reader's own app (its page, baseURL and webServer); test/e2e/playwright-fixture.test.ts runs the same fixtures in a real `playwright test` run (test/fixtures/playwright/routed.spec.ts)",
+  "docs/testing.md: // a Playwright spec: tokensim for the worker, each test's p":
+    "the README's Playwright spec again; test/e2e/playwright-fixture.test.ts runs the same fixtures in a real `playwright test` run",
+  'docs/testing.md: // playwright-core alone: tokensim and its HTTPS front, a co':
+    "launches Playwright's own Chromium and opens the reader's app; test/e2e/playwright-routing.test.ts routes a page with the same calls (the system's Chromium, an app on localhost)",
   'CONTRIBUTING.md: npm test             # tsc --noEmit over src, test and bench':
     'the test suite (this test included), the Node 24 SDK suite, prettier and the benchmark: run by npm test and CI, not from here',
 }
@@ -324,6 +331,7 @@ async function runCapture(block: FencedBlock): Promise<BlockRun> {
 /** A snippet run with tsx against a server of its own; it must exit with 0, and every request it made succeed. */
 async function runScript(block: FencedBlock): Promise<BlockRun> {
   if (/^import .* from 'tokensim'$/m.test(block.body)) return runOwnServer(block)
+  if (/^import .* from 'tokensim\/vitest'$/m.test(block.body)) return runVitestFile(block)
   const scenarios = /\bscenario/i.test(block.body) ? fileScenarios() : []
   const server = await serve({ scenarios })
   const others = [...block.body.matchAll(EXAMPLE_HOST)].filter((match) => match[1] !== '8787')
@@ -350,6 +358,28 @@ async function runOwnServer(block: FencedBlock): Promise<BlockRun> {
   const exit = await snippets(() => runNode([file], work))
   expect(exit.code, `${where(block)} exited with ${String(exit.code)}; stderr: ${exit.stderr}`).toBe(0)
   return { outputs: [exit.stdout] }
+}
+
+/**
+ * A vitest test file (`from 'tokensim/vitest'`, src/vitest.ts through tsconfig.json's paths), run by vitest with a
+ * config of its own that includes that file only: it must exit with 0, every test in it passed.
+ */
+async function runVitestFile(block: FencedBlock): Promise<BlockRun> {
+  const file = workFile(block, 'test.ts')
+  writeFileSync(file, block.body)
+  const config = workFile(block, 'vitest.config.mts')
+  const include = JSON.stringify(relative(ROOT, file))
+  writeFileSync(
+    config,
+    `export default { root: ${JSON.stringify(ROOT)}, resolve: { tsconfigPaths: true }, test: { include: [${include}] } }\n`,
+  )
+  const exit = await snippets(() => runNode([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config], work))
+  const output = `${exit.stdout}${exit.stderr}`
+  expect(exit.code, `${where(block)} exited with ${String(exit.code)}: ${output}`).toBe(0)
+  // eslint-disable-next-line no-control-regex -- vitest's colours
+  const tests = /Tests\s+(\d+) passed \((\d+)\)/.exec(output.replace(/\x1b\[[\d;]*m/g, ''))
+  expect(tests !== null && tests[1] === tests[2], `${where(block)}: every test passed: ${output}`).toBe(true)
+  return { outputs: [output] }
 }
 
 /** The rules of the scenarios file example (docs/scenarios.md), which the snippets that need a scenario are served with. */
