@@ -1,12 +1,11 @@
 /**
- * An HTTPS front for a running tokensim: TLS with a self-signed certificate (src/node/self-signed.ts) on a port of
- * its own, each connection's bytes passed both ways to the plain HTTP server as they come. A browser request to
+ * An HTTPS front for a running tokensim: TLS with a self-signed certificate (made at start by `selfsigned`, an
+ * ECDSA P-256 key for localhost and 127.0.0.1, never written to disk) on a port of its own, each connection's bytes passed both ways to the plain HTTP server as they come. A browser request to
  * an https URL (a vendor's) can only be sent on to an https URL (Playwright's `route.continue`), and this keeps
  * it a real stream: nothing is buffered, each read of the server's socket goes out as it arrives.
  */
 import { connect, type Socket } from 'node:net'
 import { createServer } from 'node:tls'
-import { selfSignedCertificate } from './self-signed.js'
 
 export interface TlsFront {
   /** `https://127.0.0.1:PORT`, no trailing slash. */
@@ -19,7 +18,7 @@ export interface TlsFront {
 
 /** Starts the front on 127.0.0.1 (a free port) for the HTTP server at `target`. */
 export async function startTlsFront(target: { readonly host: string; readonly port: number }): Promise<TlsFront> {
-  const { cert, key } = selfSignedCertificate()
+  const { cert, key } = await selfSignedCertificate()
   const open = new Set<Socket>()
   const track = (socket: Socket): void => {
     open.add(socket)
@@ -60,4 +59,34 @@ export async function startTlsFront(target: { readonly host: string; readonly po
         for (const socket of open) socket.destroy()
       }),
   }
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * A certificate for `localhost` and 127.0.0.1, valid from a day ago for 30 days. `selfsigned` is loaded here only:
+ * a server that never starts a front never loads it.
+ */
+async function selfSignedCertificate(now = Date.now()): Promise<{ cert: string; key: string }> {
+  const { generate } = await import('selfsigned')
+  const pems = await generate([{ name: 'commonName', value: 'tokensim' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now - DAY_MS),
+    notAfterDate: new Date(now + 30 * DAY_MS),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  })
+  return { cert: pems.cert, key: pems.private }
 }
