@@ -74,6 +74,8 @@ const NOT_RUN: Record<string, string> = {
     "the README's Playwright spec again; test/e2e/playwright-fixture.test.ts runs the same fixtures in a real `playwright test` run",
   'docs/testing.md: // playwright-core alone: tokensim and its HTTPS front, a co':
     "launches Playwright's own Chromium and opens the reader's app; test/e2e/playwright-routing.test.ts routes a page with the same calls (the system's Chromium, an app on localhost)",
+  "README.md: // vite.config.ts: under `vite` and `vite preview`, the app'":
+    "lines of a React app (test/apps/use-chat); test/e2e/use-chat-app.test.ts checks that each line is the app's, builds it with Vite and drives it in Chromium against the server and against tokensim/msw",
   'CONTRIBUTING.md: npm test             # tsc --noEmit over src, test and bench':
     'the test suite (this test included), the Node 24 SDK suite, prettier and the benchmark: run by npm test and CI, not from here',
 }
