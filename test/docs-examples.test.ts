@@ -17,7 +17,8 @@
  *   file example when it says it needs a scenario): it must exit with 0, and every request it made must have succeeded
  *   (the server's journal), which catches the calls whose failure a snippet would not notice, such as a
  *   `streamText` nobody reads. A vitest test file (`from 'tokensim/vitest'`) is run by vitest instead, and every
- *   test in it must pass.
+ *   test in it must pass. A snippet that starts tokensim itself (`from 'tokensim'`) or answers with no server
+ *   (`from 'tokensim/msw'`) runs on its own, and its claim checks what it printed.
  * - CLAIMS: where the text says what an example answers, a check that it does.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -74,6 +75,8 @@ const NOT_RUN: Record<string, string> = {
     "the README's Playwright spec again; test/e2e/playwright-fixture.test.ts runs the same fixtures in a real `playwright test` run",
   'docs/testing.md: // playwright-core alone: tokensim and its HTTPS front, a co':
     "launches Playwright's own Chromium and opens the reader's app; test/e2e/playwright-routing.test.ts routes a page with the same calls (the system's Chromium, an app on localhost)",
+  'docs/msw.md: // In the browser (a static host, a sandbox, Storybook): the':
+    "browser code (a Service Worker and a page element); test/e2e/msw-browser.test.ts runs the same lines in Chromium and checks they are its page's",
   "README.md: // vite.config.ts: under `vite` and `vite preview`, the app'":
     "lines of a React app (test/apps/use-chat); test/e2e/use-chat-app.test.ts checks that each line is the app's, builds it with Vite and drives it in Chromium against the server and against tokensim/msw",
   'CONTRIBUTING.md: npm test             # tsc --noEmit over src, test and bench':
@@ -160,6 +163,14 @@ const CLAIMS: Record<string, (run: BlockRun) => Promise<void> | void> = {
   },
   // "console.log(text) // the greeting reply", streamed from the tokensim the snippet starts
   'docs/library.md: // tokensim in a test: start it on a free port, point the SD': ({ outputs }) => {
+    expect(outputs[0]).toBe(`${BUILTIN_REPLIES[0]!.text}\n`)
+  },
+  // "console.log(text) // Sunny, 21 °C." and the journal's one entry, with no server: MSW answered in the process
+  'docs/msw.md: // tokensim in a Node test with no server: MSW answers the v': ({ outputs }) => {
+    expect(outputs[0]).toBe("Sunny, 21 °C.\n[ 'openai-chat' ]\n")
+  },
+  // "console.log(completion.choices[0]?.message.content) // the greeting reply", answered in the process
+  'README.md: // tokensim with no server: MSW answers api.openai.com in th': ({ outputs }) => {
     expect(outputs[0]).toBe(`${BUILTIN_REPLIES[0]!.text}\n`)
   },
   // "[step-start, text], { finishReason: 'stop', usage: {...} }"
@@ -332,7 +343,7 @@ async function runCapture(block: FencedBlock): Promise<BlockRun> {
 
 /** A snippet run with tsx against a server of its own; it must exit with 0, and every request it made succeed. */
 async function runScript(block: FencedBlock): Promise<BlockRun> {
-  if (/^import .* from 'tokensim'$/m.test(block.body)) return runOwnServer(block)
+  if (/^import .* from 'tokensim(\/msw)?'$/m.test(block.body)) return runOwnServer(block)
   if (/^import .* from 'tokensim\/vitest'$/m.test(block.body)) return runVitestFile(block)
   const scenarios = /\bscenario/i.test(block.body) ? fileScenarios() : []
   const server = await serve({ scenarios })
@@ -350,8 +361,9 @@ async function runScript(block: FencedBlock): Promise<BlockRun> {
 }
 
 /**
- * A snippet that starts tokensim itself (`from 'tokensim'`: src/index.ts, through tsconfig.json's paths), run
- * with tsx: it must exit with 0, and its claim (which it must have) checks what it printed.
+ * A snippet that starts tokensim itself (`from 'tokensim'`: src/index.ts, through tsconfig.json's paths), or that
+ * answers with no server (`from 'tokensim/msw'`: src/msw.ts), run with tsx: it must exit with 0, and its claim
+ * (which it must have) checks what it printed.
  */
 async function runOwnServer(block: FencedBlock): Promise<BlockRun> {
   if (CLAIMS[block.marker] === undefined) throw new Error(`${where(block)} starts tokensim itself: give it a claim on what it prints`)

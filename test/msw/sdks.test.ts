@@ -84,12 +84,13 @@ describe('the vendor SDKs at their own URLs', () => {
     expect(await anthropic.messages.countTokens({ model: 'claude-sonnet-4-5', messages: ask })).toEqual({ input_tokens: 1 })
   })
 
-  it('@google/genai: generateContentStream and generateContent', async () => {
+  it('@google/genai: generateContentStream, generateContent and countTokens', async () => {
     const ai = new GoogleGenAI({ apiKey: 'any' })
     let text = ''
     for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Hi' })) text += chunk.text ?? ''
     expect(text).toBe(GREETING)
     expect((await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' })).text).toBe(GREETING)
+    expect((await ai.models.countTokens({ model: 'gemini-2.5-flash', contents: 'Hi' })).totalTokens).toBe(1)
   })
 
   it("the AI SDK: streamText over @ai-sdk/openai's Responses and Chat Completions models", async () => {
@@ -137,6 +138,7 @@ describe('a tool call answered by a scenario round-trips', () => {
           type: 'function',
           function: {
             name: 'get_weather',
+            description: 'The weather in a city',
             parameters: { type: 'object', properties: { city: { type: 'string' } } },
             parse: JSON.parse,
             function: (args: { city: string }) => (ran.push(args), weather(args.city)),
