@@ -1,7 +1,8 @@
 /**
  * tokensim as a package, as someone who installs it gets it: `npm pack` (which builds it), the tarball installed
  * in an empty folder, a strict TypeScript file type-checked against its declarations (with errors it must
- * reject) and then run, starting tokensim through the package and streaming from it; and its `bin`.
+ * reject) and then run, starting tokensim through the package and streaming from it; its frontend faces
+ * (tokensim/msw, tokensim/playwright, tokensim/vitest) beside the peers an app has; and its `bin`.
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -87,6 +88,38 @@ console.log(
 )
 `
 
+/**
+ * The frontend faces, as an app that installed msw and playwright-core beside tokensim uses them: tokensim/msw
+ * answering an SDK's URL with no server, tokensim/playwright's server and HTTPS front (its certificate made by a
+ * dependency the package must bring), and tokensim/vitest's helper as a function.
+ */
+const FRONTENDS = `import { setupServer } from 'msw/node'
+import { tokensimHandlers, type MswOptions } from 'tokensim/msw'
+import { startTokensim, type PlaywrightTokensim } from 'tokensim/playwright'
+import { useTokensim } from 'tokensim/vitest'
+
+const options: MswOptions = { unit: 'word', delay: 0, ttft: 0, scenarios: [{ match: { contains: 'ping' }, text: 'pong from msw' }] }
+const server = setupServer(...tokensimHandlers(options).handlers)
+server.listen({ onUnhandledRequest: 'error' })
+const mocked = await fetch('https://api.openai.com/v1/chat/completions', {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'ping' }] }),
+})
+const mockedBody = await mocked.text()
+server.close()
+
+const sim: PlaywrightTokensim = await startTokensim({ unit: 'word', delay: 0, ttft: 0 })
+const front = { http: sim.url, https: sim.httpsUrl }
+await sim.close()
+
+// @ts-expect-error: scenarios are rules or their text, not a number
+const badScenarios: MswOptions = { scenarios: 3 }
+void badScenarios
+
+console.log(JSON.stringify({ mocked: { status: mocked.status, body: mockedBody }, front, vitestHelper: typeof useTokensim }))
+`
+
 interface Result {
   url: string
   port: number
@@ -95,6 +128,10 @@ interface Result {
   refused?: { name: string; option: string; message: string }
   app: { unauthorized: number; authorized: number; body: string }
 }
+
+/** The version of a package installed here. */
+const installedVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 
 const tokensOf = (sse: string): string[] =>
   sse
@@ -120,8 +157,23 @@ describe('tokensim as a package', () => {
     app = join(work, 'app')
     mkdirSync(app)
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'uses-tokensim', private: true, type: 'module' }))
-    await step('npm install', () => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, filename)], app))
+    // msw, playwright-core and vitest as an app has them beside tokensim (its optional peers), at this repository's versions
+    const peers = ['msw', 'playwright-core', 'vitest'].map((name) => `${name}@${installedVersion(name)}`)
+    await step('npm install', () =>
+      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, filename), ...peers], app),
+    )
     writeFileSync(join(app, 'consumer.ts'), CONSUMER)
+    writeFileSync(join(app, 'frontends.ts'), FRONTENDS)
+    // msw's and Playwright's declarations name the DOM's types, as the apps that use them have; their own
+    // declarations are theirs to check
+    writeFileSync(
+      join(app, 'tsconfig.frontends.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { lib: ['ES2023', 'DOM'], skipLibCheck: true },
+        files: ['frontends.ts'],
+      }),
+    )
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -168,6 +220,32 @@ describe('tokensim as a package', () => {
       })
       expect(result.app).toMatchObject({ unauthorized: 401, authorized: 200 })
       expect(tokensOf(result.app.body).join('')).toBe('hi')
+    },
+  )
+
+  it(
+    'tokensim/msw answers an SDK URL with no server; tokensim/playwright starts a server and its HTTPS front; tokensim/vitest loads',
+    { timeout: STEP_MS },
+    async () => {
+      await step('tsc frontends', () =>
+        run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.frontends.json')], app),
+      )
+      const { stdout } = await step('run frontends', () => run(process.execPath, [join(app, 'out/frontends.js')], app))
+      const result = JSON.parse(stdout) as {
+        mocked: { status: number; body: string }
+        front: { http: string; https: string }
+        vitestHelper: string
+      }
+      expect(result.mocked.status).toBe(200)
+      const text = result.mocked.body
+        .split('\n\n')
+        .filter((event) => event.startsWith('data: {'))
+        .map((event) => (JSON.parse(event.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
+        .join('')
+      expect(text).toBe('pong from msw')
+      expect(result.front.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(result.front.https).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      expect(result.vitestHelper).toBe('function')
     },
   )
 
