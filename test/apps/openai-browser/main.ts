@@ -17,7 +17,7 @@ export interface Read {
   readonly events: number
 }
 
-export interface TokensimPage {
+interface TokensimPage {
   /** Starts MSW's worker with tokensim's handlers for these options (once a page). */
   startMsw(options: MswOptions): Promise<void>
   /** A streamed chat completion with the openai SDK at `baseURL` (none: api.openai.com): its text and arrivals (ms). */
