@@ -48,7 +48,7 @@ export interface MswOptions extends AppOptions {
    * list of rules, or the list under `scenarios:`), with the same checks and messages as the file.
    */
   readonly scenarios?: string | readonly unknown[] | { readonly scenarios: readonly unknown[] } | undefined
-  /** Where the handlers answer; each one not given keeps its default (DEFAULT_URLS). */
+  /** Where the handlers answer; each group not given keeps its default (DEFAULT_URLS below, docs/msw.md). */
   readonly urls?: MswUrls | undefined
 }
 
