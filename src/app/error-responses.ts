@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { TokensimError } from '../core/errors.js'
 import type { ErrorResponse } from '../wire/errors.js'
 import type { KeyScheme } from './auth.js'
+import { newHexId } from './response-ids.js'
 
 export type RenderError = (error: TokensimError) => ErrorResponse<unknown>
 
@@ -49,6 +50,5 @@ export function routeGroup(render: RenderError, groups?: GroupShape[], scheme: K
  * look). Called by each handler: a group's `use()` middleware would run for every path of the app.
  */
 export function setOpenAIRequestId(c: Context): void {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  c.header('x-request-id', `req_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`)
+  c.header('x-request-id', newHexId('req_', 32))
 }

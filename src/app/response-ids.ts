@@ -97,13 +97,21 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * The random bytes are drawn 4 KiB at a time: a call into the system's source for every id (three or four a
  * request) cost more than the rest of the id's work put together.
  */
-export function newId(prefix: string, length = 24): string {
+export const newId = (prefix: string, length = 24): string => prefix + fromPool(length, ALPHABET)
+
+/** A fresh id of `prefix` and `length` random hex digits (`req_` and 32 for an OpenAI request id), from the same pool. */
+export const newHexId = (prefix: string, length: number): string => prefix + fromPool(length, HEX)
+
+const HEX = '0123456789abcdef'
+
+/** `length` characters of `alphabet` drawn from the pool of random bytes. */
+function fromPool(length: number, alphabet: string): string {
   if (pooled + length > POOL.length) {
     crypto.getRandomValues(POOL)
     pooled = 0
   }
-  let id = prefix
-  for (let i = pooled; i < pooled + length; i++) id += ALPHABET[POOL[i]! % ALPHABET.length]
+  let id = ''
+  for (let i = pooled; i < pooled + length; i++) id += alphabet[POOL[i]! % alphabet.length]
   pooled += length
   return id
 }
