@@ -22,28 +22,10 @@ export const SPAN = 1024
 
 /** How many o200k_base tokens `text` is. */
 export function countTokens(text: string): number {
-  if (text.length <= SHORT) return countShort(text)
+  if (text.length <= SPAN) return countSpan(text)
   let total = 0
   for (const tokens of spanTokens(text)) total += tokens
   return total
-}
-
-/**
- * Short texts (a stream's deltas, which Gemini's running usage counts one by one) are few and repeat: their
- * counts are kept, up to SHORT_KEPT of them, and the whole memo is dropped when it is full.
- */
-const SHORT = 32
-const SHORT_KEPT = 20_000
-const shortCounts = new Map<string, number>()
-
-function countShort(text: string): number {
-  let tokens = shortCounts.get(text)
-  if (tokens === undefined) {
-    tokens = count(text, { disallowedSpecial: NO_SPECIAL_TOKENS })
-    if (shortCounts.size >= SHORT_KEPT) shortCounts.clear()
-    shortCounts.set(text, tokens)
-  }
-  return tokens
 }
 
 /**
@@ -52,7 +34,31 @@ function countShort(text: string): number {
  * time and lets other work run between them.
  */
 export function* spanTokens(text: string): Generator<number> {
-  for (const span of spans(text)) yield count(span, { disallowedSpecial: NO_SPECIAL_TOKENS })
+  for (const span of spans(text)) yield countSpan(span)
+}
+
+/**
+ * Spans repeat: a stream's deltas (which Gemini's running usage counts one by one), the prompt a load test sends
+ * again and again, and the earlier messages of a conversation, which an agent sends back with each turn. Their
+ * counts are kept, up to KEPT of them and KEPT_CHARS of text in all, and the whole memo is dropped when it is full.
+ */
+const KEPT = 20_000
+const KEPT_CHARS = 2_000_000
+const counted = new Map<string, number>()
+let countedChars = 0
+
+function countSpan(span: string): number {
+  let tokens = counted.get(span)
+  if (tokens === undefined) {
+    tokens = count(span, { disallowedSpecial: NO_SPECIAL_TOKENS })
+    if (counted.size >= KEPT || countedChars + span.length > KEPT_CHARS) {
+      counted.clear()
+      countedChars = 0
+    }
+    counted.set(span, tokens)
+    countedChars += span.length
+  }
+  return tokens
 }
 
 /** `text` in consecutive pieces of at most SPAN code units that join back to it exactly. */
