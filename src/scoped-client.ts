@@ -4,7 +4,7 @@
  * vitest and Playwright helpers (src/vitest.ts, src/playwright.ts) hand each test.
  */
 import type { JournalEntry } from './app/journal.js'
-import { SCOPE_HEADER } from './app/scenario-store.js'
+import { SCOPE, SCOPE_CHARS, SCOPE_HEADER, SCOPE_RULE } from './app/scenario-store.js'
 
 export type { JournalEntry }
 
@@ -47,19 +47,17 @@ export interface ScopedTokensim {
   journal(query?: JournalQuery): Promise<readonly JournalEntry[]>
 }
 
-/** A scope tokensim accepts: 1 to 128 letters, digits and `. _ : / @ -`. */
-const SCOPE = /^[A-Za-z0-9._:/@-]{1,128}$/
+const OTHER_CHARS = new RegExp(`[^${SCOPE_CHARS}]+`, 'g')
 
 /** `text` as a scope: the characters a scope may not hold as `-`, cut to 128. */
 export function scopeFrom(text: string): string {
-  const scope = text.replace(/[^A-Za-z0-9._:/@-]+/g, '-').slice(0, 128)
+  const scope = text.replace(OTHER_CHARS, '-').slice(0, 128)
   return scope === '' ? '-' : scope
 }
 
 /** A view of the tokensim at `url` scoped to `scope`. */
 export function scopedTokensim(url: string, scope: string): ScopedTokensim {
-  if (!SCOPE.test(scope))
-    throw new TypeError(`${SCOPE_HEADER}: a scope is 1 to 128 letters, digits and . _ : / @ -; got ${JSON.stringify(scope)}`)
+  if (!SCOPE.test(scope)) throw new TypeError(`${SCOPE_HEADER}: ${SCOPE_RULE}; got ${JSON.stringify(scope)}`)
   const base = url.replace(/\/+$/, '')
   const headers = Object.freeze({ [SCOPE_HEADER]: scope })
 

@@ -16,17 +16,17 @@ export const NO_SCOPE = ''
 /** The header that names a request's scope. */
 export const SCOPE_HEADER = 'x-tokensim-scope'
 
-const SCOPE = /^[A-Za-z0-9._:/@-]{1,128}$/
+/** What a scope may hold, as a RegExp character class; and the rule, as errors state it. */
+export const SCOPE_CHARS = 'A-Za-z0-9._:/@-'
+export const SCOPE_RULE = 'a scope is 1 to 128 letters, digits and . _ : / @ -'
+/** A scope tokensim accepts. */
+export const SCOPE = new RegExp(`^[${SCOPE_CHARS}]{1,128}$`)
 
 /** The request's scope ('' for none); a malformed one is a 400 naming the header. */
 export function scopeOf(header: string | undefined): string {
   if (header === undefined || header === '') return NO_SCOPE
   if (!SCOPE.test(header)) {
-    throw new TokensimError(
-      'invalid_param',
-      `${SCOPE_HEADER}: a scope is 1 to 128 letters, digits and . _ : / @ -; got ${JSON.stringify(header)}`,
-      SCOPE_HEADER,
-    )
+    throw new TokensimError('invalid_param', `${SCOPE_HEADER}: ${SCOPE_RULE}; got ${JSON.stringify(header)}`, SCOPE_HEADER)
   }
   return header
 }

@@ -6,6 +6,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_REPLIES } from '../../src/core/replies/builtin.js'
+import { scopedTokensim, scopeFrom } from '../../src/scoped-client.js'
 import { killChildren, startCli } from '../helpers/cli.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
@@ -150,6 +151,15 @@ describe('/scenarios', () => {
       .catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError)
     expect(refused).toMatchObject({ param: 'x-tokensim-scope' })
+  })
+
+  it("the test helpers' client refuses what the server refuses, with its message, and scopeFrom makes a scope it takes", async () => {
+    const response = await script(server.url, 'GET', undefined, { 'x-tokensim-scope': 'a b' })
+    const { error } = (await response.json()) as { error: { message: string } }
+    expect(() => scopedTokensim(server.url, 'a b')).toThrow(error.message)
+    const made = scopeFrom(`vitest:1 2:${'é'.repeat(300)}`)
+    expect(made).toBe(`vitest:1-2:-`)
+    expect((await script(server.url, 'GET', undefined, { 'x-tokensim-scope': made })).status).toBe(200)
   })
 })
 
