@@ -48,6 +48,10 @@ const { values } = parseArgs({
     // The loopback address the bulk client's sockets come from (127.0.0.N): each has its own 22,768 source
     // ports, so several clients together can hold more streams to one server than one address has ports.
     local: { type: 'string', default: '127.0.0.1' },
+    // Each stream's prompt its own: `{prompt}` in the request replaced by words as many as the stream's number
+    // (mod 1,000), so that no two of 1,000 streams have a prompt of the same length, as in a load test that
+    // replays real conversations.
+    vary: { type: 'boolean', default: false },
   },
 })
 
@@ -58,6 +62,14 @@ const request =
   values.request !== undefined
     ? Buffer.from(values.request, 'base64')
     : Buffer.from(`GET ${values.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
+/** The request of the `n`-th stream opened (see `vary`). */
+function requestOf(n: number): Buffer {
+  if (!values.vary) return request
+  const [head, body] = request.toString('utf8').split('\r\n\r\n') as [string, string]
+  const own = body.replace('{prompt}', `Question ${n}:${' and'.repeat(n % 1000)}`)
+  return Buffer.from(`${head.replace(/content-length: \d+/i, `content-length: ${Buffer.byteLength(own)}`)}\r\n\r\n${own}`)
+}
+let opened = 0
 const EVENT_END = Buffer.from('\n\n')
 const T = /"t":([\d.]+)/g
 
@@ -105,7 +117,8 @@ function attach(stream: Stream, resolve: () => void): void {
   const socket = stream.socket
   let first = true
   socket.setNoDelay(true)
-  socket.on('connect', () => socket.write(request))
+  const own = requestOf(opened++)
+  socket.on('connect', () => socket.write(own))
   socket.on('data', (chunk: Buffer) => {
     const now = performance.now()
     if (first) {

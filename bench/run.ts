@@ -56,11 +56,16 @@ const { values } = parseArgs({
     // cadence, vendor, vendor-memory, memory, churn, or a comma-separated list of them; none: all five
     only: { type: 'string' },
     'churn-streams': { type: 'string', default: '20000' },
+    // The vendor series' prompts: `same` in every request (each answer's frames shared from its second response
+    // on), or `unique` (each stream's prompt of its own length, so that no two answers have the same usage)
+    prompts: { type: 'string', default: 'same' },
   },
 })
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const quick = values.quick
+if (values.prompts !== 'same' && values.prompts !== 'unique') throw new Error(`--prompts is same or unique, not ${values.prompts}`)
+const uniquePrompts = values.prompts === 'unique'
 const pin = existsSync('/usr/bin/taskset') && !quick
 const TICK_MS = 10 // CLK_TCK is 100 on Linux
 
@@ -235,6 +240,7 @@ async function loadClient(
   const command = [process.execPath, `${built}/load.js`, '--port', String(port), ...what, '--streams', String(streams)]
   if (sampler) command.push('--sampler')
   if (local !== undefined) command.push('--local', local)
+  if (typeof target !== 'string' && uniquePrompts) command.push('--vary')
   const client = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', cores, ...command] : command.slice(1), {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -291,7 +297,7 @@ function vendorTargets(delay: number, ttft: number, reply = 'long'): Array<{ rou
     'x-tokensim-delay': String(delay),
     'x-tokensim-ttft': String(ttft),
   }
-  const user = 'Explain how streaming works.'
+  const user = uniquePrompts ? 'Explain how streaming works. {prompt}' : 'Explain how streaming works.'
   const vendor = (route: string, path: string, body: unknown): { route: string; target: Target } => ({
     route,
     target: { route, path, headers: knobs, body },
@@ -839,7 +845,7 @@ if (quick) {
   if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
   if (wants('vendor') && churnWanted)
     vendorTable(
-      `vendor routes: ${streams} streams of the long reply at 50 tokens/s`,
+      `vendor routes: ${streams} streams of the long reply at 50 tokens/s${uniquePrompts ? ", a prompt of its own each" : ""}`,
       await vendorSeries(streams, 20, 3000, window, runs, true),
     )
   if (wants('vendor-memory') && churnWanted)

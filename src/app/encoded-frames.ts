@@ -51,7 +51,10 @@ export interface LazyFrames {
 export interface FrameTemplate {
   /** Due offsets from the response's start, ms, non-decreasing. */
   readonly at: readonly number[]
-  /** Each frame: its bytes, or its pieces: bytes, and (a number) the index of an own value to write between them. */
+  /**
+   * Each frame: its bytes, or its pieces: bytes, and between them a number: the index of an own value to write
+   * (0 and up), or, below 0, the response's prompt tokens plus `-n - 1` (a usage's input, or a total).
+   */
   readonly frames: ReadonlyArray<Uint8Array | readonly (Uint8Array | number)[]>
   /** Bytes held, for the cache's bound. */
   readonly size: number
@@ -61,6 +64,8 @@ export interface FrameTemplate {
 export interface SharedFrames {
   readonly template: FrameTemplate
   readonly own: readonly Uint8Array[]
+  /** The response's prompt tokens. */
+  readonly input: number
   /** Subtracted from every offset, floored at 0: the headers moment the route waited, and a resume's time played. */
   readonly shift: number
   readonly fail?: (sent: number) => Uint8Array
@@ -104,18 +109,41 @@ const concat = (list: readonly Uint8Array[]): Uint8Array => {
   return out
 }
 
-/** A frame's bytes with `own` values in its gaps. */
-export function fillFrame(pieces: readonly (Uint8Array | number)[], own: readonly Uint8Array[]): Uint8Array {
+/** A frame's bytes with `own` values and sums of `input` in its gaps (FrameTemplate). */
+export function fillFrame(pieces: readonly (Uint8Array | number)[], own: readonly Uint8Array[], input: number): Uint8Array {
   let length = 0
-  for (const piece of pieces) length += typeof piece === 'number' ? own[piece]!.length : piece.length
+  for (const piece of pieces)
+    length += typeof piece !== 'number' ? piece.length : piece >= 0 ? own[piece]!.length : digitCount(input - piece - 1)
   const out = allocate(length)
   let at = 0
   for (const piece of pieces) {
+    if (typeof piece === 'number' && piece < 0) {
+      at = writeDigits(out, at, input - piece - 1)
+      continue
+    }
     const bytes = typeof piece === 'number' ? own[piece]! : piece
     out.set(bytes, at)
     at += bytes.length
   }
   return out
+}
+
+/** The decimal digits of a whole number 0 or more. */
+function digitCount(value: number): number {
+  let count = 1
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count++
+  return count
+}
+
+/** Writes `value`'s decimal digits (ASCII) at `at`; returns where they end. */
+function writeDigits(out: Uint8Array, at: number, value: number): number {
+  const end = at + digitCount(value)
+  let rest = value
+  for (let i = end - 1; i >= at; i--) {
+    out[i] = 48 + (rest % 10)
+    rest = Math.floor(rest / 10)
+  }
+  return end
 }
 
 // On Node, Buffer.allocUnsafe slices a shared pool for small sizes, and a Buffer goes to a socket as it is.

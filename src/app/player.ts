@@ -355,7 +355,7 @@ class SharedPlayer extends Player {
       let next = this.next
       while (next < at.length && at[next]! <= limit && bytes < BATCH_BYTES) {
         const frame = frames[next++]!
-        const chunk = frame instanceof Uint8Array ? frame : fillFrame(frame, source.own)
+        const chunk = frame instanceof Uint8Array ? frame : fillFrame(frame, source.own, source.input)
         batch.push(chunk)
         bytes += chunk.length
       }

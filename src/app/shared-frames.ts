@@ -1,9 +1,10 @@
 /**
  * Encode once, play many, on the vendor routes: the frames of an answer that responses ask for again (a load
- * test sends the same request thousands of times) are encoded once into bytes that every response of it
- * shares, with each response's own values (its ids, its `created` second, its tool call ids: src/app/
- * response-ids.ts) left out as numbered gaps, which the player fills with the response's own bytes as a frame
- * falls due. Per event that is a write of bytes that exist, as on /stream, rather than a frame made, stringified
+ * test sends the same request thousands of times, or as many prompts of its own for the same reply) are
+ * encoded once into bytes that every response of it shares, with each response's own values (its ids, its
+ * `created` second, its tool call ids: src/app/response-ids.ts; its prompt's token count, and each sum of it
+ * and the answer's counts) left out as numbered gaps, which the player fills with the response's own bytes as
+ * a frame falls due. Per event that is a write of bytes that exist, as on /stream, rather than a frame made, stringified
  * and encoded for each client; per open stream it is a few small buffers, however long the answer.
  *
  * An answer's first response plays as it is made (src/app/respond.ts); its second makes the shared frames,
@@ -17,7 +18,7 @@ import type { Part, TurnPlan } from '../core/types.js'
 import type { TimedFrame } from '../wire/frames.js'
 import { toBytes, type FrameTemplate } from './encoded-frames.js'
 import { sharedPlanOf } from './plan-cache.js'
-import { standIn, StandIns, type Ids, type OwnIds } from './response-ids.js'
+import { INPUT_STAND_IN, INPUT_SUM, standIn, StandIns, type Ids, type OwnIds } from './response-ids.js'
 import { eachInSlices } from './slices.js'
 
 /** One response of an answer, as a route encodes it. */
@@ -38,7 +39,7 @@ export interface SharedFrameCache {
    * The shared frames of `answer` and the response's own values, when they are kept or this is the answer's
    * second response (which waits while they are made); undefined: play the answer as it is made.
    */
-  get<O>(answer: AnswerStream<O>): Promise<{ template: FrameTemplate; own: Uint8Array[] } | undefined>
+  get<O>(answer: AnswerStream<O>): Promise<{ template: FrameTemplate; own: Uint8Array[]; input: number } | undefined>
   readonly size: number
 }
 
@@ -70,7 +71,8 @@ export function createSharedFrames({ entries = 256, bytes = 64 * 1024 * 1024 } =
       const standIns = new StandIns()
       const standOptions = answer.optionsOf(standIns)
       if (standIns.values.length !== answer.ids.values.length) return undefined
-      const key = `${answer.format}\0${planId(shared)}\0${answer.plan.usage.input}\0${calls.pattern}\0${JSON.stringify(standOptions)}`
+      // Not the prompt's tokens: a load test's prompts differ, and each response writes its own count.
+      const key = `${answer.format}\0${planId(shared)}\0${calls.pattern}\0${JSON.stringify(standOptions)}`
       let entry = map.get(key)
       if (entry === undefined) {
         // Its first response: noted, and played as it is made (an answer asked for once costs nothing more).
@@ -101,7 +103,7 @@ export function createSharedFrames({ entries = 256, bytes = 64 * 1024 * 1024 } =
       const template = await entry.template!
       if (template === null) return undefined
       const own = [...answer.ids.values, ...calls.ids.map(escaped)].map(toBytes)
-      return { template, own }
+      return { template, own, input: answer.plan.usage.input }
     },
     get size() {
       return map.size
@@ -133,14 +135,16 @@ function callIds(parts: readonly Part[]): { ids: string[]; pattern: string } {
 
 const escaped = (value: string): string => JSON.stringify(value).slice(1, -1)
 
-/** The plan with each distinct tool call id replaced by the stand-in of the same place. */
-function withCallIds(plan: TurnPlan, ids: readonly string[], standIns: readonly string[]): TurnPlan {
-  if (ids.length === 0) return plan
+/** The plan with each distinct tool call id replaced by the stand-in of the same place, and the prompt's tokens by theirs. */
+function withStandIns(plan: TurnPlan, ids: readonly string[], standIns: readonly string[]): TurnPlan {
+  const usage = { ...plan.usage, input: INPUT_STAND_IN }
+  if (ids.length === 0) return { ...plan, usage }
   const swap = (part: Part): Part => (part.kind === 'tool_call' ? { ...part, id: standIns[ids.indexOf(part.id)]! } : part)
   return {
     ...plan,
     answer: { ...plan.answer, parts: plan.answer.parts.map(swap) },
     parts: plan.parts.map((planned) => ({ ...planned, part: swap(planned.part) })),
+    usage,
   }
 }
 
@@ -158,12 +162,13 @@ async function makeTemplate<O>(
   const standValues = [...optionValues, ...callStandIns]
   const ownValues = [...answer.ids.values, ...calls.map(escaped)]
   const slot = new Map(standValues.map((value, index) => [value, index]))
-  const alternatives = standValues.map(escapeRegExp).join('|')
+  const input = answer.plan.usage.input
+  const alternatives = [...standValues.map(escapeRegExp), INPUT_SUM].join('|')
   // One to ask whether a frame holds a stand-in, one to find them all (a global RegExp's test moves it on).
-  const holds = standValues.length === 0 ? undefined : new RegExp(alternatives)
+  const holds = new RegExp(alternatives)
   const cut = new RegExp(alternatives, 'g')
   const own = answer.encode(answer.plan, answer.options)[Symbol.iterator]()
-  const stand = answer.encode(withCallIds(answer.plan, calls, callStandIns), standOptions)
+  const stand = answer.encode(withStandIns(answer.plan, calls, callStandIns), standOptions)
   // Pieces seen before share their bytes: the head of a chunk is the same in every frame of a response.
   const interned = new Map<string, Uint8Array>()
   const bytesOf = (text: string): Uint8Array => {
@@ -183,7 +188,7 @@ async function makeTemplate<O>(
     const mine = own.next()
     if (mine.done === true || mine.value.at !== frame.at) return void (same = false)
     at.push(frame.at)
-    if (holds === undefined || !holds.test(frame.text)) {
+    if (!holds.test(frame.text)) {
       if (mine.value.text !== frame.text) return void (same = false)
       const bytes = toBytes(frame.text)
       size += bytes.length
@@ -196,9 +201,16 @@ async function makeTemplate<O>(
     for (const match of frame.text.matchAll(cut)) {
       const text = frame.text.slice(from, match.index)
       if (text !== '') pieces.push(bytesOf(text))
-      const index = slot.get(match[0])!
-      pieces.push(index)
-      filled += text + ownValues[index]!
+      const index = slot.get(match[0])
+      if (index !== undefined) {
+        pieces.push(index)
+        filled += text + ownValues[index]!
+      } else {
+        // The prompt's tokens and `added` more: a gap the response's own count fills (src/app/encoded-frames.ts).
+        const added = Number(match[0]) - INPUT_STAND_IN
+        pieces.push(-added - 1)
+        filled += text + String(input + added)
+      }
       from = match.index + match[0].length
     }
     const rest = frame.text.slice(from)

@@ -146,6 +146,39 @@ describe('an answer asked for again plays from frames shared by its responses', 
     expect(signatures.size).toBe(3)
   })
 
+  it.each(routes)(
+    '%s: prompts of other lengths for the same reply share its frames, each with its own token counts',
+    async (name, path, body) => {
+      // A load test's prompts are its own, and so are their token counts: the same reply (pinned by its header)
+      // for three prompts, each against a server that has not seen it (made as it plays) and one that has
+      // played the reply for another prompt (shared).
+      const prompts = ['count me', `count me ${'and again '.repeat(20)}`, `count me ${'and again '.repeat(300)}`]
+      const post = (url: string, prompt: string, tag: string) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { ...fast, 'x-tokensim-reply': 'markdown', 'x-test-tag': tag },
+          body: JSON.stringify(body(prompt)),
+        }).then((response) => response.text())
+      const shared: string[] = []
+      const alone: string[] = []
+      for (const [i, prompt] of prompts.entries()) {
+        shared.push(await post(server.url, prompt, `${name} counts ${i}`))
+        const fresh = await startServer({ deliver, scenarios: TEST_SCENARIOS })
+        try {
+          alone.push(await post(fresh.url, prompt, `${name} counts alone ${i}`))
+        } finally {
+          await fresh.close()
+        }
+        expect(played.get(`${name} counts alone ${i}`)).toBe('made as it plays')
+      }
+      expect(prompts.map((_, i) => played.get(`${name} counts ${i}`))).toEqual(['made as it plays', 'shared', 'shared'])
+      // Byte for byte what the prompt's own response made as it plays is, ids and times aside: every count too.
+      for (const i of [0, 1, 2]) expect(blanked(shared[i]!)).toBe(blanked(alone[i]!))
+      // The counts differ from prompt to prompt (else this would not tell a shared count from its own).
+      expect(new Set(shared.map(blanked)).size).toBe(3)
+    },
+  )
+
   it('a faulted request is encoded for itself, and the next plain one still plays the shared frames', async () => {
     const post = (tag: string, fault?: string) =>
       fetch(`${server.url}/v1/chat/completions`, {
