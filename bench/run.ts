@@ -59,6 +59,9 @@ const { values } = parseArgs({
     // The vendor series' prompts: `same` in every request (each answer's frames shared from its second response
     // on), or `unique` (each stream's prompt of its own length, so that no two answers have the same usage)
     prompts: { type: 'string', default: 'same' },
+    // The Node binary tokensim and the peers run under (default: the one running the bench), e.g. a Node 24
+    // one, under which `--workers` listen with SO_REUSEPORT (src/node/cluster.ts)
+    'server-node': { type: 'string' },
   },
 })
 
@@ -136,7 +139,7 @@ const PROBES = {
 } as const
 
 function start(server: Server, delay: number, probe: keyof typeof PROBES): Promise<{ child: ChildProcess; port: number }> {
-  const command = [process.execPath, ...PROBES[probe], ...server.args]
+  const command = [values['server-node'] ?? process.execPath, ...PROBES[probe], ...server.args]
   const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', server.cores ?? '0', ...command] : command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', DELAY: String(delay) },
@@ -827,7 +830,8 @@ function machineStalls(ms: number): StallsReport {
 
 await buildAll()
 const runs = Number(values.runs)
-console.log(`node ${process.version}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
+const serverNode = values['server-node'] === undefined ? '' : `, servers under ${execFileSync(values['server-node'], ['--version'], { encoding: 'utf8' }).trim()}`
+console.log(`node ${process.version}${serverNode}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
 const stalls = machineStalls(quick ? 500 : 5000)
 console.log(
   `the machine on the server's core, nothing else running: ${stalls.stalls} stalls of 1 ms or more in ${stalls.ms / 1000} s, ${f(stalls.stalledMs, 1)} ms in all, the longest ${f(stalls.longestMs, 2)} ms`,

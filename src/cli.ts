@@ -13,9 +13,19 @@ import { dataFilePaths, loadDataFiles } from './data-files.js'
 import { asOptionError, OptionError } from './options.js'
 import { watchFiles } from './cli/watch-files.js'
 import { SHUTDOWN_GRACE_MS, SHUTDOWN_MS } from './node/server.js'
-import { createTokensimServer, listenOn, urlOf, type StartSettings } from './start.js'
+import { createTokensimServer, listenError, listenOn, urlOf, type StartSettings } from './start.js'
 import { record, RecordFailure, RecordUsageError } from './cli/record.js'
-import { FATAL_EXIT_CODE, primaryRateLimits, runPrimary, workerPeers, type FatalMessage } from './node/cluster.js'
+import {
+  FATAL_EXIT_CODE,
+  primaryRateLimits,
+  probePort,
+  REUSE_PORT,
+  runPrimary,
+  workerListen,
+  workerPeers,
+  type FatalMessage,
+  type ListeningMessage,
+} from './node/cluster.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -46,7 +56,11 @@ async function main(argv: readonly string[]): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     // Every flag and data file is checked in the primary too, so a bad one stops tokensim before any worker starts.
     loadDataFiles(settings.files, FLAG_NAMES)
-    return runPrimary({ workers, onListening: announce, rateLimit: settings.rateLimit })
+    // With REUSE_PORT the workers listen themselves, on a port checked free first (src/node/cluster.ts).
+    const port = REUSE_PORT ? await probePort(settings.port, host).catch((error: unknown) => {
+      throw listenError(error, settings.port, host, FLAG_NAMES)
+    }) : settings.port
+    return runPrimary({ workers, port, onListening: announce, rateLimit: settings.rateLimit })
   }
 
   const peers = cluster.isWorker ? workerPeers() : undefined
@@ -64,8 +78,10 @@ async function main(argv: readonly string[]): Promise<void> {
   // A worker takes the runtime rules the others hold before it listens, and reloads its files if a SIGHUP came
   // while it started (it may have read them before they changed).
   if ((await peers?.ready())?.reload === true) reload('SIGHUP')
-  const port = await listenOn(server, settings, FLAG_NAMES)
+  const listen = cluster.isWorker ? workerListen(settings.port) : { port: settings.port, reusePort: false }
+  const port = await listenOn(server, { ...settings, ...listen }, FLAG_NAMES)
   if (cluster.isPrimary) announce(port)
+  else if (listen.reusePort) process.send?.({ type: 'tokensim-listening', port } satisfies ListeningMessage)
 
   let stopping = false
   const stop = (signal: string): void => {

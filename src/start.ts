@@ -90,18 +90,27 @@ export function createTokensimServer(
 }
 
 /** Listens where the settings say; a port in use or an address that cannot be bound is an OptionError. Returns the port. */
-export async function listenOn(server: TokensimServer, { port, host }: StartSettings, names: OptionNames = CODE_NAMES): Promise<number> {
+export async function listenOn(
+  server: TokensimServer,
+  { port, host, reusePort = false }: StartSettings & { reusePort?: boolean },
+  names: OptionNames = CODE_NAMES,
+): Promise<number> {
   try {
-    await server.listen({ port, host })
+    await server.listen({ port, host, reusePort })
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE')
-      throw new OptionError('port', `port ${port} on ${host} is in use: stop what serves it or pass another ${names('port')}`)
-    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new OptionError('host', `cannot listen on ${host}:${port} (${code})`)
-    throw error
+    throw listenError(error, port, host, names)
   }
   const address = server.http.address()
   return typeof address === 'object' && address !== null ? address.port : port
+}
+
+/** Why listening on `host`:`port` failed, as the option to blame: a port in use, an address not this machine's. */
+export function listenError(error: unknown, port: number, host: string, names: OptionNames = CODE_NAMES): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE')
+    return new OptionError('port', `port ${port} on ${host} is in use: stop what serves it or pass another ${names('port')}`)
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES') return new OptionError('host', `cannot listen on ${host}:${port} (${code})`)
+  return error
 }
 
 /** The URL of a server on `host`: an IPv6 address in brackets. */

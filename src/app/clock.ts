@@ -124,8 +124,8 @@ export function createClock({
     if (handle !== undefined && armedFor <= first) return
     if (handle !== undefined) clearTimeout(handle)
     armedFor = first
-    // setTimeout never fires early, only late.
-    handle = setTimeout(tick, Math.ceil(first - now()))
+    // setTimeout never fires early, only late. A moment already past is due now (Node 24 warns of a negative delay).
+    handle = setTimeout(tick, Math.max(0, Math.ceil(first - now())))
     if (!keepAlive) handle.unref?.()
   }
 

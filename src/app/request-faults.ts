@@ -127,7 +127,7 @@ function delay(ms: number, signal: AbortSignal | undefined, closing: Pick<Stream
       forget?.()
       resolve()
     }
-    const timer = setTimeout(done, ms)
+    const timer = setTimeout(done, Math.max(0, ms))
     signal?.addEventListener('abort', done, { once: true })
     const forget = closing?.onClosing?.(done)
   })

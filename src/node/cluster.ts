@@ -8,6 +8,7 @@
  * buckets of its own.
  */
 import cluster, { type Worker } from 'node:cluster'
+import { createServer } from 'node:net'
 import { createRateLimiter, type Decision, type RateLimitConfig } from '../core/rate-limit.js'
 import { SHUTDOWN_MS } from './server.js'
 import { SCENARIOS_KIND, type Peers } from '../app/peers.js'
@@ -23,8 +24,54 @@ export interface FatalMessage {
 /** The exit code of a worker that sent a FatalMessage. */
 export const FATAL_EXIT_CODE = 2
 
+/**
+ * Whether each worker listens on the port itself, with SO_REUSEPORT (Linux, Node 22.12 and 23.1 on): the kernel
+ * then spreads new connections evenly over the workers, each accepting its own. Else (Node 20) node:cluster's
+ * primary accepts every connection and hands it to a worker over IPC, one after another, which on two busy cores
+ * took a quarter of the time to open 100,000 streams (bench/README.md). Node's own NODE_CLUSTER_SCHED_POLICY
+ * (`rr`, `none`), when set, chooses node:cluster's way instead.
+ */
+export const REUSE_PORT =
+  process.platform === 'linux' && hasReusePort(process.versions.node) && process.env['NODE_CLUSTER_SCHED_POLICY'] === undefined
+
+function hasReusePort(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12)
+}
+
+/**
+ * With REUSE_PORT, the port every worker listens on, which the primary gives each in its environment: the one
+ * asked for, or for `--port 0` one the primary found free (each worker listening on port 0 would get its own).
+ */
+export const WORKER_PORT_ENV = 'TOKENSIM_WORKER_PORT'
+
+/** In a worker: the port to listen on (the primary's choice with REUSE_PORT), and whether to listen with SO_REUSEPORT. */
+export function workerListen(port: number): { port: number; reusePort: boolean } {
+  const given = process.env[WORKER_PORT_ENV]
+  return REUSE_PORT && given !== undefined ? { port: Number(given), reusePort: true } : { port, reusePort: false }
+}
+
+/**
+ * The port the workers will listen on with REUSE_PORT, checked free now: the one asked for, or for 0 one the
+ * kernel chooses. Listened on without SO_REUSEPORT and closed again, so that a port another tokensim's workers
+ * hold is refused as in use, rather than joined (the kernel lets every socket with SO_REUSEPORT of the same user
+ * share a port).
+ */
+export function probePort(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen({ port, host, exclusive: true }, () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : port))
+    })
+  })
+}
+
 export interface PrimaryOptions {
   readonly workers: number
+  /** With REUSE_PORT, the port each worker listens on itself (probePort's). */
+  readonly port: number
   /** `--rate-limit`: the buckets the primary keeps for every worker. */
   readonly rateLimit?: RateLimitConfig | undefined
   /** Called once, when the first worker listens, with the port it got. */
@@ -72,6 +119,12 @@ interface StateMessage {
   readonly reload: boolean
 }
 
+/** A worker that listens on the port itself (REUSE_PORT) tells the primary it does. */
+export interface ListeningMessage {
+  readonly type: 'tokensim-listening'
+  readonly port: number
+}
+
 /** A worker's request for room in a key's buckets (`--rate-limit`), and the primary's decision. */
 interface RateMessage {
   readonly type: 'tokensim-rate'
@@ -88,7 +141,7 @@ interface RatedMessage {
 /** How long a question waits for the other workers' answers before it is answered with those it has. */
 const ASK_TIMEOUT_MS = 2000
 
-export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions): void {
+export function runPrimary({ workers, port, onListening, rateLimit }: PrimaryOptions): void {
   const limiter = rateLimit === undefined ? undefined : createRateLimiter(rateLimit)
   let stopping = false
   let listening = false
@@ -101,14 +154,20 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
   const ready = new Set<number>()
   // The workers a SIGHUP found still starting: they may have read the files before it, and reload once ready.
   const reloadWhenReady = new Set<number>()
-  for (let i = 0; i < workers; i++) cluster.fork()
+  // With REUSE_PORT every worker gets the port in its environment (one that exits is replaced on the same port).
+  const env = REUSE_PORT ? { [WORKER_PORT_ENV]: String(port) } : {}
+  const fork = (): Worker => cluster.fork(env)
+  for (let i = 0; i < workers; i++) fork()
 
-  cluster.on('listening', (_worker, address) => {
+  const listened = (at: number): void => {
     if (listening) return
     listening = true
-    onListening(address.port)
-  })
-  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage | RateMessage>) => {
+    onListening(at)
+  }
+  // node:cluster tells of a worker's listening when the primary holds the port; a worker that listens itself
+  // (REUSE_PORT) says so in a message.
+  cluster.on('listening', (_worker, address) => listened(address.port))
+  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage | RateMessage | ListeningMessage>) => {
     if (message?.type === 'tokensim-rate' && limiter !== undefined && message.id !== undefined) {
       // One decision at a time, in the order the requests reach the primary, on its own clock.
       const decision = limiter.take(String(message.key), Number(message.tokens), Math.floor(performance.now()))
@@ -138,6 +197,8 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
       if (entry === undefined || !entry.left.delete(from.id)) return
       entry.results.push(message.result)
       if (entry.left.size === 0) entry.done()
+    } else if (message?.type === 'tokensim-listening' && message.port !== undefined) {
+      listened(message.port)
     } else if (message?.type === 'tokensim-fatal' && !stopping) {
       console.error(`tokensim: ${message.message}`)
       stop(2)
@@ -161,7 +222,7 @@ export function runPrimary({ workers, onListening, rateLimit }: PrimaryOptions):
       return
     }
     console.error(`tokensim: worker ${worker.process.pid} stopped (${signal ?? `exit code ${code}`}); starting another`)
-    cluster.fork()
+    fork()
   })
 
   const stop = (code: number): void => {

@@ -7,6 +7,7 @@ import { createAdaptorServer, type HttpBindings } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 import type { Server } from 'node:http'
+import type { ListenOptions } from 'node:net'
 import { createApp, reloadApp, type AppData, type AppOptions } from '../app/app.js'
 import { deliverNode, destroyDetached } from './deliver-node.js'
 import { loadStaticFiles } from './page-files.js'
@@ -16,7 +17,8 @@ import { createStreamRegistry, type StreamRegistry } from '../app/streams.js'
 export interface TokensimServer {
   readonly http: Server
   readonly registry: StreamRegistry
-  listen(address: { port: number; host: string }): Promise<void>
+  /** `reusePort`: listen beside the other workers on the port, with SO_REUSEPORT (src/node/cluster.ts). */
+  listen(address: { port: number; host: string; reusePort?: boolean }): Promise<void>
   /** New replies, scenarios, profiles and captures (see reloadApp); throws, and keeps the old ones, if they do not check. */
   reload(data: AppData): void
   /** Resolves once every connection is closed, at most `grace` ms after the call. */
@@ -99,13 +101,15 @@ export function createServer({
     http,
     registry,
     reload: (data) => reloadApp(app, data),
-    listen({ port, host }) {
+    listen({ port, host, reusePort = false }) {
       bound = host
       return new Promise((resolve, reject) => {
         const onError = (error: Error): void => reject(error)
         http.once('error', onError)
         // A larger backlog than Node's 511 default, so a burst of new streams is queued rather than refused.
-        http.listen({ port, host, backlog: 4096 }, () => {
+        // `reusePort` (a worker beside others on the port, src/node/cluster.ts) is Node 22.12's; Node 20's types lack it.
+        const options: ListenOptions & { reusePort?: boolean } = { port, host, backlog: 4096, ...(reusePort ? { reusePort } : {}) }
+        http.listen(options, () => {
           http.off('error', onError)
           resolve()
         })

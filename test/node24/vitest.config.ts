@@ -40,7 +40,8 @@ export default defineConfig({
     })),
   },
   test: {
-    include: [...SDK_TESTS, 'test/node24/*.test.ts'],
+    // and the resume with --workers: on Node 24 its workers listen with SO_REUSEPORT (src/node/cluster.ts).
+    include: [...SDK_TESTS, 'test/server/chat-resume-workers.test.ts', 'test/node24/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     maxWorkers: 2,
