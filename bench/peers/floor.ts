@@ -6,7 +6,8 @@
  */
 import { createServer, type Socket } from 'node:net'
 
-const EVENT = Buffer.from(`data: ${'x'.repeat(72)}\n\n`) // 80 bytes
+// 80 bytes, or EVENT_BYTES (what a larger event costs the kernel: a chat completion chunk is about 230)
+const EVENT = Buffer.from(`data: ${'x'.repeat(Math.max(0, Number(process.env['EVENT_BYTES'] ?? 80) - 8))}\n\n`)
 const HEAD = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n')
 const delay = Number(process.env['DELAY'] ?? 20)
 const sockets = new Set<Socket>()
