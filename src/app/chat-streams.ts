@@ -1,7 +1,7 @@
 /**
  * The chats whose answer is still playing, by chat id, for `GET /api/chat/:id/stream` (useChat's `resume`).
  * An entry holds what makes the response's frames again (its plan, its faults and its message id: data, not
- * bytes) and when it started; it lives until the answer's last frame is due, whether or not its client is still
+ * bytes; in the process that played it, the plan finds the answer's shared frames too) and when it started; it lives until the answer's last frame is due, whether or not its client is still
  * connected: a reload drops the connection, and the point of resuming is that the answer goes on meanwhile (as
  * with the AI SDK's resumable-stream).
  *
@@ -22,7 +22,10 @@ import type { ResponseFaults } from './request-faults.js'
 export interface ChatAnswer {
   readonly plan: TurnPlan
   readonly faults: ResponseFaults
-  readonly messageId: string
+  /** The message id the client gave (a continuation), if it did. */
+  readonly given: string | undefined
+  /** The response's own values as it drew them (its message id): a resume draws them again (OwnIds). */
+  readonly ids: readonly string[]
   /** When its headers went out, in Unix ms. */
   readonly started: number
   /** How long after that its last frame is due, ms. */

@@ -19,8 +19,14 @@ export interface Ids {
 export class OwnIds implements Ids {
   readonly values: string[] = []
 
+  /**
+   * `again`: the values of a response made before (its `values`), drawn again in the same order, for the same
+   * response once more (a resumed stream); else each drawn fresh.
+   */
+  constructor(private readonly again?: readonly string[]) {}
+
   id(prefix: string, length: number): string {
-    const id = newId(prefix, length)
+    const id = prefix + (this.again?.[this.values.length] ?? newId('', length))
     this.values.push(id.slice(prefix.length))
     return id
   }
@@ -29,9 +35,10 @@ export class OwnIds implements Ids {
   private now: number | undefined
 
   created(after = 0): number {
-    this.now ??= unixSeconds()
-    this.values.push(String(this.now + after))
-    return this.now + after
+    const again = this.again?.[this.values.length]
+    const value = again !== undefined ? Number(again) : (this.now ??= unixSeconds()) + after
+    this.values.push(String(value))
+    return value
   }
 
   given(value: string): string {

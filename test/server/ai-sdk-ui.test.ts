@@ -246,7 +246,8 @@ describe('the registry of playing chats', () => {
       { unit: 'char', timing: { ttft: 0, delay: 20, jitter: 0 }, seed: 0, chunk: 1, inputTokens: 1 },
     ),
     faults: { stalls: [], headersDelay: 0 },
-    messageId,
+    given: undefined,
+    ids: [messageId],
     started: Date.now(),
     duration: 40,
   })
@@ -256,7 +257,7 @@ describe('the registry of playing chats', () => {
     streams.add('a', answer('1'))
     streams.add('a', answer('2')) // a new answer of the same chat replaces the old one
     expect(streams.size).toBe(1)
-    expect(streams.get('a')?.messageId).toBe('2')
+    expect(streams.get('a')?.ids).toEqual(['2'])
     streams.add('b', answer('3'))
     streams.add('c', answer('4'))
     expect(streams.size).toBe(2)

@@ -179,6 +179,19 @@ describe('an answer asked for again plays from frames shared by its responses', 
     },
   )
 
+  it("a resumed AI SDK chat plays the answer's shared frames, the same bytes as its first stream, message id and all", async () => {
+    const slow = { ...fast, 'x-tokensim-delay': '20', 'x-tokensim-reply': 'greeting' }
+    const body = JSON.stringify({ id: 'resume-shared', ...ui('resume me') })
+    const first = fetch(`${server.url}/api/chat`, { method: 'POST', headers: { ...slow, 'x-test-tag': 'resume first' }, body })
+    const whole = (await first).text()
+    const resumed = await fetch(`${server.url}/api/chat/resume-shared/stream`, { headers: { 'x-test-tag': 'resume again' } })
+    expect(resumed.status).toBe(200)
+    const again = await resumed.text()
+    expect([played.get('resume first'), played.get('resume again')]).toEqual(['made as it plays', 'shared'])
+    expect(again).toBe(await whole)
+    expect(again).toContain('"type":"finish"')
+  })
+
   it('a faulted request is encoded for itself, and the next plain one still plays the shared frames', async () => {
     const post = (tag: string, fault?: string) =>
       fetch(`${server.url}/v1/chat/completions`, {

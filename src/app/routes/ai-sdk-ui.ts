@@ -10,7 +10,7 @@
  */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import { aiSdkUiFrames, aiSdkUiStreamError } from '../../wire/ai-sdk-ui.js'
+import { aiSdkUiFrames, aiSdkUiStreamError, type AiSdkUiMeta } from '../../wire/ai-sdk-ui.js'
 import { renderNativeError } from '../../wire/errors.js'
 import { readBody } from '../body.js'
 import { normalize, resultText, type Conversation, type Message, type ToolCall, type ToolResult } from '../../core/conversation.js'
@@ -19,7 +19,9 @@ import { createChatStreams, type ChatAnswer } from '../chat-streams.js'
 import { isShifted } from '../encoded-frames.js'
 import type { AppContext } from '../context.js'
 import { routeGroup } from '../error-responses.js'
-import { answerFrames, framesToPlay, SSE_HEADERS } from '../respond.js'
+import { answerFrames, SSE_HEADERS } from '../respond.js'
+import type { AnswerStream } from '../shared-frames.js'
+import type { TurnPlan } from '../../core/types.js'
 import { OwnIds, type Ids } from '../response-ids.js'
 import { readHeaders } from '../params.js'
 
@@ -70,18 +72,11 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     // assistant's, e.g. after a tool result) keeps that message's id; otherwise a new one.
     const last = body.messages.at(-1)!
     const given = last.role === 'assistant' && last.id !== undefined ? last.id : undefined
-    const optionsOf = (ids: Ids) => ({ messageId: given === undefined ? ids.id('msg-', 16) : ids.given(given) })
     const ids = new OwnIds()
-    const options = optionsOf(ids)
-    const frames = await answerFrames(
-      context,
-      { format: 'ai-sdk-ui', plan, options, ids, optionsOf, encode: aiSdkUiFrames },
-      faults,
-      aiSdkUiStreamError,
-    )
+    const frames = await answerFrames(context, answerStream(plan, given, ids), faults, aiSdkUiStreamError)
     if (body.id !== undefined) {
       const duration = isShifted(frames) ? Math.max(0, plan.end - frames.shift) : (frames.at.at(-1) ?? 0)
-      streams.add(body.id, { plan, faults, messageId: options.messageId, started: Date.now(), duration })
+      streams.add(body.id, { plan, faults, given, ids: ids.values, started: Date.now(), duration })
     }
     // context.deliver rather than streamAnswer: the stream is also kept for a resume.
     return context.deliver(c, frames, { ...UI_MESSAGE_STREAM_HEADERS }, context)
@@ -96,7 +91,9 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
     if (answer === undefined) return c.body(null, 204)
     // The whole answer from its start, re-timed: what is already due at once, the rest when the first stream sends it.
     const elapsed = Math.max(0, Date.now() - answer.started)
-    const frames = await framesToPlay(aiSdkUiFrames(answer.plan, { messageId: answer.messageId }), answer.faults, aiSdkUiStreamError)
+    // The same response again: its own message id, and the answer's shared frames where this process has them.
+    const again = answerStream(answer.plan, answer.given, new OwnIds(answer.ids))
+    const frames = await answerFrames(context, again, answer.faults, aiSdkUiStreamError)
     const resumed = isShifted(frames)
       ? { ...frames, shift: frames.shift + elapsed }
       : { ...frames, at: frames.at.map((at) => Math.max(0, at - elapsed)) }
@@ -104,6 +101,12 @@ export function aiSdkUiRoute(app: Hono, context: AppContext): void {
   })
 
   app.route('/', group)
+}
+
+/** A response of `plan` as the AI SDK UI format encodes it, its message id the one the client gave or drawn. */
+function answerStream(plan: TurnPlan, given: string | undefined, ids: OwnIds): AnswerStream<AiSdkUiMeta> {
+  const optionsOf = (drawn: Ids): AiSdkUiMeta => ({ messageId: given === undefined ? drawn.id('msg-', 16) : drawn.given(given) })
+  return { format: 'ai-sdk-ui', plan, options: optionsOf(ids), ids, optionsOf, encode: aiSdkUiFrames }
 }
 
 /** The question a process asks the others for a chat it does not play (src/app/peers.ts). */
