@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseFlags } from '../src/cli/flags.js'
-import { KNOBS, type Knob } from '../src/core/knobs.js'
+import { CONTROLS, KNOBS, type Control, type Knob } from '../src/core/knobs.js'
 import { helpText } from '../src/cli/help.js'
 import { RECORD_HELP } from '../src/cli/record.js'
 
@@ -53,4 +53,22 @@ describe('the flags the documentation names', () => {
       if (knob.option !== undefined) expect(section).toMatch(new RegExp(`flag\\s+\`--${knob.option}[ \`]`))
     },
   )
+
+  it.each(Object.values(CONTROLS).map((control: Control) => [control.header, control] as const))(
+    'the control `%s` has a heading for its header, its query parameter and its flag',
+    (header, control) => {
+      const headings = pages.flatMap((path) => [...text(path).matchAll(/^#+ (.*)$/gm)].map((m) => m[1]!))
+      expect(headings.some((heading) => heading.includes(`\`${header}\``))).toBe(true)
+      if (control.param !== undefined) expect(headings.some((heading) => heading.includes(`\`${control.param}\``))).toBe(true)
+      if (control.flag !== undefined) expect(headings.some((heading) => heading.startsWith(`\`${control.flag} `))).toBe(true)
+    },
+  )
+
+  it("lists every x-tokensim header in the endpoints' table, and no other", () => {
+    const table = text('docs/endpoints.md')
+      .split('\n')
+      .flatMap((line) => /^\| `(x-tokensim-[a-z-]+)`/.exec(line)?.[1] ?? [])
+    const schema = [...KNOBS.flatMap((knob: Knob) => knob.header ?? []), ...Object.values(CONTROLS).map((c: Control) => c.header)]
+    expect(table.sort()).toEqual(schema.sort())
+  })
 })

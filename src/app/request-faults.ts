@@ -6,11 +6,12 @@
  * which add up) and an injected status.
  */
 import { TokensimError } from '../core/errors.js'
+import { CONTROLS } from '../core/knobs.js'
 import { parseFaults, planFaults, type Fault, type FaultPlan } from '../core/faults.js'
 import type { Random } from '../core/random.js'
 import { shuttingDown, type StreamRegistry } from './streams.js'
 
-export const FAULT_HEADER = 'x-tokensim-fault'
+export const FAULT_HEADER = CONTROLS.fault.header
 
 /** The server-wide faults (`--fault`, `--fault-rate`). */
 export interface ServerFaults {
@@ -56,7 +57,7 @@ export function requestFaults(
     applied[param] = spec
   }
   if (header !== undefined) read(header, FAULT_HEADER)
-  if (query !== undefined) read(query, 'fault')
+  if (query !== undefined) read(query, CONTROLS.fault.param)
   if (scenario !== undefined) read(scenario, 'scenario fault')
   if (server.faults.length > 0 && server.random() < server.rate) {
     faults.push(...(answers ? server.faults : server.faults.filter((fault) => fault.kind !== 'misbehave')))

@@ -8,13 +8,14 @@
  * it whichever process serves it.
  */
 import { TokensimError } from '../core/errors.js'
+import { CONTROLS } from '../core/knobs.js'
 import type { Scenario } from '../core/scenarios.js'
 
 /** The scope of the requests that name none. */
 export const NO_SCOPE = ''
 
 /** The header that names a request's scope. */
-export const SCOPE_HEADER = 'x-tokensim-scope'
+export const SCOPE_HEADER = CONTROLS.scope.header
 
 /** What a scope may hold, as a RegExp character class; and the rule, as errors state it. */
 export const SCOPE_CHARS = 'A-Za-z0-9._:/@-'

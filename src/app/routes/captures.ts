@@ -8,13 +8,14 @@ import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { captureDuration, countEvents } from '../../core/capture.js'
 import type { NamedCapture } from '../../core/captured-stream.js'
 import { TokensimError } from '../../core/errors.js'
+import { CONTROLS } from '../../core/knobs.js'
 import { captureFrames, type ReplayOptions } from '../../wire/capture.js'
 import type { AppContext } from '../context.js'
 import { memoized } from '../memo.js'
 import { encodeFrames } from '../encoded-frames.js'
 import { SSE_HEADERS } from '../respond.js'
 
-const CAPTURE_HEADER = 'x-tokensim-capture'
+const CAPTURE_HEADER = CONTROLS.capture.header
 /** The gap between the events of an untimed capture when the request asks for none, ms. */
 const DEFAULT_GAP = 30
 
@@ -51,9 +52,9 @@ export function captureMiddleware(context: AppContext): MiddlewareHandler {
     if (c.req.path === '/captures' || c.req.path.startsWith('/captures/')) return next()
     const native = c.req.path === '/stream'
     const fromHeader = c.req.header(CAPTURE_HEADER)
-    const name = fromHeader ?? (native ? c.req.query('capture') : undefined)
+    const name = fromHeader ?? (native ? c.req.query(CONTROLS.capture.param) : undefined)
     if (name === undefined) return next()
-    const param = fromHeader !== undefined ? CAPTURE_HEADER : 'capture'
+    const param = fromHeader !== undefined ? CAPTURE_HEADER : CONTROLS.capture.param
     const capture = find(context, name, param)
     // A HEAD is answered as the GET it asks about (src/app/head.ts).
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
@@ -95,8 +96,8 @@ async function replay(c: Context, context: AppContext, capture: NamedCapture, op
 
 /** `speed` and `gap` from their x-tokensim-* headers, or (on /stream and /captures/NAME) the query. */
 function replayOptions(c: Context, query: boolean): ReplayOptions {
-  const knob = (name: string, what: string, min: number, max: number, fallback: number): number => {
-    const header = `x-tokensim-${name}`
+  const knob = (name: 'speed' | 'gap', what: string, min: number, max: number, fallback: number): number => {
+    const header = CONTROLS[name].header
     const fromHeader = c.req.header(header)
     const raw = fromHeader ?? (query ? c.req.query(name) : undefined)
     if (raw === undefined) return fallback

@@ -4,7 +4,7 @@ import { TokensimError } from '../../core/errors.js'
 import { planStream } from '../../core/stream-plan.js'
 import { nativeFrames, nativeStreamError } from '../../wire/native.js'
 import { timingAtLoad, openStreams } from '../request-capacity.js'
-import { KNOB_HEADERS } from '../../core/knobs.js'
+import { CONTROLS, KNOB_HEADERS } from '../../core/knobs.js'
 import type { AppContext } from '../context.js'
 import { asHeaderError, asHeaderErrorAsync, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../request-faults.js'
@@ -42,7 +42,7 @@ export function streamRoute(app: Hono, context: AppContext): void {
         param,
       )
     }
-    const sources = { header: c.req.header(FAULT_HEADER), query: given['fault'] }
+    const sources = { header: c.req.header(FAULT_HEADER), query: given[CONTROLS.fault.param] }
     const faults = requestFaults(sources, context.faults, params.after, { answers: false })
     const entry = journalEntry(c)
     // A HEAD plays nothing (src/app/head.ts): its entry says so.
