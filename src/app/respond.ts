@@ -76,7 +76,7 @@ function playedLazily(frames: Iterator<TimedFrame, unknown>, headersAt: number, 
 }
 
 /** Whether a request's faults move, cut, merge or split its frames (else they are played as encoded). */
-const reworksFrames = (faults: ResponseFaults): boolean =>
+export const reworksFrames = (faults: Pick<ResponseFaults, 'cut' | 'stalls' | 'coalesce' | 'split'>): boolean =>
   faults.cut !== undefined || faults.stalls.length > 0 || faults.coalesce !== undefined || faults.split !== undefined
 
 /**

@@ -8,7 +8,9 @@ import { CONTROLS, KNOB_HEADERS } from '../../core/knobs.js'
 import type { AppContext } from '../context.js'
 import { asHeaderError, asHeaderErrorAsync, parseStreamParams, readHeaders, withHeaderKnobs, type StreamParams } from '../params.js'
 import { beforeResponse, FAULT_HEADER, requestFaults } from '../request-faults.js'
-import { encodeFaulted, encodeHeld, SSE_HEADERS, type StreamError } from '../respond.js'
+import type { EncodedFrames } from '../encoded-frames.js'
+import type { FaultPlan } from '../../core/faults.js'
+import { encodeFaulted, encodeHeld, reworksFrames, SSE_HEADERS, type StreamError } from '../respond.js'
 import { journalEntry } from '../journal.js'
 import { readQuery } from '../query.js'
 import { checkDuration } from '../stream-size.js'
@@ -47,38 +49,38 @@ export function streamRoute(app: Hono, context: AppContext): void {
     const entry = journalEntry(c)
     // A HEAD plays nothing (src/app/head.ts): its entry says so.
     if (entry !== undefined) Object.assign(entry, { knobs: given, faults: faults.applied, stream: c.req.method !== 'HEAD' })
-    // Frames shared through the cache for a stream without faults (or with only a status). Not with slow-headers:
-    // the events' `t` and the done moments count it.
-    if (
-      faults.cut === undefined &&
-      faults.stalls.length === 0 &&
-      faults.coalesce === undefined &&
-      faults.split === undefined &&
-      faults.headersDelay === 0
-    ) {
-      // Cached with the moment its headers go out, so a hit knows how long to hold them without planning again.
-      const frames = await context.frames.get(cacheKey(params), () => {
-        const planned = planStream(units, params)
-        checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
-        return encodeHeld(nativeFrames(planned, { retry: context.retry }), planned.headersAt ?? 0, nativeError)
-      })
-      await beforeResponse(faults, c.req.raw, frames.headersAt, context.registry)
-      return context.deliver(c, frames, SSE_HEADERS, context)
-    }
-    // A faulted stream is its own: encoded for this response, not cached. A truncated reply is a shorter one.
-    const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
-    const planned = planStream(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
-    checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
-    // slow-headers, then the profile's headers moment
-    await beforeResponse(faults, c.req.raw, planned.headersAt ?? 0, context.registry)
-    // The events say when they are sent: the encoder counts slow-headers and the stalls in their offsets and in
-    // `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t` is there to
-    // reveal) and the cut still are.
-    const native = await takeInSlices(nativeFrames(planned, { retry: context.retry, delays: faults }), Infinity)
-    const headersAt = (planned.headersAt ?? 0) + faults.headersDelay
-    const encoded = await encodeFaulted(native, { ...faults, stalls: [], headersAt }, nativeError)
-    return context.deliver(c, encoded, SSE_HEADERS, context)
+    // One path for every stream: planned, encoded, its headers held, played. Without faults beyond a status, its
+    // frames are the cache's, shared by every client of the same stream and settings (cached with the moment its
+    // headers go out, so a hit knows how long to hold them without planning again); a stream its faults rework,
+    // or slow-headers moves (the events' `t` and the done moments count it), has frames of its own.
+    const own = reworksFrames(faults) || faults.headersDelay > 0
+    const encode = (): Promise<EncodedFrames> => encodeStream(units, params, faults, context)
+    const frames = own ? await encode() : await context.frames.get(cacheKey(params), encode)
+    // slow-headers (which the frames' headers moment already counts), then the profile's headers moment
+    await beforeResponse(faults, c.req.raw, (frames.headersAt ?? 0) - faults.headersDelay, context.registry)
+    return context.deliver(c, frames, SSE_HEADERS, context)
   })
+}
+
+/**
+ * A stream's frames, encoded: planned (a truncated reply is a shorter one), checked against --max-duration, with
+ * its faults applied. The events say when they are sent: the encoder counts slow-headers and the stalls in their
+ * offsets and in `t`, so the stalls are not applied to its frames again. Coalesce (a buffering proxy, which `t`
+ * is there to reveal), split and the cut still are.
+ */
+async function encodeStream(
+  units: readonly string[],
+  params: StreamParams,
+  faults: FaultPlan,
+  context: AppContext,
+): Promise<EncodedFrames> {
+  const cut = faults.cut?.how === 'truncate' ? units.slice(0, faults.cut.after + 1) : units
+  const planned = planStream(cut, { ...params, after: Math.min(params.after, cut.length - 1) })
+  checkDuration(planned.end, faults, context.limits, DURATION_PARAMS)
+  const native = nativeFrames(planned, { retry: context.retry, delays: faults })
+  const headersAt = (planned.headersAt ?? 0) + faults.headersDelay
+  if (!reworksFrames(faults)) return encodeHeld(native, headersAt, nativeError)
+  return encodeFaulted(await takeInSlices(native, Infinity), { ...faults, stalls: [], headersAt }, nativeError)
 }
 
 /** What a stream too long is blamed on: its schedule's knob, or the stalls it asked for. */
