@@ -830,8 +830,13 @@ function machineStalls(ms: number): StallsReport {
 
 await buildAll()
 const runs = Number(values.runs)
-const serverNode = values['server-node'] === undefined ? '' : `, servers under ${execFileSync(values['server-node'], ['--version'], { encoding: 'utf8' }).trim()}`
-console.log(`node ${process.version}${serverNode}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`)
+const serverNode =
+  values['server-node'] === undefined
+    ? ''
+    : `, servers under ${execFileSync(values['server-node'], ['--version'], { encoding: 'utf8' }).trim()}`
+console.log(
+  `node ${process.version}${serverNode}, ${pin ? 'server pinned to core 0, client to core 1' : 'no pinning'}, ${runs} run(s) each, medians`,
+)
 const stalls = machineStalls(quick ? 500 : 5000)
 console.log(
   `the machine on the server's core, nothing else running: ${stalls.stalls} stalls of 1 ms or more in ${stalls.ms / 1000} s, ${f(stalls.stalledMs, 1)} ms in all, the longest ${f(stalls.longestMs, 2)} ms`,
@@ -849,7 +854,7 @@ if (quick) {
   if (wants('cadence')) table(`cadence and CPU: ${streams} streams at 50 units/s`, await series(streams, 20, 3000, window, runs))
   if (wants('vendor') && churnWanted)
     vendorTable(
-      `vendor routes: ${streams} streams of the long reply at 50 tokens/s${uniquePrompts ? ", a prompt of its own each" : ""}`,
+      `vendor routes: ${streams} streams of the long reply at 50 tokens/s${uniquePrompts ? ', a prompt of its own each' : ''}`,
       await vendorSeries(streams, 20, 3000, window, runs, true),
     )
   if (wants('vendor-memory') && churnWanted)

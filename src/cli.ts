@@ -57,9 +57,11 @@ async function main(argv: readonly string[]): Promise<void> {
     // Every flag and data file is checked in the primary too, so a bad one stops tokensim before any worker starts.
     loadDataFiles(settings.files, FLAG_NAMES)
     // With REUSE_PORT the workers listen themselves, on a port checked free first (src/node/cluster.ts).
-    const port = REUSE_PORT ? await probePort(settings.port, host).catch((error: unknown) => {
-      throw listenError(error, settings.port, host, FLAG_NAMES)
-    }) : settings.port
+    const port = REUSE_PORT
+      ? await probePort(settings.port, host).catch((error: unknown) => {
+          throw listenError(error, settings.port, host, FLAG_NAMES)
+        })
+      : settings.port
     return runPrimary({ workers, port, onListening: announce, rateLimit: settings.rateLimit })
   }
 

@@ -61,7 +61,7 @@ export async function answerFrames<O>(
 }
 
 /** Frames to play: made as they fall due, or, faulted, encoded whole. */
-export async function framesToPlay(
+async function framesToPlay(
   frames: Iterator<TimedFrame, unknown> & Iterable<TimedFrame>,
   faults: ResponseFaults,
   error: StreamError,

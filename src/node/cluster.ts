@@ -43,7 +43,7 @@ function hasReusePort(version: string): boolean {
  * With REUSE_PORT, the port every worker listens on, which the primary gives each in its environment: the one
  * asked for, or for `--port 0` one the primary found free (each worker listening on port 0 would get its own).
  */
-export const WORKER_PORT_ENV = 'TOKENSIM_WORKER_PORT'
+const WORKER_PORT_ENV = 'TOKENSIM_WORKER_PORT'
 
 /** In a worker: the port to listen on (the primary's choice with REUSE_PORT), and whether to listen with SO_REUSEPORT. */
 export function workerListen(port: number): { port: number; reusePort: boolean } {
@@ -167,43 +167,48 @@ export function runPrimary({ workers, port, onListening, rateLimit }: PrimaryOpt
   // node:cluster tells of a worker's listening when the primary holds the port; a worker that listens itself
   // (REUSE_PORT) says so in a message.
   cluster.on('listening', (_worker, address) => listened(address.port))
-  cluster.on('message', (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage | RateMessage | ListeningMessage>) => {
-    if (message?.type === 'tokensim-rate' && limiter !== undefined && message.id !== undefined) {
-      // One decision at a time, in the order the requests reach the primary, on its own clock.
-      const decision = limiter.take(String(message.key), Number(message.tokens), Math.floor(performance.now()))
-      if (from.isConnected()) from.send({ type: 'tokensim-rated', id: message.id, decision } satisfies RatedMessage)
-    } else if (message?.type === 'tokensim-ready') {
-      // It gets the runtime rules before it listens, so no request it serves misses them.
-      ready.add(from.id)
-      const reload = reloadWhenReady.delete(from.id)
-      from.send({ type: 'tokensim-state', changes: [...scopes.values()], reload } satisfies StateMessage)
-    } else if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
-      const { id: asked, kind, payload } = message
-      if (kind === SCENARIOS_KIND) remember(scopes, payload as ScopeChange)
-      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.id !== from.id && ready.has(w.id))
-      const id = ++relayed
-      const results: unknown[] = []
-      const done = (): void => {
-        if (!waiting.delete(id)) return
-        clearTimeout(timer)
-        if (from.isConnected()) from.send({ type: 'tokensim-answer', id: asked, results } satisfies AnswerMessage)
+  cluster.on(
+    'message',
+    (from: Worker, message: Partial<AskMessage | DidMessage | FatalMessage | ReadyMessage | RateMessage | ListeningMessage>) => {
+      if (message?.type === 'tokensim-rate' && limiter !== undefined && message.id !== undefined) {
+        // One decision at a time, in the order the requests reach the primary, on its own clock.
+        const decision = limiter.take(String(message.key), Number(message.tokens), Math.floor(performance.now()))
+        if (from.isConnected()) from.send({ type: 'tokensim-rated', id: message.id, decision } satisfies RatedMessage)
+      } else if (message?.type === 'tokensim-ready') {
+        // It gets the runtime rules before it listens, so no request it serves misses them.
+        ready.add(from.id)
+        const reload = reloadWhenReady.delete(from.id)
+        from.send({ type: 'tokensim-state', changes: [...scopes.values()], reload } satisfies StateMessage)
+      } else if (message?.type === 'tokensim-ask' && message.id !== undefined && message.kind !== undefined) {
+        const { id: asked, kind, payload } = message
+        if (kind === SCENARIOS_KIND) remember(scopes, payload as ScopeChange)
+        const others = Object.values(cluster.workers ?? {}).filter(
+          (w): w is Worker => w !== undefined && w.id !== from.id && ready.has(w.id),
+        )
+        const id = ++relayed
+        const results: unknown[] = []
+        const done = (): void => {
+          if (!waiting.delete(id)) return
+          clearTimeout(timer)
+          if (from.isConnected()) from.send({ type: 'tokensim-answer', id: asked, results } satisfies AnswerMessage)
+        }
+        const timer = setTimeout(done, ASK_TIMEOUT_MS)
+        waiting.set(id, { left: new Set(others.map((w) => w.id)), results, done })
+        for (const worker of others) worker.send({ type: 'tokensim-do', id, kind, payload } satisfies DoMessage)
+        if (others.length === 0) done()
+      } else if (message?.type === 'tokensim-did' && message.id !== undefined) {
+        const entry = waiting.get(message.id)
+        if (entry === undefined || !entry.left.delete(from.id)) return
+        entry.results.push(message.result)
+        if (entry.left.size === 0) entry.done()
+      } else if (message?.type === 'tokensim-listening' && message.port !== undefined) {
+        listened(message.port)
+      } else if (message?.type === 'tokensim-fatal' && !stopping) {
+        console.error(`tokensim: ${message.message}`)
+        stop(2)
       }
-      const timer = setTimeout(done, ASK_TIMEOUT_MS)
-      waiting.set(id, { left: new Set(others.map((w) => w.id)), results, done })
-      for (const worker of others) worker.send({ type: 'tokensim-do', id, kind, payload } satisfies DoMessage)
-      if (others.length === 0) done()
-    } else if (message?.type === 'tokensim-did' && message.id !== undefined) {
-      const entry = waiting.get(message.id)
-      if (entry === undefined || !entry.left.delete(from.id)) return
-      entry.results.push(message.result)
-      if (entry.left.size === 0) entry.done()
-    } else if (message?.type === 'tokensim-listening' && message.port !== undefined) {
-      listened(message.port)
-    } else if (message?.type === 'tokensim-fatal' && !stopping) {
-      console.error(`tokensim: ${message.message}`)
-      stop(2)
-    }
-  })
+    },
+  )
   cluster.on('exit', (worker: Worker, code, signal) => {
     ready.delete(worker.id)
     reloadWhenReady.delete(worker.id)
