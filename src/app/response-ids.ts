@@ -79,11 +79,17 @@ export class StandIns implements Ids {
  * The stand-in for a response's prompt tokens: a number of 14 digits, its first five drawn for the process and
  * the rest 0, so that what an encoder adds to it (a total of input and output tokens) keeps those five digits
  * (src/app/shared-frames.ts finds each such sum by them, and writes the response's own count plus the same
- * amount in its place).
+ * amount in its place). `sum`: a sum of it and less than 1e9, as JSON writes it, not inside a longer number.
+ * Drawn when first asked for: a Worker may draw random values only inside a handler, not as its module loads.
  */
-export const INPUT_STAND_IN = Number(`7${randomDigits(4)}`) * 1e9
-/** A sum of INPUT_STAND_IN and less than 1e9, as JSON writes it, not inside a longer number. */
-export const INPUT_SUM = `(?<![0-9.])${String(INPUT_STAND_IN).slice(0, 5)}[0-9]{9}(?![0-9.])`
+export function inputStandIn(): { readonly value: number; readonly sum: string } {
+  if (input === undefined) {
+    const value = Number(`7${randomDigits(4)}`) * 1e9
+    input = { value, sum: `(?<![0-9.])${String(value).slice(0, 5)}[0-9]{9}(?![0-9.])` }
+  }
+  return input
+}
+let input: { readonly value: number; readonly sum: string } | undefined
 
 /** Long enough that no text holds one by chance. */
 const MIN_LENGTH = 16

@@ -18,7 +18,7 @@ import type { Part, TurnPlan } from '../core/types.js'
 import type { TimedFrame } from '../wire/frames.js'
 import { toBytes, type FrameTemplate } from './encoded-frames.js'
 import { sharedPlanOf } from './plan-cache.js'
-import { INPUT_STAND_IN, INPUT_SUM, standIn, StandIns, type Ids, type OwnIds } from './response-ids.js'
+import { inputStandIn, standIn, StandIns, type Ids, type OwnIds } from './response-ids.js'
 import { eachInSlices } from './slices.js'
 
 /** One response of an answer, as a route encodes it. */
@@ -137,7 +137,7 @@ const escaped = (value: string): string => JSON.stringify(value).slice(1, -1)
 
 /** The plan with each distinct tool call id replaced by the stand-in of the same place, and the prompt's tokens by theirs. */
 function withStandIns(plan: TurnPlan, ids: readonly string[], standIns: readonly string[]): TurnPlan {
-  const usage = { ...plan.usage, input: INPUT_STAND_IN }
+  const usage = { ...plan.usage, input: inputStandIn().value }
   if (ids.length === 0) return { ...plan, usage }
   const swap = (part: Part): Part => (part.kind === 'tool_call' ? { ...part, id: standIns[ids.indexOf(part.id)]! } : part)
   return {
@@ -163,7 +163,7 @@ async function makeTemplate<O>(
   const ownValues = [...answer.ids.values, ...calls.map(escaped)]
   const slot = new Map(standValues.map((value, index) => [value, index]))
   const input = answer.plan.usage.input
-  const alternatives = [...standValues.map(escapeRegExp), INPUT_SUM].join('|')
+  const alternatives = [...standValues.map(escapeRegExp), inputStandIn().sum].join('|')
   // One to ask whether a frame holds a stand-in, one to find them all (a global RegExp's test moves it on).
   const holds = new RegExp(alternatives)
   const cut = new RegExp(alternatives, 'g')
@@ -207,7 +207,7 @@ async function makeTemplate<O>(
         filled += text + ownValues[index]!
       } else {
         // The prompt's tokens and `added` more: a gap the response's own count fills (src/app/encoded-frames.ts).
-        const added = Number(match[0]) - INPUT_STAND_IN
+        const added = Number(match[0]) - inputStandIn().value
         pieces.push(-added - 1)
         filled += text + String(input + added)
       }
