@@ -27,9 +27,9 @@ export const FATAL_EXIT_CODE = 2
 /**
  * Whether each worker listens on the port itself, with SO_REUSEPORT (Linux, Node 22.12 and 23.1 on): the kernel
  * then spreads new connections evenly over the workers, each accepting its own. Else (Node 20) node:cluster's
- * primary accepts every connection and hands it to a worker over IPC, one after another, which on two busy cores
- * took a quarter of the time to open 100,000 streams (bench/README.md). Node's own NODE_CLUSTER_SCHED_POLICY
- * (`rr`, `none`), when set, chooses node:cluster's way instead.
+ * primary accepts every connection and hands it to a worker over IPC, one after another: under Node 24 on two
+ * busy cores, 100,000 streams took 48 s to open so and 41 to 44 s with SO_REUSEPORT (bench/README.md). Node's
+ * own NODE_CLUSTER_SCHED_POLICY (`rr`, `none`), when set, chooses node:cluster's way instead.
  */
 export const REUSE_PORT =
   process.platform === 'linux' && hasReusePort(process.versions.node) && process.env['NODE_CLUSTER_SCHED_POLICY'] === undefined
